@@ -1,0 +1,45 @@
+#pragma once
+// Parses one JSON message with simdjson on-demand and appends exactly one complete
+// ILP line (ending in '\n') to the output. Allocation-free after construction.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "parse/mapping_plan.hpp"
+#include "parse/output_cursor.hpp"
+#include "parse/reject_reason.hpp"
+
+namespace kilp::parse {
+
+enum class EncodeOutcome : std::uint8_t {
+  kOk,        // one line appended
+  kNoSpace,   // the row does not fit in the cursor's remaining space; nothing appended
+  kRejected,  // the message cannot be a row; `reason` says why; nothing appended
+};
+
+struct EncodeResult {
+  EncodeOutcome outcome = EncodeOutcome::kOk;
+  RejectReason reason = RejectReason::kMalformedJson;  // meaningful only when kRejected
+};
+
+// What Kafka knows about the message besides its value; mappings may use it
+// (key column, record timestamp, table templates).
+struct MessageMeta {
+  std::string_view topic;
+  std::string_view key;            // empty when the record has no key
+  std::int32_t partition = 0;
+  std::int64_t timestamp_ms = -1;  // Kafka record timestamp, -1 when absent
+};
+
+class JsonToIlpEncoder {
+ public:
+  // Preallocates a padded copy buffer for messages up to max_message_bytes and
+  // any scratch space the encoder needs.
+  explicit JsonToIlpEncoder(std::size_t max_message_bytes);
+
+  // `json` need not be padded; it is copied into the padded scratch first.
+  EncodeResult encode(const MappingPlan& plan, std::string_view json, const MessageMeta& meta,
+                      OutputCursor& out);
+};
+
+}  // namespace kilp::parse
