@@ -1,0 +1,83 @@
+#pragma once
+// The sink is chosen by a QuestDB client configuration string, the same
+// convention the official QuestDB clients use:
+//
+//   schema::key=value;key=value;
+//
+// - the trailing ';' is optional; inside a value ";;" stands for a literal ';'
+// - in values, "${NAME}" is replaced by the environment variable NAME (an unset
+//   variable is an error) and "$$" by a literal '$'; any other '$' is an error,
+//   so a secret is never half-expanded by accident
+// - an unknown schema or key is an error that lists the accepted ones
+//
+// Secrets (password, token) never appear in error messages or describe().
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace kilp::io {
+
+enum class SinkSchema { tcp, http, file };
+
+// host:port as written by the user; IPv6 literals may be bracketed ("[::1]:9009").
+struct SinkAddress {
+  std::string host;
+  std::uint16_t port = 0;
+
+  std::string to_string() const;  // brackets IPv6 literals again
+};
+
+struct TcpSinkConfig {
+  SinkAddress addr;          // default port 9009
+  int protocol_version = 1;  // 1: text ILP; 2: binary doubles (encoder's business)
+  std::chrono::milliseconds reconnect_max{5000};  // cap of the reconnect backoff
+  std::optional<int> so_sndbuf;                   // kernel default when absent
+};
+
+enum class FileMode { append, truncate };
+
+struct FileSinkConfig {
+  std::string path;                  // "-" is stdout
+  FileMode mode = FileMode::append;  // append: a restart never loses earlier output
+};
+
+// Parsed and kept for the ILP/HTTP sink; defaults follow the QuestDB clients.
+// A value of 0 for an auto_flush_* key means "off".
+struct HttpSinkConfig {
+  SinkAddress addr;  // default port 9000
+  std::string username;
+  std::string password;  // secret
+  std::string token;     // secret
+  std::chrono::milliseconds request_timeout{10000};
+  std::chrono::milliseconds retry_timeout{10000};
+  std::uint64_t request_min_throughput = 100 * 1024;  // bytes/s
+  std::uint64_t auto_flush_rows = 75000;
+  std::uint64_t auto_flush_bytes = 0;
+  std::chrono::milliseconds auto_flush_interval{1000};
+  int protocol_version = 1;
+};
+
+struct SinkConfig {
+  SinkSchema schema = SinkSchema::tcp;
+  TcpSinkConfig tcp;    // meaningful when schema == tcp
+  HttpSinkConfig http;  // meaningful when schema == http
+  FileSinkConfig file;  // meaningful when schema == file
+
+  // E.g. "tcp 127.0.0.1:9009", "file out.ilp". Never contains secrets.
+  std::string describe() const;
+};
+
+// Looks a variable up; std::nullopt when it is not set. Injected so tests need
+// not touch the process environment.
+using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
+
+// getenv()-backed lookup.
+std::optional<std::string> lookup_process_env(std::string_view name);
+
+// Throws std::invalid_argument naming the offending schema, key or variable.
+SinkConfig parse_sink_config(std::string_view text, const EnvLookup& env = lookup_process_env);
+
+}  // namespace kilp::io

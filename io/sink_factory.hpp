@@ -1,0 +1,16 @@
+#pragma once
+// Builds the sink a configuration string asks for.
+#include <cstddef>
+#include <memory>
+
+#include "io/sink.hpp"
+#include "io/sink_config.hpp"
+
+namespace kilp::io {
+
+// `max_pending_buffers` bounds the sink's queue (the shard's output ring size).
+// Throws std::runtime_error if the sink cannot be opened or connected, and for
+// schemas not implemented yet.
+std::unique_ptr<Sink> make_sink(const SinkConfig& config, std::size_t max_pending_buffers);
+
+}  // namespace kilp::io

@@ -1,0 +1,217 @@
+#include "io/uring_tcp_sink.hpp"
+
+#include <fmt/format.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+namespace kilp::io {
+namespace {
+
+constexpr std::chrono::milliseconds kFirstReconnectDelay{50};
+// A connect that neither succeeds nor fails (a black-holed host) is abandoned
+// after this and retried; the shard keeps polling meanwhile.
+constexpr std::chrono::milliseconds kConnectTimeout{10000};
+
+std::string error_text(int error) {
+  return std::strerror(error);
+}
+
+}  // namespace
+
+UringTcpSink::UringTcpSink(const TcpSinkConfig& config, std::size_t max_pending_buffers)
+    : address_text_(config.addr.to_string()),
+      endpoints_(resolve_tcp_endpoints(config.addr.host, config.addr.port, address_text_)),
+      socket_options_{config.so_sndbuf},
+      backoff_(kFirstReconnectDelay, config.reconnect_max, std::random_device{}()),
+      queue_(std::max<std::size_t>(max_pending_buffers, 1)) {
+  connect_at_startup();
+}
+
+UringTcpSink::~UringTcpSink() {
+  // Make an in-flight send end now rather than when the peer drains it; the
+  // ring's destructor then waits for its completion.
+  if (ring_.in_flight() && socket_.valid()) ::shutdown(socket_.get(), SHUT_RDWR);
+}
+
+void UringTcpSink::connect_at_startup() {
+  int last_error = ECONNREFUSED;
+  for (const SocketEndpoint& endpoint : endpoints_) {
+    ConnectStatus status = start_connect(endpoint, socket_);
+    if (status.state == ConnectStatus::State::in_progress) {
+      status = finish_connect(socket_.get(), kConnectTimeout);
+      if (status.state == ConnectStatus::State::in_progress)
+        status = {ConnectStatus::State::failed, ETIMEDOUT};
+    }
+    if (status.state == ConnectStatus::State::connected) {
+      status.error = prepare_connected_socket(socket_.get(), socket_options_);
+      if (status.error == 0) return;
+    }
+    last_error = status.error;
+    socket_.reset();
+  }
+  throw std::runtime_error(
+      fmt::format("cannot connect to ILP/TCP sink {}: {}", address_text_, error_text(last_error)));
+}
+
+void UringTcpSink::submit(BufferId id, std::span<const char> bytes) {
+  if (queued_ == queue_.size()) {
+    throw std::logic_error(fmt::format("ILP/TCP sink {}: submit() with {} buffers already pending",
+                                       address_text_, queued_));
+  }
+  queued_at(queued_) = QueuedBuffer{id, bytes};
+  ++queued_;
+  start_next_send();  // start at once: the kernel sends while the shard fills the next buffer
+}
+
+void UringTcpSink::start_next_send() {
+  while (link_ == Link::connected && !ring_.in_flight() && fully_sent_ < queued_) {
+    const QueuedBuffer& buffer = queued_at(fully_sent_);
+    if (sent_bytes_ == buffer.bytes.size()) {  // an empty buffer has nothing to send
+      ++fully_sent_;
+      sent_bytes_ = 0;
+      continue;
+    }
+    const int rc = ring_.start_send(socket_.get(), buffer.bytes.subspan(sent_bytes_));
+    if (rc == -EAGAIN || rc == -EBUSY || rc == -EINTR) return;  // retried by the next poll()
+    if (rc < 0) {
+      throw SinkFatalError(fmt::format("ILP/TCP sink {}: io_uring submission failed: {}",
+                                       address_text_, error_text(-rc)));
+    }
+  }
+}
+
+void UringTcpSink::on_send_result(int result) {
+  if (result > 0) {
+    backoff_.reset();  // this connection carries bytes: it is healthy
+    sent_bytes_ += static_cast<std::size_t>(result);
+    if (sent_bytes_ == queued_at(fully_sent_).bytes.size()) {
+      ++fully_sent_;
+      sent_bytes_ = 0;
+    }
+  } else if (result == -EINTR || result == -EAGAIN) {
+    // Nothing sent; resubmitted below.
+  } else {
+    on_connection_lost(result == 0 ? EPIPE : -result);
+    return;
+  }
+  start_next_send();
+}
+
+void UringTcpSink::on_connection_lost(int error) {
+  socket_.reset();
+  // QuestDB drops the partial line with the old connection; resend it whole.
+  sent_bytes_ = 0;
+  fmt::print(stderr, "kilp: ILP/TCP sink {}: send failed: {}\n", address_text_, error_text(error));
+  schedule_reconnect(error);
+}
+
+void UringTcpSink::schedule_reconnect(int error) {
+  const std::chrono::milliseconds delay = backoff_.next_delay();
+  fmt::print(stderr, "kilp: ILP/TCP sink {}: reconnect attempt {} in {} ms (last error: {})\n",
+             address_text_, backoff_.attempts(), delay.count(), error_text(error));
+  link_ = Link::waiting_to_reconnect;
+  reconnect_at_ = Clock::now() + delay;
+}
+
+void UringTcpSink::try_reconnect(std::chrono::milliseconds wait) {
+  const Clock::time_point now = Clock::now();
+  if (link_ == Link::waiting_to_reconnect) {
+    if (now < reconnect_at_) return;
+    const SocketEndpoint& endpoint = endpoints_[next_endpoint_++ % endpoints_.size()];
+    const ConnectStatus status = start_connect(endpoint, socket_);
+    if (status.state == ConnectStatus::State::failed) {
+      socket_.reset();
+      schedule_reconnect(status.error);
+      return;
+    }
+    link_ = Link::connecting;
+    connect_deadline_ = now + kConnectTimeout;
+    if (status.state == ConnectStatus::State::connected) return on_connected();
+    wait = std::chrono::milliseconds(0);  // just started: check, wait next time
+  }
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(connect_deadline_ - now);
+  ConnectStatus status = finish_connect(socket_.get(), std::clamp(wait, {}, left));
+  if (status.state == ConnectStatus::State::in_progress && Clock::now() >= connect_deadline_) {
+    status = {ConnectStatus::State::failed, ETIMEDOUT};
+  }
+  if (status.state == ConnectStatus::State::connected) return on_connected();
+  if (status.state == ConnectStatus::State::failed) {
+    socket_.reset();
+    schedule_reconnect(status.error);
+  }
+}
+
+void UringTcpSink::on_connected() {
+  const int error = prepare_connected_socket(socket_.get(), socket_options_);
+  if (error != 0) {
+    socket_.reset();
+    return schedule_reconnect(error);
+  }
+  link_ = Link::connected;
+  ++reconnects_;
+  fmt::print(stderr, "kilp: ILP/TCP sink {}: reconnected; resending {} buffer(s)\n", address_text_,
+             queued_ - fully_sent_);
+  start_next_send();
+}
+
+std::size_t UringTcpSink::report_sent(std::span<BufferId> done) {
+  const std::size_t count = std::min(fully_sent_, done.size());
+  for (std::size_t i = 0; i < count; ++i) done[i] = queued_at(i).id;
+  head_ = (head_ + count) % queue_.size();
+  queued_ -= count;
+  fully_sent_ -= count;
+  return count;
+}
+
+// One non-blocking pass: absorb completions and reconnect progress.
+bool UringTcpSink::make_progress(std::chrono::milliseconds wait) {
+  if (ring_.in_flight()) {
+    const std::optional<int> result =
+        wait.count() == 0 ? ring_.take_completion() : ring_.wait_completion(wait);
+    if (result) on_send_result(*result);
+    return result.has_value();
+  }
+  if (link_ == Link::connected) {
+    start_next_send();
+    if (!ring_.in_flight() && wait.count() > 0) std::this_thread::sleep_for(wait);
+    return false;
+  }
+  if (link_ == Link::waiting_to_reconnect && wait.count() > 0) {
+    const auto until_attempt = reconnect_at_ - Clock::now();
+    if (until_attempt > wait) {
+      std::this_thread::sleep_for(wait);
+      return false;
+    }
+    std::this_thread::sleep_for(until_attempt);
+  }
+  try_reconnect(wait);
+  return false;
+}
+
+std::size_t UringTcpSink::poll(std::chrono::milliseconds wait, std::span<BufferId> done) {
+  // Hot path (wait == 0): at most a peek at the completion ring, no syscall.
+  while (make_progress(std::chrono::milliseconds(0))) {
+  }
+  std::size_t reported = report_sent(done);
+  if (reported > 0 || wait.count() <= 0 || queued_ == 0) return reported;
+
+  const Clock::time_point deadline = Clock::now() + wait;
+  while (reported == 0 && queued_ > fully_sent_) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
+    if (left.count() <= 0) break;
+    make_progress(left);
+    while (make_progress(std::chrono::milliseconds(0))) {
+    }
+    reported = report_sent(done);
+  }
+  return reported + report_sent(done.subspan(reported));
+}
+
+}  // namespace kilp::io

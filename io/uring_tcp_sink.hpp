@@ -1,0 +1,102 @@
+#pragma once
+// ILP over plain TCP, sent through io_uring.
+//
+// What this sink guarantees, and what TCP cannot:
+// - A buffer is reported done when the kernel has accepted all of its bytes into
+//   the socket's send buffer. That is NOT an acknowledgement from QuestDB: ILP over
+//   TCP has none. Bytes reported done can still be lost if the connection breaks
+//   before QuestDB reads them, or if QuestDB rejects a line (it then closes the
+//   connection without saying which line; later lines on that connection are
+//   dropped). Offsets committed after "done" are therefore at-most-once for that
+//   window; use the HTTP sink when every row must be acknowledged.
+// - Bytes of two buffers never interleave: exactly one send is in flight per
+//   connection, and a short send is resubmitted for its remainder.
+// - On a send error (peer closed, reset, ...) the sink closes the socket,
+//   reconnects with capped exponential backoff and jitter, and resends the
+//   interrupted buffer from its first byte, then the rest of the queue: no buffer
+//   is skipped or reordered. A line cut in half by the failure is discarded by
+//   QuestDB with the old connection, and sent whole again on the new one; rows
+//   it contained may thus arrive twice (use DEDUP UPSERT KEYS to absorb that).
+// - Buffers are reported done in submission order.
+//
+// Threading: one shard thread uses the sink. The io_uring is enabled by the
+// first submit(), which ties it to that thread (IORING_SETUP_SINGLE_ISSUER).
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "io/backoff.hpp"
+#include "io/sink.hpp"
+#include "io/sink_config.hpp"
+#include "io/uring_socket.hpp"
+
+namespace kilp::io {
+
+class UringTcpSink final : public Sink {
+ public:
+  // Resolves and connects before returning. Throws std::runtime_error, e.g.
+  // "cannot connect to ILP/TCP sink 127.0.0.1:9009: Connection refused".
+  // `max_pending_buffers` is the capacity of the submission queue (the shard's
+  // ring size); submitting more than that is a programming error.
+  UringTcpSink(const TcpSinkConfig& config, std::size_t max_pending_buffers);
+  ~UringTcpSink() override;
+
+  void submit(BufferId id, std::span<const char> bytes) override;
+  std::size_t poll(std::chrono::milliseconds wait, std::span<BufferId> done) override;
+  std::size_t pending() const override { return queued_; }
+  std::string describe() const override { return "tcp " + address_text_; }
+
+  // Successful reconnects since construction; for stats and tests.
+  std::uint64_t reconnects() const { return reconnects_; }
+
+ private:
+  using Clock = std::chrono::steady_clock;
+
+  struct QueuedBuffer {
+    BufferId id = 0;
+    std::span<const char> bytes;
+  };
+
+  enum class Link { connected, waiting_to_reconnect, connecting };
+
+  QueuedBuffer& queued_at(std::size_t position) {
+    return queue_[(head_ + position) % queue_.size()];
+  }
+
+  void connect_at_startup();
+  bool make_progress(std::chrono::milliseconds wait);
+  void start_next_send();
+  void on_send_result(int result);
+  void on_connection_lost(int error);
+  void schedule_reconnect(int error);
+  void try_reconnect(std::chrono::milliseconds wait);
+  void on_connected();
+  std::size_t report_sent(std::span<BufferId> done);
+
+  std::string address_text_;
+  std::vector<SocketEndpoint> endpoints_;
+  std::size_t next_endpoint_ = 0;
+  TcpSocketOptions socket_options_;
+  ReconnectBackoff backoff_;
+
+  UringSendRing ring_;
+  UniqueFd socket_;
+  Link link_ = Link::connected;
+  Clock::time_point reconnect_at_{};
+  Clock::time_point connect_deadline_{};
+  std::uint64_t reconnects_ = 0;
+
+  // Fixed-capacity FIFO of submitted buffers: [head_, head_ + queued_).
+  // The first `fully_sent_` of them were sent and await reporting; the next one
+  // has `sent_bytes_` of its bytes accepted by the kernel on this connection.
+  std::vector<QueuedBuffer> queue_;
+  std::size_t head_ = 0;
+  std::size_t queued_ = 0;
+  std::size_t fully_sent_ = 0;
+  std::size_t sent_bytes_ = 0;
+};
+
+}  // namespace kilp::io
