@@ -3,6 +3,7 @@
 // ILP line (ending in '\n') to the output. Allocation-free after construction.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string_view>
 
 #include "parse/mapping_plan.hpp"
@@ -26,7 +27,7 @@ struct EncodeResult {
 // (key column, record timestamp, table templates).
 struct MessageMeta {
   std::string_view topic;
-  std::string_view key;            // empty when the record has no key
+  std::string_view key;  // empty when the record has no key
   std::int32_t partition = 0;
   std::int64_t timestamp_ms = -1;  // Kafka record timestamp, -1 when absent
 };
@@ -36,10 +37,21 @@ class JsonToIlpEncoder {
   // Preallocates a padded copy buffer for messages up to max_message_bytes and
   // any scratch space the encoder needs.
   explicit JsonToIlpEncoder(std::size_t max_message_bytes);
+  ~JsonToIlpEncoder();
+  JsonToIlpEncoder(JsonToIlpEncoder&&) noexcept;
+  JsonToIlpEncoder& operator=(JsonToIlpEncoder&&) noexcept;
+
+  std::size_t max_message_bytes() const { return max_message_bytes_; }
 
   // `json` need not be padded; it is copied into the padded scratch first.
   EncodeResult encode(const MappingPlan& plan, std::string_view json, const MessageMeta& meta,
                       OutputCursor& out);
+
+ private:
+  struct State;  // simdjson parser and scratch buffers, kept out of this header
+
+  std::size_t max_message_bytes_;
+  std::unique_ptr<State> state_;
 };
 
 }  // namespace kilp::parse

@@ -8,19 +8,19 @@
 namespace kilp::parse {
 
 enum class RejectReason : std::uint8_t {
-  kMalformedJson,      // not parseable JSON (truncated, trailing garbage, ...)
-  kNotAnObject,        // top-level value is not a JSON object
-  kInvalidUtf8,        // payload is not valid UTF-8
-  kTooLarge,           // payload over --max-message-bytes, or row over one output buffer
-  kUnsupportedValue,   // nested object/array where the mapping cannot place it
-  kMissingTimestamp,   // the configured timestamp field is absent or null
-  kBadTimestamp,       // timestamp of the wrong type, negative, or out of range
-  kInvalidName,        // a table or column name ILP cannot carry
-  kTypeConflict,       // value type contradicts a type hint (e.g. string in --doubles)
-  kNumberOutOfRange,   // number that fits no ILP type
-  kDuplicateField,     // the same column twice in one object
-  kEmptyRow,           // nothing to write: no symbols and no columns
-  kCount               // number of reasons; keep last
+  kMalformedJson,     // not parseable JSON (truncated, trailing garbage, ...)
+  kNotAnObject,       // top-level value is not a JSON object
+  kInvalidUtf8,       // payload is not valid UTF-8
+  kTooLarge,          // payload over --max-message-bytes, or row over one output buffer
+  kUnsupportedValue,  // nested object/array where the mapping cannot place it
+  kMissingTimestamp,  // the configured timestamp field is absent or null
+  kBadTimestamp,      // timestamp of the wrong type, negative, or out of range
+  kInvalidName,       // a table or column name ILP cannot carry
+  kTypeConflict,      // value type contradicts a type hint (e.g. string in --doubles)
+  kNumberOutOfRange,  // number that fits no ILP type
+  kDuplicateField,    // the same column twice in one object
+  kEmptyRow,          // nothing to write: no symbols and no columns
+  kCount              // number of reasons; keep last
 };
 
 constexpr std::size_t kRejectReasonCount = static_cast<std::size_t>(RejectReason::kCount);

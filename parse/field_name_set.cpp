@@ -1,0 +1,59 @@
+#include "parse/field_name_set.hpp"
+
+#include <algorithm>
+#include <bit>
+
+namespace kilp::parse {
+
+namespace {
+// The shortest JSON member, `"":0,`, is 5 bytes.
+constexpr std::size_t kMinMemberBytes = 5;
+
+std::uint64_t hash_name(std::string_view name) {
+  std::uint64_t hash = 0xcbf29ce484222325ULL;  // FNV-1a: keys are short
+  for (char c : name) {
+    hash ^= static_cast<unsigned char>(c);
+    hash *= 0x100000001b3ULL;
+  }
+  return hash ^ (hash >> 29);
+}
+}  // namespace
+
+std::size_t FieldNameSet::slots_for(std::size_t message_bytes) {
+  // At most half full, so probes stay short.
+  return std::bit_ceil(std::max<std::size_t>(16, 2 * (message_bytes / kMinMemberBytes + 1)));
+}
+
+FieldNameSet::FieldNameSet(std::size_t max_message_bytes)
+    : capacity_slots_(slots_for(max_message_bytes)),
+      capacity_names_(max_message_bytes / kMinMemberBytes + 1) {
+  slots_ = std::make_unique<Slot[]>(capacity_slots_);
+  names_ = std::make_unique<std::string_view[]>(capacity_names_);
+}
+
+void FieldNameSet::clear(std::size_t message_bytes) {
+  // Small messages only touch the first slots, which stay in cache.
+  mask_ = std::min(slots_for(message_bytes), capacity_slots_) - 1;
+  count_ = 0;
+  if (++generation_ == 0) {
+    // Wrapped after 4 billion messages: stale stamps could collide with new ones.
+    std::fill(slots_.get(), slots_.get() + capacity_slots_, Slot{});
+    generation_ = 1;
+  }
+}
+
+bool FieldNameSet::insert(std::string_view name) {
+  if (count_ >= capacity_names_) return false;  // unreachable for a valid message
+  for (std::size_t i = hash_name(name) & mask_;; i = (i + 1) & mask_) {
+    Slot& slot = slots_[i];
+    if (slot.generation != generation_) {
+      slot.generation = generation_;
+      slot.name_index = static_cast<std::uint32_t>(count_);
+      names_[count_++] = name;
+      return true;
+    }
+    if (names_[slot.name_index] == name) return false;
+  }
+}
+
+}  // namespace kilp::parse

@@ -1,0 +1,40 @@
+#pragma once
+// The keys seen so far in one JSON object, to refuse duplicates in O(1) per key
+// without allocating: an open-addressing table sized once for the largest message,
+// cleared in O(1) per message by bumping a generation number.
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string_view>
+
+namespace kilp::parse {
+
+class FieldNameSet {
+ public:
+  // Enough room for every key a message of `max_message_bytes` can hold.
+  explicit FieldNameSet(std::size_t max_message_bytes);
+
+  // Forgets all names; `message_bytes` bounds how many names may follow.
+  void clear(std::size_t message_bytes);
+
+  // Adds `name` (which must outlive the next clear()); false if it was present.
+  bool insert(std::string_view name);
+
+ private:
+  struct Slot {
+    std::uint32_t generation = 0;
+    std::uint32_t name_index = 0;
+  };
+
+  static std::size_t slots_for(std::size_t message_bytes);
+
+  std::unique_ptr<Slot[]> slots_;
+  std::unique_ptr<std::string_view[]> names_;
+  std::size_t capacity_slots_;
+  std::size_t capacity_names_;
+  std::size_t mask_ = 0;  // slots in use for the current message, minus one
+  std::size_t count_ = 0;
+  std::uint32_t generation_ = 0;
+};
+
+}  // namespace kilp::parse

@@ -1,0 +1,38 @@
+#include "parse/json_number_syntax.hpp"
+
+namespace kilp::parse {
+
+namespace {
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+
+// Advances past one or more digits; false if there is none.
+bool skip_digits(std::string_view token, std::size_t& i) {
+  const std::size_t start = i;
+  while (i < token.size() && is_digit(token[i])) ++i;
+  return i > start;
+}
+}  // namespace
+
+bool is_json_number(std::string_view token) {
+  std::size_t i = 0;
+  if (i < token.size() && token[i] == '-') ++i;
+  if (i < token.size() && token[i] == '0') {
+    ++i;
+  } else if (!skip_digits(token, i)) {
+    return false;
+  }
+  if (i < token.size() && token[i] == '.') {
+    ++i;
+    if (!skip_digits(token, i)) return false;
+  }
+  if (i < token.size() && (token[i] == 'e' || token[i] == 'E')) {
+    ++i;
+    if (i < token.size() && (token[i] == '+' || token[i] == '-')) ++i;
+    if (!skip_digits(token, i)) return false;
+  }
+  return i == token.size();
+}
+
+}  // namespace kilp::parse

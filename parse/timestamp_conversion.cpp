@@ -1,0 +1,102 @@
+#include "parse/timestamp_conversion.hpp"
+
+#include <array>
+
+namespace kilp::parse {
+
+namespace {
+int nanos_exponent(TimestampUnit unit) {
+  switch (unit) {
+    case TimestampUnit::kSeconds:
+      return 9;
+    case TimestampUnit::kMillis:
+      return 6;
+    case TimestampUnit::kMicros:
+      return 3;
+    case TimestampUnit::kNanos:
+      return 0;
+  }
+  return 0;
+}
+
+constexpr std::array<std::int64_t, 19> kPowersOfTen = [] {
+  std::array<std::int64_t, 19> powers{};
+  std::int64_t p = 1;
+  for (auto& power : powers) {
+    power = p;
+    if (p <= INT64_MAX / 10) p *= 10;
+  }
+  return powers;
+}();
+
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
+}  // namespace
+
+std::optional<std::int64_t> integer_timestamp_to_nanos(std::int64_t value, TimestampUnit unit) {
+  std::int64_t nanos = 0;
+  if (value < 0 || __builtin_mul_overflow(value, kPowersOfTen[nanos_exponent(unit)], &nanos)) {
+    return std::nullopt;
+  }
+  return nanos;
+}
+
+std::optional<std::int64_t> decimal_timestamp_to_nanos(std::string_view json_number,
+                                                       TimestampUnit unit) {
+  // value = significand * 10^scale, where significand holds every digit of the token.
+  std::size_t i = 0;
+  if (i < json_number.size() && json_number[i] == '-') return std::nullopt;
+  std::int64_t significand = 0;
+  int scale = nanos_exponent(unit);
+  int dropped_digits = 0;  // digits too small to matter once the significand is full
+  bool any_digit = false;
+  bool in_fraction = false;
+  for (; i < json_number.size(); ++i) {
+    const char c = json_number[i];
+    if (c == '.' && !in_fraction) {
+      in_fraction = true;
+      continue;
+    }
+    if (!is_digit(c)) break;
+    any_digit = true;
+    if (significand <= (INT64_MAX - 9) / 10) {
+      significand = significand * 10 + (c - '0');
+      if (in_fraction) --scale;
+    } else if (!in_fraction) {
+      ++dropped_digits;  // an integer digit beyond 18 digits: the value only grows
+    }
+  }
+  if (!any_digit) return std::nullopt;
+  if (i < json_number.size() && (json_number[i] == 'e' || json_number[i] == 'E')) {
+    ++i;
+    bool negative_exponent = false;
+    if (i < json_number.size() && (json_number[i] == '+' || json_number[i] == '-')) {
+      negative_exponent = json_number[i] == '-';
+      ++i;
+    }
+    int exponent = 0;
+    bool any_exponent_digit = false;
+    for (; i < json_number.size() && is_digit(json_number[i]); ++i) {
+      any_exponent_digit = true;
+      if (exponent < 10000) exponent = exponent * 10 + (json_number[i] - '0');
+    }
+    if (!any_exponent_digit) return std::nullopt;
+    scale += negative_exponent ? -exponent : exponent;
+  }
+  if (i != json_number.size()) return std::nullopt;
+  scale += dropped_digits;
+
+  if (significand == 0) return 0;
+  if (scale < 0) {
+    // Truncate toward zero: sub-nanosecond digits cannot be represented.
+    return scale <= -19 ? 0 : significand / kPowersOfTen[-scale];
+  }
+  std::int64_t nanos = 0;
+  if (scale > 18 || __builtin_mul_overflow(significand, kPowersOfTen[scale], &nanos)) {
+    return std::nullopt;
+  }
+  return nanos;
+}
+
+}  // namespace kilp::parse
