@@ -1,0 +1,320 @@
+#include "tests/support/strict_ilp_parser.hpp"
+
+#include <charconv>
+#include <cstring>
+#include <limits>
+#include <set>
+
+namespace kilp::testing {
+
+namespace {
+
+constexpr std::size_t kMaxNameBytes = 127;
+constexpr char kBinaryDoubleType = 0x10;
+
+bool is_name_escapable(char c) {
+  return c == ' ' || c == ',' || c == '=' || c == '\n' || c == '\r' || c == '\\';
+}
+
+bool is_refused_in_any_name(char c) {
+  const auto byte = static_cast<unsigned char>(c);
+  if (byte <= 0x0F || byte == 0x7F) return true;
+  return std::strchr("?,'\"\\/:()+*%~", c) != nullptr && c != '\0';
+}
+
+bool has_byte_order_mark(std::string_view name) {
+  return name.find("\xEF\xBB\xBF") != std::string_view::npos;
+}
+
+bool is_digits(std::string_view s) {
+  if (s.empty()) return false;
+  for (char c : s) {
+    if (c < '0' || c > '9') return false;
+  }
+  return true;
+}
+
+// Strict decimal double: -?digits(.digits)?([eE][+-]?digits)?
+bool is_decimal_double(std::string_view s) {
+  std::size_t i = 0;
+  if (i < s.size() && s[i] == '-') ++i;
+  const std::size_t int_start = i;
+  while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+  if (i == int_start) return false;
+  if (i < s.size() && s[i] == '.') {
+    const std::size_t frac_start = ++i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    if (i == frac_start) return false;
+  }
+  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+    ++i;
+    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+    const std::size_t exp_start = i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') ++i;
+    if (i == exp_start) return false;
+  }
+  return i == s.size();
+}
+
+class LineParser {
+ public:
+  explicit LineParser(std::string_view input) : in_(input) {}
+
+  IlpParseResult parse() {
+    IlpParseResult result;
+    IlpRow row;
+    if (!parse_row(row)) {
+      result.error = error_ + " at byte " + std::to_string(pos_);
+      return result;
+    }
+    result.row = std::move(row);
+    result.consumed = pos_;
+    return result;
+  }
+
+ private:
+  bool fail(std::string message) {
+    if (error_.empty()) error_ = std::move(message);
+    return false;
+  }
+  bool at_end() const { return pos_ >= in_.size(); }
+  char peek() const { return in_[pos_]; }
+
+  bool parse_row(IlpRow& row) {
+    if (!read_name(row.table, /*stop_at_equals=*/false)) return false;
+    if (!is_questdb_table_name(row.table)) return fail("invalid table name '" + row.table + "'");
+    std::set<std::string> names;
+    while (!at_end() && peek() == ',') {
+      ++pos_;
+      std::string name, value;
+      if (!read_name(name, true) || !expect('=') || !read_symbol_value(value)) return false;
+      if (!is_questdb_column_name(name)) return fail("invalid symbol name '" + name + "'");
+      if (!names.insert(name).second) return fail("duplicate name '" + name + "'");
+      row.symbols.emplace_back(std::move(name), std::move(value));
+    }
+    if (!at_end() && peek() == ' ' && !timestamp_follows()) {
+      do {
+        ++pos_;
+        std::string name;
+        IlpValue value;
+        if (!read_name(name, true) || !expect('=') || !read_field_value(value)) return false;
+        if (!is_questdb_column_name(name)) return fail("invalid column name '" + name + "'");
+        if (!names.insert(name).second) return fail("duplicate name '" + name + "'");
+        row.columns.emplace_back(std::move(name), std::move(value));
+      } while (!at_end() && peek() == ',');
+    }
+    if (row.symbols.empty() && row.columns.empty()) return fail("no symbol and no column");
+    if (!at_end() && peek() == ' ') {
+      ++pos_;
+      const std::size_t start = pos_;
+      while (!at_end() && peek() >= '0' && peek() <= '9') ++pos_;
+      std::int64_t ts = 0;
+      const auto [ptr, ec] = std::from_chars(in_.data() + start, in_.data() + pos_, ts);
+      if (pos_ == start || ec != std::errc() || ptr != in_.data() + pos_) {
+        return fail("bad timestamp");
+      }
+      row.timestamp_ns = ts;
+    }
+    return expect('\n');
+  }
+
+  // After the symbols, a space introduces either the columns or (in a symbol-only
+  // row) the timestamp: digits up to the end of the line.
+  bool timestamp_follows() const {
+    std::size_t i = pos_ + 1;
+    const std::size_t start = i;
+    while (i < in_.size() && in_[i] >= '0' && in_[i] <= '9') ++i;
+    return i > start && i < in_.size() && in_[i] == '\n';
+  }
+
+  bool expect(char c) {
+    if (at_end()) return fail(std::string("expected '") + c + "' but the input ended");
+    if (peek() != c) return fail(std::string("expected '") + c + "'");
+    ++pos_;
+    return true;
+  }
+
+  // Table, symbol and column names end at an unescaped ',' or ' ' (and '=' for
+  // symbol/column names).
+  bool read_name(std::string& out, bool stop_at_equals) {
+    while (!at_end()) {
+      const char c = peek();
+      if (c == ',' || c == ' ' || (stop_at_equals && c == '=')) break;
+      if (c == '\\') {
+        if (pos_ + 1 >= in_.size() || !is_name_escapable(in_[pos_ + 1])) {
+          return fail("bad escape in name");
+        }
+        out.push_back(in_[pos_ + 1]);
+        pos_ += 2;
+        continue;
+      }
+      if (c == '\n' || c == '\r' || c == '=') return fail("unescaped special character in name");
+      out.push_back(c);
+      ++pos_;
+    }
+    if (out.empty()) return fail("empty name");
+    return true;
+  }
+
+  bool read_symbol_value(std::string& out) {
+    while (!at_end()) {
+      const char c = peek();
+      if (c == ',' || c == ' ' || c == '\n') return true;
+      if (c == '\\') {
+        if (pos_ + 1 >= in_.size() || !is_name_escapable(in_[pos_ + 1])) {
+          return fail("bad escape in symbol value");
+        }
+        out.push_back(in_[pos_ + 1]);
+        pos_ += 2;
+        continue;
+      }
+      if (c == '\r' || c == '=') return fail("unescaped special character in symbol value");
+      out.push_back(c);
+      ++pos_;
+    }
+    return fail("line ended inside a symbol value");
+  }
+
+  bool read_field_value(IlpValue& value) {
+    if (at_end()) return fail("missing field value");
+    if (peek() == '"') return read_string(value);
+    if (peek() == '=') return read_binary_double(value);
+    const std::size_t start = pos_;
+    while (!at_end() && peek() != ',' && peek() != ' ' && peek() != '\n') ++pos_;
+    const std::string_view token = in_.substr(start, pos_ - start);
+    if (token.empty()) return fail("missing field value");
+    if (token == "t" || token == "T" || token == "true" || token == "True" || token == "TRUE") {
+      value = true;
+      return true;
+    }
+    if (token == "f" || token == "F" || token == "false" || token == "False" || token == "FALSE") {
+      value = false;
+      return true;
+    }
+    if (token.back() == 'i') return read_long(token.substr(0, token.size() - 1), value);
+    return read_text_double(token, value);
+  }
+
+  bool read_long(std::string_view digits, IlpValue& value) {
+    std::string_view unsigned_part = digits;
+    if (!unsigned_part.empty() && unsigned_part.front() == '-') unsigned_part.remove_prefix(1);
+    if (!is_digits(unsigned_part)) return fail("bad long '" + std::string(digits) + "i'");
+    std::int64_t number = 0;
+    const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), number);
+    if (ec != std::errc() || ptr != digits.data() + digits.size()) {
+      return fail("long out of range '" + std::string(digits) + "'");
+    }
+    value = number;
+    return true;
+  }
+
+  bool read_text_double(std::string_view token, IlpValue& value) {
+    if (token == "NaN") {
+      value = std::numeric_limits<double>::quiet_NaN();
+      return true;
+    }
+    if (token == "Infinity" || token == "-Infinity") {
+      value = token[0] == '-' ? -std::numeric_limits<double>::infinity()
+                              : std::numeric_limits<double>::infinity();
+      return true;
+    }
+    if (!is_decimal_double(token)) return fail("bad double '" + std::string(token) + "'");
+    double number = 0;
+    const auto [ptr, ec] = std::from_chars(token.data(), token.data() + token.size(), number);
+    if (ec != std::errc() || ptr != token.data() + token.size()) {
+      return fail("double out of range '" + std::string(token) + "'");
+    }
+    value = number;
+    return true;
+  }
+
+  bool read_binary_double(IlpValue& value) {
+    ++pos_;  // the second '='
+    if (in_.size() - pos_ < 1 + sizeof(double)) return fail("truncated binary double");
+    if (in_[pos_] != kBinaryDoubleType) return fail("unknown binary value type");
+    double number = 0;
+    std::memcpy(&number, in_.data() + pos_ + 1, sizeof number);  // little-endian host
+    pos_ += 1 + sizeof(double);
+    value = number;
+    return true;
+  }
+
+  bool read_string(IlpValue& value) {
+    ++pos_;  // opening quote
+    std::string text;
+    while (!at_end()) {
+      const char c = peek();
+      if (c == '"') {
+        ++pos_;
+        value = std::move(text);
+        return true;
+      }
+      if (c == '\\') {
+        if (pos_ + 1 >= in_.size()) break;
+        const char next = in_[pos_ + 1];
+        if (next != '"' && next != '\\' && next != '\n' && next != '\r') {
+          return fail("bad escape in string");
+        }
+        text.push_back(next);
+        pos_ += 2;
+        continue;
+      }
+      if (c == '\n' || c == '\r') return fail("unescaped line break in string");
+      text.push_back(c);
+      ++pos_;
+    }
+    return fail("unterminated string");
+  }
+
+  std::string_view in_;
+  std::size_t pos_ = 0;
+  std::string error_;
+};
+
+}  // namespace
+
+bool is_questdb_column_name(std::string_view name) {
+  if (name.empty() || name.size() > kMaxNameBytes || has_byte_order_mark(name)) return false;
+  for (char c : name) {
+    if (is_refused_in_any_name(c) || c == '.' || c == '-') return false;
+  }
+  return true;
+}
+
+bool is_questdb_table_name(std::string_view name) {
+  if (name.empty() || name.size() > kMaxNameBytes || has_byte_order_mark(name)) return false;
+  for (char c : name) {
+    if (is_refused_in_any_name(c)) return false;
+  }
+  return name.front() != '.' && name.back() != '.' && name.find("..") == std::string_view::npos;
+}
+
+IlpParseResult parse_ilp_line_prefix(std::string_view input) {
+  return LineParser(input).parse();
+}
+
+IlpParseResult parse_ilp_line(std::string_view line) {
+  IlpParseResult result = parse_ilp_line_prefix(line);
+  if (result.ok() && result.consumed != line.size()) {
+    result.row.reset();
+    result.error = "trailing bytes after the line end at byte " + std::to_string(result.consumed);
+  }
+  return result;
+}
+
+bool split_ilp_lines(std::string_view stream, std::vector<std::string_view>& lines,
+                     std::string& error) {
+  std::size_t offset = 0;
+  while (offset < stream.size()) {
+    const IlpParseResult result = parse_ilp_line_prefix(stream.substr(offset));
+    if (!result.ok()) {
+      error = "line starting at byte " + std::to_string(offset) + ": " + result.error;
+      return false;
+    }
+    lines.push_back(stream.substr(offset, result.consumed));
+    offset += result.consumed;
+  }
+  return true;
+}
+
+}  // namespace kilp::testing
