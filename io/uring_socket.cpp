@@ -5,6 +5,7 @@
 #include <netdb.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -149,8 +150,11 @@ UringSendRing::~UringSendRing() {
 
 int UringSendRing::start_send(int socket_fd, std::span<const char> bytes) {
   if (needs_enable_) {
-    const int rc = io_uring_enable_rings(&ring_);
-    if (rc < 0) return rc;
+    // liburing 2.3 declares io_uring_enable_rings() but does not export it.
+    if (::syscall(__NR_io_uring_register, ring_.ring_fd, IORING_REGISTER_ENABLE_RINGS, nullptr,
+                  0) != 0) {
+      return -errno;
+    }
     needs_enable_ = false;
   }
   io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
