@@ -44,6 +44,17 @@ void FieldNameSet::clear(std::size_t message_bytes) {
 
 bool FieldNameSet::insert(std::string_view name) {
   if (count_ >= capacity_names_) return false;  // unreachable for a valid message
+  // Most messages have a handful of keys: comparing with each costs less than hashing.
+  if (count_ < kLinearScanNames) {
+    for (std::size_t i = 0; i < count_; ++i) {
+      if (names_[i] == name) return false;
+    }
+    names_[count_++] = name;
+    if (count_ == kLinearScanNames) {
+      for (std::size_t i = 0; i < count_; ++i) add_to_table(i);
+    }
+    return true;
+  }
   for (std::size_t i = hash_name(name) & mask_;; i = (i + 1) & mask_) {
     Slot& slot = slots_[i];
     if (slot.generation != generation_) {
@@ -53,6 +64,17 @@ bool FieldNameSet::insert(std::string_view name) {
       return true;
     }
     if (names_[slot.name_index] == name) return false;
+  }
+}
+
+void FieldNameSet::add_to_table(std::size_t name_index) {
+  for (std::size_t i = hash_name(names_[name_index]) & mask_;; i = (i + 1) & mask_) {
+    Slot& slot = slots_[i];
+    if (slot.generation != generation_) {
+      slot.generation = generation_;
+      slot.name_index = static_cast<std::uint32_t>(name_index);
+      return;
+    }
   }
 }
 

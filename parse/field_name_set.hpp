@@ -26,7 +26,10 @@ class FieldNameSet {
     std::uint32_t name_index = 0;
   };
 
+  static constexpr std::size_t kLinearScanNames = 8;
+
   static std::size_t slots_for(std::size_t message_bytes);
+  void add_to_table(std::size_t name_index);
 
   std::unique_ptr<Slot[]> slots_;
   std::unique_ptr<std::string_view[]> names_;

@@ -204,10 +204,17 @@ class MessageEncoder {
         return std::nullopt;
       }
       case ondemand::number_type::floating_point_number: {
+        const std::string_view text = raw_token(value);
         double number = 0;
         if (auto error = value.get_double().get(number)) return number_failure(value, error);
         if (!begin_column(name)) return RejectReason::kInvalidName;
-        append_double(columns_, number, plan_.config().protocol_version);
+        if (plan_.config().protocol_version >= 2) {
+          append_double_binary(columns_, number);
+        } else {
+          // A finite JSON number is already a valid ILP double and reads back to the
+          // same value; copying it costs far less than formatting `number` again.
+          columns_.append(text);
+        }
         return std::nullopt;
       }
       default: {

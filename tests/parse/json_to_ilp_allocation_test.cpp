@@ -1,0 +1,79 @@
+// Counts every global allocation in this binary to prove the encoder allocates
+// nothing per message once constructed.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <new>
+#include <string>
+
+#include "parse/json_to_ilp.hpp"
+
+namespace {
+std::atomic<std::size_t> g_allocations{0};
+
+void* counted_allocation(std::size_t size) {
+  g_allocations.fetch_add(1, std::memory_order_relaxed);
+  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
+  throw std::bad_alloc();
+}
+}  // namespace
+
+void* operator new(std::size_t size) {
+  return counted_allocation(size);
+}
+void* operator new[](std::size_t size) {
+  return counted_allocation(size);
+}
+void operator delete(void* p) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p) noexcept {
+  std::free(p);
+}
+void operator delete(void* p, std::size_t) noexcept {
+  std::free(p);
+}
+void operator delete[](void* p, std::size_t) noexcept {
+  std::free(p);
+}
+
+namespace kilp::parse {
+namespace {
+
+TEST(JsonToIlpAllocation, EncodesWithoutAllocating) {
+  MappingConfig config;
+  config.table = "trades";
+  config.symbols = {"symbol", "side"};
+  config.timestamp_field = "ts";
+  const MappingPlan plan = MappingPlan::compile(config);
+  JsonToIlpEncoder encoder(1 << 16);
+  std::string buffer(1 << 20, '\0');
+  const std::string messages[] = {
+      R"({"symbol":"BTC-USD","side":"buy","price":30123.45,"amount":0.0123,"ts":1700000000123456})",
+      R"({"symbol":"ETH-USD","side":"sell","price":2000,"note":"a \"q\" \n","ok":true,"ts":1})",
+      R"({"a":[1],"ts":1})",  // rejected
+      R"({"symbol":"X","ts":1} trailing)",
+  };
+  auto run = [&](int count) {
+    OutputCursor out{buffer.data(), 0, buffer.size()};
+    for (int i = 0; i < count; ++i) {
+      if (out.remaining() < 4096) out.size = 0;
+      encoder.encode(plan, messages[i % 4], MessageMeta{}, out);
+    }
+  };
+  run(100);  // warm-up
+  const std::size_t before = g_allocations.load();
+  run(10000);
+  EXPECT_EQ(g_allocations.load() - before, 0u);
+}
+
+TEST(JsonToIlpAllocation, CounterSeesAllocations) {
+  const std::size_t before = g_allocations.load();
+  auto* p = new std::string(100, 'x');
+  EXPECT_GT(g_allocations.load(), before);
+  delete p;
+}
+
+}  // namespace
+}  // namespace kilp::parse

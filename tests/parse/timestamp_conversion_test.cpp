@@ -1,0 +1,32 @@
+#include "parse/timestamp_conversion.hpp"
+
+#include <gtest/gtest.h>
+
+namespace kilp::parse {
+namespace {
+
+TEST(TimestampConversion, ScalesIntegers) {
+  EXPECT_EQ(integer_timestamp_to_nanos(2, TimestampUnit::kSeconds), 2000000000);
+  EXPECT_EQ(integer_timestamp_to_nanos(2, TimestampUnit::kMillis), 2000000);
+  EXPECT_EQ(integer_timestamp_to_nanos(2, TimestampUnit::kMicros), 2000);
+  EXPECT_EQ(integer_timestamp_to_nanos(2, TimestampUnit::kNanos), 2);
+  EXPECT_FALSE(integer_timestamp_to_nanos(-1, TimestampUnit::kNanos));
+  EXPECT_FALSE(integer_timestamp_to_nanos(9223372037, TimestampUnit::kSeconds));
+}
+
+TEST(TimestampConversion, ConvertsDecimalsExactly) {
+  EXPECT_EQ(decimal_timestamp_to_nanos("1700000000.123456789", TimestampUnit::kSeconds),
+            1700000000123456789);
+  EXPECT_EQ(decimal_timestamp_to_nanos("1700000000.1234567891", TimestampUnit::kSeconds),
+            1700000000123456789);  // below a nanosecond: truncated
+  EXPECT_EQ(decimal_timestamp_to_nanos("1.7e9", TimestampUnit::kSeconds), 1700000000000000000);
+  EXPECT_EQ(decimal_timestamp_to_nanos("1.5E-3", TimestampUnit::kSeconds), 1500000);
+  EXPECT_EQ(decimal_timestamp_to_nanos("0.0", TimestampUnit::kMillis), 0);
+  EXPECT_FALSE(decimal_timestamp_to_nanos("-1.5", TimestampUnit::kSeconds));
+  EXPECT_FALSE(decimal_timestamp_to_nanos("1e30", TimestampUnit::kNanos));
+  EXPECT_FALSE(decimal_timestamp_to_nanos("9223372037.0", TimestampUnit::kSeconds));
+  EXPECT_FALSE(decimal_timestamp_to_nanos("1.2.3", TimestampUnit::kSeconds));
+}
+
+}  // namespace
+}  // namespace kilp::parse
