@@ -111,8 +111,8 @@ int prepare_connected_socket(int socket_fd, const TcpSocketOptions& options) {
 
 namespace {
 
-// Two entries: one send, plus room for liburing's internal timeout on kernels
-// without IORING_FEAT_EXT_ARG.
+// One send at a time needs one entry; the rest is room for liburing's internal
+// timeout SQE on kernels without IORING_FEAT_EXT_ARG.
 constexpr unsigned kRingEntries = 4;
 
 // Best first; each fallback drops what an older kernel may refuse.

@@ -4,11 +4,12 @@
 // What this sink guarantees, and what TCP cannot:
 // - A buffer is reported done when the kernel has accepted all of its bytes into
 //   the socket's send buffer. That is NOT an acknowledgement from QuestDB: ILP over
-//   TCP has none. Bytes reported done can still be lost if the connection breaks
-//   before QuestDB reads them, or if QuestDB rejects a line (it then closes the
-//   connection without saying which line; later lines on that connection are
-//   dropped). Offsets committed after "done" are therefore at-most-once for that
-//   window; use the HTTP sink when every row must be acknowledged.
+//   TCP has none. Bytes reported done are lost if the connection breaks before
+//   QuestDB reads them, and if QuestDB rejects a line it closes the connection
+//   without saying which line (the rest of what was in flight is dropped). So the
+//   Kafka offsets stored after "done" can cover rows that never arrived; this
+//   window is inherent to ILP/TCP. Use the HTTP sink when every row must be
+//   acknowledged before its offset is committed.
 // - Bytes of two buffers never interleave: exactly one send is in flight per
 //   connection, and a short send is resubmitted for its remainder.
 // - On a send error (peer closed, reset, ...) the sink closes the socket,
@@ -44,7 +45,12 @@ class UringTcpSink final : public Sink {
   UringTcpSink(const TcpSinkConfig& config, std::size_t max_pending_buffers);
   ~UringTcpSink() override;
 
+  // Starts sending at once if the connection is idle (one io_uring_submit).
   void submit(BufferId id, std::span<const char> bytes) override;
+  // With wait == 0 this costs a look at the completion ring and no syscall unless
+  // the kernel flagged pending work. Returns at once when nothing is pending.
+  // While disconnected, reconnect attempts happen inside poll(), never blocking
+  // longer than `wait`.
   std::size_t poll(std::chrono::milliseconds wait, std::span<BufferId> done) override;
   std::size_t pending() const override { return queued_; }
   std::string describe() const override { return "tcp " + address_text_; }
