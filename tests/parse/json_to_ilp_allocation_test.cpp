@@ -25,6 +25,22 @@ void* operator new(std::size_t size) {
 void* operator new[](std::size_t size) {
   return counted_allocation(size);
 }
+// simdjson allocates with new(std::nothrow): count those too, and keep every new
+// paired with our delete (sanitizers check the pairing).
+void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
+  try {
+    return counted_allocation(size);
+  } catch (...) {
+    return nullptr;
+  }
+}
+void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
+  try {
+    return counted_allocation(size);
+  } catch (...) {
+    return nullptr;
+  }
+}
 void operator delete(void* p) noexcept {
   std::free(p);
 }

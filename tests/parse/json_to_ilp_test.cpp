@@ -183,9 +183,10 @@ TEST_F(JsonToIlpTest, AppendsRowsOneAfterAnother) {
   ASSERT_EQ(encoder_.encode(plan_, kTrade, {}, out_).outcome, EncodeOutcome::kOk);
   ASSERT_EQ(encoder_.encode(plan_, R"({"symbol":"Y","ts":2})", {}, out_).outcome,
             EncodeOutcome::kOk);
+  const std::string stream = written();
   std::vector<std::string_view> lines;
   std::string error;
-  ASSERT_TRUE(testing::split_ilp_lines(written(), lines, error)) << error;
+  ASSERT_TRUE(testing::split_ilp_lines(stream, lines, error)) << error;
   EXPECT_EQ(lines.size(), 2u);
   EXPECT_EQ(lines[1], "trades,symbol=Y 2000\n");
 }
