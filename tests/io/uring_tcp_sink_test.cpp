@@ -7,6 +7,7 @@
 
 #include <array>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "tests/io/loopback_server.hpp"
@@ -172,6 +173,18 @@ TEST(UringTcpSink, ResendsInterruptedBufferAfterResetMidBuffer) {
   for (std::size_t i = 2; i < buffers.size(); ++i) tail_bytes += buffers[i].size();
   ASSERT_TRUE(server.wait_for_bytes(2 * 1024 * 1024 + 512 * 1024 + tail_bytes, 10s));
   expect_delivered_at_least_once(buffers, server.connections());
+}
+
+TEST(UringTcpSink, MayBeBuiltOnOneThreadAndUsedOnAnother) {
+  // The engine may construct sinks before handing them to shard threads; the
+  // single-issuer ring must bind to the thread that first submits.
+  LoopbackServer server;
+  UringTcpSink sink(config_for(server.port()), 4);
+  const std::vector<std::string> buffers = make_buffers(50, 5);
+  std::thread shard([&] { send_all(sink, buffers, 4); });
+  shard.join();
+  ASSERT_TRUE(server.wait_for_bytes(concat(buffers).size(), 10s));
+  EXPECT_EQ(server.connections().at(0), concat(buffers));
 }
 
 TEST(UringTcpSink, ConnectRefusedNamesTheAddress) {
