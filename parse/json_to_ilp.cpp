@@ -287,6 +287,10 @@ struct JsonToIlpEncoder::State {
   std::size_t column_scratch_bytes;
   std::unique_ptr<char[]> column_scratch;
   FieldNameSet field_names;
+  // Only for messages that are not objects: on-demand reads just the first byte of a
+  // scalar ("nope" looks like null), so a full DOM pass tells malformed JSON from a
+  // valid non-object. Sized on first use; rejections are the rare path.
+  simdjson::dom::parser validator;
 };
 
 JsonToIlpEncoder::JsonToIlpEncoder(std::size_t max_message_bytes)
@@ -300,6 +304,10 @@ EncodeResult JsonToIlpEncoder::encode(const MappingPlan& plan, std::string_view 
                                       const MessageMeta& /*meta: for key columns, later*/,
                                       OutputCursor& out) {
   if (json.size() > max_message_bytes_) return rejected(RejectReason::kTooLarge);
+  // No value at all is malformed JSON, not a value of the wrong type.
+  if (json.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return rejected(RejectReason::kMalformedJson);
+  }
   State& state = *state_;
   // simdjson reads up to SIMDJSON_PADDING bytes past the end; zero them so a previous,
   // longer message can never be seen there.
@@ -315,7 +323,12 @@ EncodeResult JsonToIlpEncoder::encode(const MappingPlan& plan, std::string_view 
   }
   ondemand::json_type type;
   if (auto error = document.type().get(type)) return rejected(reason_for(error));
-  if (type != ondemand::json_type::object) return rejected(RejectReason::kNotAnObject);
+  if (type != ondemand::json_type::object) {
+    simdjson::dom::element ignored;
+    const bool valid = !state.validator.parse(state.padded_json.get(), json.size(), false)
+                            .get(ignored);
+    return rejected(valid ? RejectReason::kNotAnObject : RejectReason::kMalformedJson);
+  }
   ondemand::object object;
   if (auto error = document.get_object().get(object)) return rejected(reason_for(error));
 

@@ -118,6 +118,12 @@ TEST_F(JsonToIlpTest, RejectsEachReason) {
   EXPECT_EQ(rejection(R"({"symbol":"X","ts":1} {"a":1})"), RejectReason::kMalformedJson);
   EXPECT_EQ(rejection(R"({"a":tru,"ts":1})"), RejectReason::kMalformedJson);
   EXPECT_EQ(rejection(""), RejectReason::kMalformedJson);
+  EXPECT_EQ(rejection("   "), RejectReason::kMalformedJson);
+  EXPECT_EQ(rejection("nope"), RejectReason::kMalformedJson);  // on-demand sees 'n' as null
+  EXPECT_EQ(rejection("tru"), RejectReason::kMalformedJson);
+  EXPECT_EQ(rejection("[1,2"), RejectReason::kMalformedJson);
+  EXPECT_EQ(rejection("null"), RejectReason::kNotAnObject);
+  EXPECT_EQ(rejection("[1,2]"), RejectReason::kNotAnObject);
   EXPECT_EQ(rejection(R"([1,2])"), RejectReason::kNotAnObject);
   EXPECT_EQ(rejection(R"("text")"), RejectReason::kNotAnObject);
   EXPECT_EQ(rejection("{\"a\":\"\xff\",\"ts\":1}"), RejectReason::kInvalidUtf8);

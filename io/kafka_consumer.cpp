@@ -1,0 +1,187 @@
+#include "io/kafka_consumer.hpp"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+
+namespace kilp::io {
+namespace {
+
+void set_property(rd_kafka_conf_t* conf, const std::string& key, const std::string& value) {
+  char error[512];
+  if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), error, sizeof error) !=
+      RD_KAFKA_CONF_OK) {
+    rd_kafka_conf_destroy(conf);
+    throw std::invalid_argument(fmt::format("Kafka property -X {}: {}", key, error));
+  }
+}
+
+// Routes librdkafka's own log lines through one prefix so users can tell them apart.
+void log_line(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
+  const auto* consumer = static_cast<const KafkaConsumer*>(rd_kafka_opaque(rk));
+  if (level <= 4 && consumer != nullptr && consumer->client_logs_shown()) {
+    fmt::print(stderr, "kilp: kafka {}: {}\n", facility, message);
+  }
+}
+
+std::vector<TopicPartition> to_vector(const rd_kafka_topic_partition_list_t* list) {
+  std::vector<TopicPartition> out;
+  out.reserve(list->cnt);
+  for (int i = 0; i < list->cnt; ++i)
+    out.push_back({list->elems[i].topic, list->elems[i].partition});
+  return out;
+}
+
+}  // namespace
+
+KafkaConsumer::KafkaConsumer(const KafkaSettings& settings, RebalanceListener* listener)
+    : settings_(settings), listener_(listener) {
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  set_property(conf, "bootstrap.servers", settings.brokers);
+  set_property(conf, "group.id", settings.group_id);
+  set_property(conf, "client.id", settings.client_id);
+  set_property(conf, "auto.offset.reset", settings.from_beginning ? "earliest" : "latest");
+  set_property(conf, "enable.partition.eof", settings.exit_at_end ? "true" : "false");
+  set_property(conf, "partition.assignment.strategy", "cooperative-sticky");
+  set_property(conf, "enable.auto.commit", "true");
+  set_property(conf, "auto.commit.interval.ms", "1000");
+  // librdkafka 2.0.2 pauses fetching at queued.min.messages and resumes only at its
+  // next 1 s wake-up (librdkafka #2879): keep the threshold above what one shard
+  // holds in flight so a fast consumer never waits on that timer.
+  set_property(conf, "queued.min.messages", "1000000");
+  set_property(conf, "queued.max.messages.kbytes", "262144");
+  for (const auto& [key, value] : settings.properties) {
+    if (key == "enable.auto.offset.store") {
+      rd_kafka_conf_destroy(conf);
+      throw std::invalid_argument(
+          "Kafka property -X enable.auto.offset.store: kilp stores offsets itself, only "
+          "after the sink accepted the rows; this property cannot be set");
+    }
+    set_property(conf, key, value);
+  }
+  // Offsets are stored by kilp once the rows are delivered, never on consume.
+  set_property(conf, "enable.auto.offset.store", "false");
+  rd_kafka_conf_set_log_cb(conf, log_line);
+  rd_kafka_conf_set_rebalance_cb(conf, rebalance_trampoline);
+  rd_kafka_conf_set_opaque(conf, this);
+
+  char error[512];
+  rk_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
+  if (rk_ == nullptr) {
+    throw std::invalid_argument(fmt::format("cannot create Kafka consumer: {}", error));
+  }
+  rd_kafka_poll_set_consumer(rk_);
+  queue_ = rd_kafka_queue_get_consumer(rk_);
+}
+
+KafkaConsumer::~KafkaConsumer() {
+  if (queue_ != nullptr) rd_kafka_queue_destroy(queue_);
+  if (rk_ != nullptr) {
+    if (!closed_) rd_kafka_consumer_close(rk_);
+    rd_kafka_destroy(rk_);
+  }
+}
+
+std::vector<int> KafkaConsumer::describe_topics(std::chrono::milliseconds timeout) {
+  // Ask for all topics: a request naming one topic makes brokers that allow
+  // auto-creation (the mock cluster among them) create it, hiding a typo.
+  const rd_kafka_metadata_t* metadata = nullptr;
+  rd_kafka_resp_err_t err =
+      rd_kafka_metadata(rk_, 1, nullptr, &metadata, static_cast<int>(timeout.count()));
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    throw std::runtime_error(fmt::format("cannot reach Kafka brokers {} within {} ms: {}",
+                                         settings_.brokers, timeout.count(),
+                                         rd_kafka_err2str(err)));
+  }
+  std::vector<int> partition_counts;
+  std::string missing;
+  for (const auto& topic : settings_.topics) {
+    int partitions = 0;
+    for (int i = 0; i < metadata->topic_cnt; ++i) {
+      const rd_kafka_metadata_topic_t& t = metadata->topics[i];
+      if (topic == t.topic && t.err == RD_KAFKA_RESP_ERR_NO_ERROR) partitions = t.partition_cnt;
+    }
+    if (partitions == 0) missing += (missing.empty() ? "'" : ", '") + topic + "'";
+    partition_counts.push_back(partitions);
+  }
+  rd_kafka_metadata_destroy(metadata);
+  if (!missing.empty()) {
+    throw std::runtime_error(
+        fmt::format("Kafka topic {} does not exist on {}", missing, settings_.brokers));
+  }
+  return partition_counts;
+}
+
+void KafkaConsumer::subscribe() {
+  rd_kafka_topic_partition_list_t* list =
+      rd_kafka_topic_partition_list_new(static_cast<int>(settings_.topics.size()));
+  for (const auto& topic : settings_.topics) {
+    rd_kafka_topic_partition_list_add(list, topic.c_str(), RD_KAFKA_PARTITION_UA);
+  }
+  rd_kafka_resp_err_t err = rd_kafka_subscribe(rk_, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    throw std::runtime_error(fmt::format("cannot subscribe: {}", rd_kafka_err2str(err)));
+  }
+}
+
+std::size_t KafkaConsumer::consume(std::span<rd_kafka_message_t*> out,
+                                   std::chrono::milliseconds timeout) {
+  ssize_t n = rd_kafka_consume_batch_queue(queue_, static_cast<int>(timeout.count()), out.data(),
+                                           out.size());
+  return n < 0 ? 0 : static_cast<std::size_t>(n);
+}
+
+bool KafkaConsumer::store_offset(rd_kafka_topic_t* topic, std::int32_t partition,
+                                 std::int64_t offset) {
+  return rd_kafka_offset_store(topic, partition, offset) == RD_KAFKA_RESP_ERR_NO_ERROR;
+}
+
+void KafkaConsumer::commit_stored() {
+  rd_kafka_resp_err_t err = rd_kafka_commit(rk_, nullptr, 0);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
+    fmt::print(stderr, "kilp: offset commit failed: {}\n", rd_kafka_err2str(err));
+  }
+}
+
+void KafkaConsumer::close() {
+  if (closed_) return;
+  closed_ = true;
+  rd_kafka_consumer_close(rk_);
+}
+
+void KafkaConsumer::rebalance_trampoline(rd_kafka_t*, rd_kafka_resp_err_t err,
+                                         rd_kafka_topic_partition_list_t* partitions,
+                                         void* opaque) {
+  static_cast<KafkaConsumer*>(opaque)->rebalance(err, partitions);
+}
+
+void KafkaConsumer::rebalance(rd_kafka_resp_err_t err,
+                              rd_kafka_topic_partition_list_t* partitions) {
+  const bool cooperative = std::string_view(rd_kafka_rebalance_protocol(rk_)) == "COOPERATIVE";
+  std::vector<TopicPartition> moved = to_vector(partitions);
+  if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+    if (listener_ != nullptr) listener_->on_assigned(moved);
+    rd_kafka_error_t* error = nullptr;
+    if (cooperative) {
+      error = rd_kafka_incremental_assign(rk_, partitions);
+    } else {
+      rd_kafka_assign(rk_, partitions);
+    }
+    if (error != nullptr) {
+      fmt::print(stderr, "kilp: partition assign failed: {}\n", rd_kafka_error_string(error));
+      rd_kafka_error_destroy(error);
+    }
+    return;
+  }
+  // Revoke: deliver and commit what was consumed before giving the partitions up.
+  if (listener_ != nullptr) listener_->on_revoking(moved, rd_kafka_assignment_lost(rk_) != 0);
+  if (cooperative) {
+    rd_kafka_error_t* error = rd_kafka_incremental_unassign(rk_, partitions);
+    if (error != nullptr) rd_kafka_error_destroy(error);
+  } else {
+    rd_kafka_assign(rk_, nullptr);
+  }
+}
+
+}  // namespace kilp::io

@@ -1,0 +1,274 @@
+// kilp end to end: mock Kafka cluster -> kilp (child process) -> loopback ILP/TCP
+// server that the test owns and whose bytes it parses strictly.
+#include <gtest/gtest.h>
+#include <simdjson.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "tests/integration/ilp_tcp_server.hpp"
+#include "tests/integration/kafka_test_helpers.hpp"
+#include "tests/integration/subprocess.hpp"
+#include "tests/support/strict_ilp_parser.hpp"
+#include "tools/mock_cluster.hpp"
+#include "tools/trade_generator.hpp"
+
+namespace kilp::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+const std::string kKilp = KILP_BINARY_DIR "/tools/kilp";
+
+fs::path make_temp_dir(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / ("kilp-" + name + "-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+std::vector<std::string> trade_args(const std::string& bootstrap, const std::string& topic,
+                                    const std::string& group, const std::string& sink,
+                                    const fs::path& dlq) {
+  return {"--brokers",         bootstrap,
+          "--topic",           topic,
+          "--group",           group,
+          "--sink",            sink,
+          "--dlq",             "file::path=" + dlq.string() + ";",
+          "--symbols",         "symbol,side",
+          "--timestamp-field", "ts",
+          "--timestamp-units", "us",
+          "--from-beginning",  "--exit-at-end",
+          "--stats-interval",  "1",
+          "-X",                "fetch.wait.max.ms=100",
+          "-X",                "session.timeout.ms=6000"};
+}
+
+// Every row the server received, parsed strictly; fails the test on any bad byte.
+std::vector<IlpRow> parse_all(const IlpTcpServer& server) {
+  std::vector<IlpRow> rows;
+  for (const std::string& stream : server.streams()) {
+    std::vector<std::string_view> lines;
+    std::string error;
+    EXPECT_TRUE(split_ilp_lines(stream, lines, error)) << error;
+    for (std::string_view line : lines) {
+      IlpParseResult parsed = parse_ilp_line(line);
+      EXPECT_TRUE(parsed.ok()) << parsed.error << " in line: " << line;
+      if (parsed.ok()) rows.push_back(std::move(*parsed.row));
+    }
+  }
+  return rows;
+}
+
+// Checks that `row` is exactly trade number (ts - first ts) and returns that number.
+std::int64_t check_trade_row(const IlpRow& row, const std::string& table) {
+  EXPECT_EQ(row.table, table);
+  if (!row.timestamp_ns) {
+    ADD_FAILURE() << "row without timestamp";
+    return -1;
+  }
+  const std::int64_t index = *row.timestamp_ns / 1000 - tools::kFirstTradeMicros;
+  const tools::Trade trade = tools::make_trade(static_cast<std::uint64_t>(index));
+  EXPECT_EQ(*row.timestamp_ns, trade.ts_us * 1000);
+  EXPECT_EQ(row.symbols.size(), 2u);
+  if (row.symbols.size() == 2) {
+    EXPECT_EQ(row.symbols[0], (std::pair<std::string, std::string>{"symbol", std::string(trade.symbol)}));
+    EXPECT_EQ(row.symbols[1], (std::pair<std::string, std::string>{"side", std::string(trade.side)}));
+  }
+  EXPECT_EQ(row.columns.size(), 2u);
+  if (row.columns.size() == 2) {
+    EXPECT_EQ(row.columns[0].first, "price");
+    EXPECT_EQ(row.columns[0].second, IlpValue(tools::trade_price(trade)));
+    EXPECT_EQ(row.columns[1].first, "amount");
+    EXPECT_EQ(row.columns[1].second, IlpValue(tools::trade_amount(trade)));
+  }
+  return index;
+}
+
+TEST(Pipeline, EveryTradeArrivesExactlyOnceAndOffsetsAreCommitted) {
+  constexpr int kPartitions = 4;
+  constexpr std::uint64_t kMessages = 200'000;
+  const fs::path dir = make_temp_dir("pipeline");
+  tools::MockCluster cluster(1);
+  cluster.create_topic("trades", kPartitions);
+  cluster.produce("trades", kPartitions, kMessages, [](std::uint64_t i, std::string& buffer) {
+    return tools::format_trade_json(tools::make_trade(i), buffer);
+  });
+  IlpTcpServer server;
+
+  auto args = trade_args(cluster.bootstrap_servers(), "trades", "it-exactly-once",
+                         "tcp::addr=" + server.address() + ";", dir / "dlq.jsonl");
+  args.insert(args.end(), {"--shards", "2"});
+  Subprocess kilp(kKilp, args, (dir / "kilp.err").string());
+  const int exit_code = kilp.wait(180s);
+  const std::string log = read_file((dir / "kilp.err").string());
+  ASSERT_EQ(exit_code, 0) << log;
+  EXPECT_NE(log.find("kilp: summary: 200,000 rows delivered"), std::string::npos) << log;
+
+  std::vector<IlpRow> rows = parse_all(server);
+  ASSERT_EQ(rows.size(), kMessages) << log;
+  std::vector<bool> seen(kMessages, false);
+  for (const IlpRow& row : rows) {
+    std::int64_t index = check_trade_row(row, "trades");
+    ASSERT_GE(index, 0);
+    ASSERT_LT(index, static_cast<std::int64_t>(kMessages));
+    EXPECT_FALSE(seen[index]) << "trade " << index << " arrived twice";
+    seen[index] = true;
+  }
+  EXPECT_EQ(std::count(seen.begin(), seen.end(), true), static_cast<long>(kMessages));
+  EXPECT_GE(server.connections(), 1u);
+
+  EXPECT_EQ(committed_offsets(cluster.bootstrap_servers(), "it-exactly-once", "trades", kPartitions),
+            end_offsets(cluster.bootstrap_servers(), "trades", kPartitions));
+  EXPECT_FALSE(fs::exists(dir / "dlq.jsonl") && fs::file_size(dir / "dlq.jsonl") > 0);
+}
+
+struct BadMessage {
+  std::string payload;
+  std::string reason;
+};
+
+std::vector<BadMessage> bad_messages() {
+  return {
+      {R"({"symbol":"BTC-USD","side":"buy","price":1)", "malformed_json"},
+      {"not json at all", "malformed_json"},
+      {"", "malformed_json"},
+      {"[1,2,3]", "not_an_object"},
+      {"42", "not_an_object"},
+      {"{\"symbol\":\"\xff\xfe\",\"side\":\"buy\",\"price\":1.5,\"ts\":1700000000000001}",
+       "invalid_utf8"},
+      {R"({"symbol":"X","side":"buy","price":1.5,"ts":"yesterday"})", "bad_timestamp"},
+      {R"({"symbol":"X","side":"buy","price":1.5,"ts":-5})", "bad_timestamp"},
+      {R"({"symbol":"X","side":"buy","price":1.5})", "missing_timestamp"},
+      {R"({"symbol":"X","side":"buy","price":1.5,"ts":null})", "missing_timestamp"},
+      {R"({"symbol":"X","nested":{"a":1},"ts":1700000000000001})", "unsupported_value"},
+      {R"({"symbol":"X","bad.name":1,"ts":1700000000000001})", "invalid_name"},
+      {R"({"symbol":"X","p":1,"p":2,"ts":1700000000000001})", "duplicate_field"},
+      {R"({"symbol":"X","big":123456789012345678901234567890,"ts":1700000000000001})",
+       "number_out_of_range"},
+      {R"({"ts":1700000000000001})", "empty_row"},
+      {"{\"symbol\":\"" + std::string(1536 * 1024, 'x') + "\",\"ts\":1700000000000001}",
+       "too_large"},
+  };
+}
+
+TEST(Pipeline, MalformedMessagesBecomeDeadLettersAndEveryGoodRowArrives) {
+  constexpr int kPartitions = 2;
+  constexpr std::uint64_t kGood = 20'000;
+  const std::vector<BadMessage> bad = bad_messages();
+  const std::uint64_t every = kGood / bad.size();  // spread the bad ones through the stream
+  const std::uint64_t total = kGood + bad.size();
+
+  // Message i is bad number (i / every) when i % every == every - 1, else a trade.
+  std::map<std::uint64_t, std::size_t> bad_at;
+  std::uint64_t trade = 0;
+  std::vector<std::int64_t> trade_of(total, -1);
+  for (std::uint64_t i = 0; i < total; ++i) {
+    if (i % (every + 1) == every && bad_at.size() < bad.size()) {
+      bad_at[i] = bad_at.size();
+    } else {
+      trade_of[i] = static_cast<std::int64_t>(trade++);
+    }
+  }
+  ASSERT_EQ(bad_at.size(), bad.size());
+  ASSERT_EQ(trade, kGood);
+
+  const fs::path dir = make_temp_dir("malformed");
+  tools::MockCluster cluster(1);
+  cluster.create_topic("mixed", kPartitions);
+  cluster.produce("mixed", kPartitions, total, [&](std::uint64_t i, std::string& buffer) {
+    if (auto it = bad_at.find(i); it != bad_at.end()) return std::string_view(bad[it->second].payload);
+    return tools::format_trade_json(tools::make_trade(static_cast<std::uint64_t>(trade_of[i])),
+                                    buffer);
+  });
+  IlpTcpServer server;
+  auto args = trade_args(cluster.bootstrap_servers(), "mixed", "it-malformed",
+                         "tcp::addr=" + server.address() + ";", dir / "dlq.jsonl");
+  args.insert(args.end(), {"--shards", "2", "--max-message-kib", "1024"});
+  Subprocess kilp(kKilp, args, (dir / "kilp.err").string());
+  const int exit_code = kilp.wait(180s);
+  const std::string log = read_file((dir / "kilp.err").string());
+  ASSERT_EQ(exit_code, 0) << log;
+
+  std::vector<IlpRow> rows = parse_all(server);
+  ASSERT_EQ(rows.size(), kGood) << log;
+  std::set<std::int64_t> trades;
+  for (const IlpRow& row : rows) trades.insert(check_trade_row(row, "mixed"));
+  EXPECT_EQ(trades.size(), kGood);
+
+  // Each bad message is in the dead-letter file once, at its partition/offset, with its reason.
+  std::map<std::pair<std::int64_t, std::int64_t>, std::string> expected;
+  for (const auto& [i, b] : bad_at) {
+    expected[{static_cast<std::int64_t>(i % kPartitions), static_cast<std::int64_t>(i / kPartitions)}] =
+        bad[b].reason;
+  }
+  std::map<std::pair<std::int64_t, std::int64_t>, std::string> found;
+  simdjson::ondemand::parser parser;
+  std::string text = read_file((dir / "dlq.jsonl").string());
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    ASSERT_NE(end, std::string::npos) << "dead-letter file ends mid-record";
+    simdjson::padded_string line(text.substr(start, end - start));
+    simdjson::ondemand::document doc = parser.iterate(line);
+    const std::int64_t partition = doc["partition"].get_int64();
+    const std::int64_t offset = doc["offset"].get_int64();
+    EXPECT_EQ(std::string_view(doc["topic"].get_string().value()), "mixed");
+    EXPECT_TRUE(found.emplace(std::pair{partition, offset},
+                              std::string(std::string_view(doc["reason"].get_string().value())))
+                    .second)
+        << "dead letter twice: " << partition << "@" << offset;
+    start = end + 1;
+  }
+  EXPECT_EQ(found, expected) << log;
+  EXPECT_NE(log.find("dead letters 16"), std::string::npos) << log;
+  EXPECT_EQ(committed_offsets(cluster.bootstrap_servers(), "it-malformed", "mixed", kPartitions),
+            end_offsets(cluster.bootstrap_servers(), "mixed", kPartitions));
+}
+
+TEST(Pipeline, ClearErrorsForWhatUsersGetWrong) {
+  const fs::path dir = make_temp_dir("errors");
+  tools::MockCluster cluster(1);
+  cluster.create_topic("present", 1);
+  IlpTcpServer server;
+  struct Case {
+    std::vector<std::string> args;
+    int exit_code;
+    std::string message;
+  };
+  const std::string sink = "tcp::addr=" + server.address() + ";";
+  std::vector<Case> cases = {
+      {{"--brokers", cluster.bootstrap_servers(), "--topic", "absent", "--sink", sink}, 1,
+       "Kafka topic 'absent' does not exist"},
+      {{"--brokers", "127.0.0.1:1", "--topic", "present", "--sink", sink, "--startup-timeout-ms",
+        "2000"},
+       1, "cannot reach Kafka brokers 127.0.0.1:1"},
+      {{"--brokers", cluster.bootstrap_servers(), "--topic", "present", "--sink",
+        "tcp::addr=127.0.0.1:1;"},
+       1, "cannot connect to ILP/TCP sink 127.0.0.1:1"},
+      {{"--brokers", cluster.bootstrap_servers(), "--topic", "present", "--sink", "tcp::adr=x;"}, 2,
+       "adr"},
+      {{"--brokers", cluster.bootstrap_servers(), "--topic", "present", "--sink", sink, "--shards",
+        "zero"},
+       2, "--shards"},
+      {{"--topic", "present", "--sink", sink}, 2, "--brokers is required"},
+  };
+  int group = 0;
+  for (Case& c : cases) {
+    // A group of its own per case, so no case waits for another's members.
+    c.args.insert(c.args.end(), {"--group", "it-errors-" + std::to_string(group++)});
+    Subprocess kilp(kKilp, c.args, (dir / "kilp.err").string());
+    const int exit_code = kilp.wait(60s);
+    const std::string log = read_file((dir / "kilp.err").string());
+    EXPECT_EQ(exit_code, c.exit_code) << log;
+    EXPECT_NE(log.find(c.message), std::string::npos) << "expected '" << c.message << "' in: " << log;
+    EXPECT_EQ(std::count(log.begin(), log.end(), '\n') <= 3, true) << "not one clear line: " << log;
+  }
+}
+
+}  // namespace
+}  // namespace kilp::testing

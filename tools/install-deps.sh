@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs the Debian 12 packages kilp needs to build, test and benchmark.
+# Runs apt-get only when something is missing, and `apt-get update` once first.
+set -euo pipefail
+
+packages=(
+  g++ cmake make pkg-config
+  librdkafka-dev liburing-dev libsimdjson-dev libmimalloc-dev
+  libcli11-dev libfmt-dev libtomlplusplus-dev
+  libgtest-dev libbenchmark-dev
+  "$@"
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -ne 0 ] && sudo="sudo"
+echo "kilp: installing ${missing[*]}" >&2
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -1,0 +1,113 @@
+// kilp: Kafka JSON -> QuestDB ILP. See README.md and `kilp --help`.
+#include <fmt/format.h>
+#include <mimalloc.h>
+
+#include <cstdio>
+#include <exception>
+#include <memory>
+
+#include "core/engine.hpp"
+#include "core/signal_watch.hpp"
+#include "io/dead_letter_file.hpp"
+#include "io/sink_config.hpp"
+#include "io/sink_factory.hpp"
+#include "tools/kilp_options.hpp"
+#include "tools/mock_cluster.hpp"
+#include "tools/trade_generator.hpp"
+
+namespace {
+
+using kilp::tools::KilpOptions;
+
+// --demo: an in-process mock cluster holding generated trades.
+std::unique_ptr<kilp::tools::MockCluster> start_demo_cluster(KilpOptions& options) {
+  const auto& demo = *options.demo;
+  const std::string& topic = options.engine.kafka.topics.front();
+  std::string sample;
+  kilp::tools::format_trade_json(kilp::tools::make_trade(0), sample);
+  kilp::tools::check_fits_in_mock(topic, demo.partitions, demo.messages,
+                                  demo.messages * (sample.size() + 2));
+  auto cluster = std::make_unique<kilp::tools::MockCluster>(1);
+  cluster->create_topic(topic, demo.partitions);
+  fmt::print(stderr, "kilp: demo: mock Kafka cluster at {}, producing {} trades to '{}' ({} partitions)\n",
+             cluster->bootstrap_servers(), demo.messages, topic, demo.partitions);
+  cluster->produce(topic, demo.partitions, demo.messages, [](std::uint64_t i, std::string& buffer) {
+    return kilp::tools::format_trade_json(kilp::tools::make_trade(i), buffer);
+  });
+  options.engine.kafka.brokers = cluster->bootstrap_servers();
+  // The mock answers an empty fetch only after fetch.wait.max.ms; keep the tail short.
+  options.engine.kafka.properties.insert(options.engine.kafka.properties.begin(),
+                                         {"fetch.wait.max.ms", "100"});
+  return cluster;
+}
+
+// Several shards share one output file: it is truncated once here, then every
+// shard appends whole buffers with O_APPEND, which the kernel keeps unsplit on a
+// regular file. A pipe gives no such promise, so stdout gets a single shard.
+void prepare_shared_file(kilp::io::SinkConfig& sink, int& shards) {
+  if (sink.schema != kilp::io::SinkSchema::file) return;
+  if (sink.file.path == "-") {
+    if (shards > 1) fmt::print(stderr, "kilp: note: writing to stdout uses one shard\n");
+    shards = 1;
+    return;
+  }
+  if (sink.file.mode == kilp::io::FileMode::truncate) {
+    if (std::FILE* file = std::fopen(sink.file.path.c_str(), "w")) {
+      std::fclose(file);
+    } else {
+      throw std::runtime_error(fmt::format("cannot open sink file '{}'", sink.file.path));
+    }
+    sink.file.mode = kilp::io::FileMode::append;
+  }
+}
+
+void wire_sinks(KilpOptions& options) {
+  kilp::io::SinkConfig sink = kilp::io::parse_sink_config(options.sink);
+  prepare_shared_file(sink, options.engine.shards);
+  const int protocol = sink.schema == kilp::io::SinkSchema::http ? sink.http.protocol_version
+                                                                   : sink.tcp.protocol_version;
+  for (auto& mapping : options.engine.mappings) mapping.protocol_version = protocol;
+  options.engine.make_sink = [sink](std::size_t max_pending) {
+    return kilp::io::make_sink(sink, max_pending);
+  };
+  const kilp::io::SinkConfig dlq = kilp::io::parse_sink_config(options.dead_letters);
+  if (dlq.schema != kilp::io::SinkSchema::file) {
+    throw std::invalid_argument("--dlq: only 'file::path=FILE;' is supported");
+  }
+  options.engine.make_dead_letters = [path = dlq.file.path](int) {
+    return std::unique_ptr<kilp::io::DeadLetterSink>(
+        std::make_unique<kilp::io::DeadLetterFile>(path));
+  };
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  mi_version();  // keeps mimalloc linked in as the process allocator
+  try {
+    kilp::core::SignalWatch signals;  // first: every thread started later inherits the mask
+    std::optional<KilpOptions> options = kilp::tools::parse_kilp_options(argc, argv);
+    if (!options) return 0;
+    std::unique_ptr<kilp::tools::MockCluster> demo_cluster;
+    if (options->demo) demo_cluster = start_demo_cluster(*options);
+    wire_sinks(*options);
+    fmt::print(stderr, "kilp: {} shard(s), topics {}, sink {}\n", options->engine.shards,
+               fmt::join(options->engine.kafka.topics, ","),
+               kilp::io::parse_sink_config(options->sink).describe());
+    kilp::core::Engine engine(options->engine);
+    kilp::core::RunSummary summary = engine.run(signals);
+    fmt::print(stderr, "{}\n", kilp::core::format_summary(summary));
+    if (!summary.failure.empty()) fmt::print(stderr, "kilp: error: {}\n", summary.failure);
+    if (options->demo) {
+      fmt::print(stderr, "kilp: demo: ILP written to {}; dead letters (if any) in {}\n",
+                 options->demo->output, options->dead_letters);
+    }
+    return summary.exit_code;
+  } catch (const std::invalid_argument& e) {
+    fmt::print(stderr, "kilp: error: {}\nRun 'kilp --help' for usage.\n", e.what());
+    return 2;
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "kilp: error: {}\n", e.what());
+    return 1;
+  }
+}

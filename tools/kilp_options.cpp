@@ -1,0 +1,181 @@
+#include "tools/kilp_options.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <map>
+#include <sstream>
+#include <thread>
+
+namespace kilp::tools {
+namespace {
+
+constexpr const char* kFooter = R"(
+Examples:
+  kilp --demo
+      embedded mock Kafka cluster with 1,000,000 generated trades -> kilp-demo.ilp
+  kilp --brokers 127.0.0.1:9092 --topic trades --sink 'tcp::addr=127.0.0.1:9009;' \
+       --symbols symbol,side --timestamp-field ts --timestamp-units us
+  kilp ... --sink 'file::path=out.ilp;' --exit-at-end --from-beginning -X fetch.wait.max.ms=100
+
+Delivery: a message's Kafka offset is stored (and then committed) only after the sink
+accepted the buffer holding its row; messages that cannot be rows go to the dead-letter
+sink with a reason, and their offsets are committed like any other.
+)";
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> out;
+  std::stringstream stream(text);
+  std::string item;
+  while (std::getline(stream, item, ',')) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
+  KilpOptions options;
+  core::EngineConfig& engine = options.engine;
+  io::KafkaSettings& kafka = engine.kafka;
+
+  CLI::App app{
+      "kilp: Kafka JSON messages -> QuestDB over the InfluxDB Line Protocol, at-least-once."};
+  app.footer(kFooter);
+  app.set_version_flag("--version", "kilp 0.1.0");
+
+  bool demo = false;
+  app.add_flag("--demo", demo,
+               "Run on an embedded default: an in-process mock Kafka cluster filled with "
+               "generated trades, written as ILP to a local file");
+  DemoOptions demo_options;
+  app.add_option("--demo-messages", demo_options.messages, "Trades the demo generates")
+      ->capture_default_str();
+
+  app.add_option("--brokers", kafka.brokers, "Kafka bootstrap servers HOST:PORT[,HOST:PORT..]");
+  app.add_option("--topic", kafka.topics, "Topic to consume (repeat for several)");
+  app.add_option("--group", kafka.group_id, "Consumer group id")->capture_default_str();
+  app.add_option("--sink", options.sink,
+                 "Sink, as a QuestDB client config string: 'tcp::addr=HOST:PORT;' or "
+                 "'file::path=FILE;' ('-' = stdout)");
+  options.dead_letters = "file::path=kilp-dlq.jsonl;";
+  app.add_option("--dlq", options.dead_letters,
+                 "Dead-letter sink for messages that cannot be rows: 'file::path=FILE;'")
+      ->capture_default_str();
+
+  std::string symbols, timestamp_field, timestamp_units = "ms";
+  app.add_option("--symbols", symbols, "Comma-separated string fields written as symbols");
+  app.add_option("--timestamp-field", timestamp_field,
+                 "Field holding the designated timestamp (default: none, server time)");
+  app.add_option("--timestamp-units", timestamp_units, "Units of the timestamp field")
+      ->check(CLI::IsMember({"s", "ms", "us", "ns"}))
+      ->capture_default_str();
+
+  engine.shards = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  app.add_option("--shards", engine.shards, "Shard threads (one Kafka consumer and sink each)")
+      ->check(CLI::Range(1, 256))
+      ->capture_default_str();
+  app.add_flag("--from-beginning", kafka.from_beginning,
+               "Start from the earliest offset when the group has no committed offset "
+               "(default: latest)");
+  app.add_flag("--exit-at-end", engine.exit_at_end,
+               "Exit once every partition reached its end, after flushing and committing");
+  std::vector<std::string> properties;
+  app.add_option("-X", properties, "librdkafka property key=value (repeatable)");
+
+  core::ShardOptions& shard = engine.shard;
+  std::size_t buffer_kib = shard.buffer_bytes / 1024, max_message_kib = shard.max_message_bytes / 1024;
+  app.add_option("--buffer-kib", buffer_kib, "Size of each output buffer, KiB")
+      ->check(CLI::Range(4, 1 << 20))
+      ->capture_default_str();
+  app.add_option("--buffers", shard.ring_buffers, "Output buffers per shard")
+      ->check(CLI::Range(2, 1024))
+      ->capture_default_str();
+  app.add_option("--batch-size", shard.batch_size, "Messages per Kafka consume call")
+      ->check(CLI::Range(1, 1 << 20))
+      ->capture_default_str();
+  int linger_ms = static_cast<int>(shard.linger.count());
+  app.add_option("--linger-ms", linger_ms,
+                 "Longest a partly filled buffer waits while the sink is busy")
+      ->check(CLI::Range(0, 60000))
+      ->capture_default_str();
+  app.add_option("--max-message-kib", max_message_kib,
+                 "Largest message accepted; larger ones are dead letters (too_large)")
+      ->check(CLI::Range(1, 1 << 20))
+      ->capture_default_str();
+  int drain_ms = static_cast<int>(shard.drain_timeout.count());
+  app.add_option("--drain-timeout-ms", drain_ms,
+                 "On stop, how long to wait for the sink to accept what is in flight")
+      ->capture_default_str();
+  int stats_s = 5;
+  app.add_option("--stats-interval", stats_s, "Seconds between stats lines on stderr")
+      ->check(CLI::Range(1, 3600))
+      ->capture_default_str();
+  int startup_ms = static_cast<int>(engine.startup_timeout.count());
+  app.add_option("--startup-timeout-ms", startup_ms,
+                 "How long to wait for the brokers' first answer")
+      ->capture_default_str();
+  bool no_pin = false;
+  app.add_flag("--no-pin", no_pin, "Do not pin shard threads to cores");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& success) {
+    app.exit(success);
+    return std::nullopt;
+  } catch (const CLI::ParseError& error) {
+    throw std::invalid_argument(error.what());
+  }
+
+  for (const auto& property : properties) {
+    auto eq = property.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw std::invalid_argument(fmt::format("-X {}: expected key=value", property));
+    }
+    kafka.properties.emplace_back(property.substr(0, eq), property.substr(eq + 1));
+  }
+  shard.buffer_bytes = buffer_kib * 1024;
+  shard.max_message_bytes = max_message_kib * 1024;
+  shard.linger = std::chrono::milliseconds(linger_ms);
+  shard.drain_timeout = std::chrono::milliseconds(drain_ms);
+  engine.stats_interval = std::chrono::seconds(stats_s);
+  engine.startup_timeout = std::chrono::milliseconds(startup_ms);
+  engine.pin_shards = !no_pin;
+
+  if (demo) {
+    options.demo = demo_options;
+    if (kafka.topics.empty()) kafka.topics = {"trades"};
+    if (symbols.empty()) symbols = "symbol,side";
+    if (timestamp_field.empty()) {
+      timestamp_field = "ts";
+      timestamp_units = "us";
+    }
+    if (options.sink.empty()) {
+      options.sink = fmt::format("file::path={};mode=truncate;", demo_options.output);
+    }
+    kafka.from_beginning = true;
+    engine.exit_at_end = true;
+  } else {
+    if (kafka.brokers.empty()) throw std::invalid_argument("--brokers is required (or --demo)");
+    if (kafka.topics.empty()) throw std::invalid_argument("--topic is required (or --demo)");
+    if (options.sink.empty()) throw std::invalid_argument("--sink is required (or --demo)");
+  }
+
+  const std::map<std::string, parse::TimestampUnit> units = {
+      {"s", parse::TimestampUnit::kSeconds},
+      {"ms", parse::TimestampUnit::kMillis},
+      {"us", parse::TimestampUnit::kMicros},
+      {"ns", parse::TimestampUnit::kNanos}};
+  for (const auto& topic : kafka.topics) {
+    parse::MappingConfig mapping;
+    mapping.table = topic;
+    mapping.symbols = split_list(symbols);
+    if (!timestamp_field.empty()) mapping.timestamp_field = timestamp_field;
+    mapping.timestamp_unit = units.at(timestamp_units);
+    engine.mappings.push_back(mapping);
+  }
+  return options;
+}
+
+}  // namespace kilp::tools
