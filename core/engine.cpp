@@ -184,10 +184,11 @@ std::string format_stats_line(const RunSummary& now, const RunSummary& previous,
           : 0;
   return fmt::format(
       "kilp: {:.0f}s | rows {} ({}/s) | {:.1f} MB/s | consumed {} | dead letters {} | "
-      "partitions {} ({} at end) | buffers in flight {}",
+      "kafka errors {} | partitions {} ({} at end) | buffers in flight {}",
       now.elapsed_s, with_commas(now.totals.rows_delivered),
       with_commas(static_cast<std::uint64_t>(rows_per_s)), mb_per_s,
-      with_commas(now.totals.messages), with_commas(now.totals.dead_letters), partitions_assigned,
+      with_commas(now.totals.messages), with_commas(now.totals.dead_letters),
+      with_commas(now.totals.kafka_errors), partitions_assigned,
       partitions_at_end, buffers_in_flight);
 }
 

@@ -104,10 +104,20 @@ void Shard::consume_loop() {
       seal_fill_buffer();
     }
     if (n == 0 && sink_busy) reap(std::chrono::milliseconds(5));
+    commit_periodically();
     counters_.publish(totals_);
     counters_.buffers_in_flight.store(ring_.in_flight(), std::memory_order_relaxed);
     counters_.partitions_at_end.store(slots_->at_end_count(), std::memory_order_relaxed);
   }
+}
+
+void Shard::commit_periodically() {
+  if (offsets_stored_ == offsets_committed_) return;  // nothing new since the last commit
+  const auto now = std::chrono::steady_clock::now();
+  if (now - last_commit_ < options_.commit_interval) return;
+  consumer_->commit_stored(/*async=*/true);
+  last_commit_ = now;
+  offsets_committed_ = offsets_stored_;
 }
 
 void Shard::handle_message(rd_kafka_message_t* message) {
@@ -235,6 +245,7 @@ void Shard::release_delivered() {
       consumer_->store_offset(slots_->topic_handle(mark.slot), slots_->at(mark.slot).partition,
                               mark.offset);
     }
+    offsets_stored_ += buffer.marks().size();
     totals_.rows_delivered += buffer.rows();
     totals_.bytes_delivered += buffer.bytes().size();
     if (!buffer.bytes().empty()) counters_.last_delivery_ns.store(steady_now_ns());

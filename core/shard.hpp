@@ -32,6 +32,7 @@ struct ShardOptions {
   std::chrono::milliseconds linger{100};
   std::size_t max_message_bytes = 1 << 20;
   std::chrono::milliseconds drain_timeout{30000};  // on stop: wait this long for the sink
+  std::chrono::milliseconds commit_interval{1000};  // async commit of stored offsets
   int cpu = -1;                                    // pin to this core; -1 = no pinning
 };
 
@@ -64,6 +65,7 @@ class Shard final : public io::RebalanceListener {
   void run(std::promise<void>& started);
   void consume_loop();
   void handle_message(rd_kafka_message_t* message);
+  void commit_periodically();
   void handle_event(const rd_kafka_message_t* message);
   void dead_letter(const rd_kafka_message_t* message, parse::RejectReason reason);
   OutputBuffer& writable_buffer();
@@ -93,6 +95,9 @@ class Shard final : public io::RebalanceListener {
   std::vector<rd_kafka_message_t*> batch_;
   std::vector<io::BufferId> done_;
   ShardTotals totals_;
+  std::chrono::steady_clock::time_point last_commit_{};
+  std::uint64_t offsets_stored_ = 0;     // offset marks stored so far
+  std::uint64_t offsets_committed_ = 0;  // offsets_stored_ at the last commit
 
   std::atomic<bool> stop_{false};
   std::latch* shutdown_barrier_ = nullptr;

@@ -43,8 +43,9 @@ KafkaConsumer::KafkaConsumer(const KafkaSettings& settings, RebalanceListener* l
   set_property(conf, "auto.offset.reset", settings.from_beginning ? "earliest" : "latest");
   set_property(conf, "enable.partition.eof", settings.exit_at_end ? "true" : "false");
   set_property(conf, "partition.assignment.strategy", "cooperative-sticky");
-  set_property(conf, "enable.auto.commit", "true");
-  set_property(conf, "auto.commit.interval.ms", "1000");
+  // kilp commits itself (every second, on revoke, at shutdown): librdkafka's own
+  // commit on unassign races other members leaving and only produces warnings.
+  set_property(conf, "enable.auto.commit", "false");
   // librdkafka 2.0.2 pauses fetching at queued.min.messages and resumes only at its
   // next 1 s wake-up (librdkafka #2879): keep the threshold above what one shard
   // holds in flight so a fast consumer never waits on that timer.
@@ -137,8 +138,8 @@ bool KafkaConsumer::store_offset(rd_kafka_topic_t* topic, std::int32_t partition
   return rd_kafka_offset_store(topic, partition, offset) == RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
-void KafkaConsumer::commit_stored() {
-  rd_kafka_resp_err_t err = rd_kafka_commit(rk_, nullptr, 0);
+void KafkaConsumer::commit_stored(bool async) {
+  rd_kafka_resp_err_t err = rd_kafka_commit(rk_, nullptr, async ? 1 : 0);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
     fmt::print(stderr, "kilp: offset commit failed: {}\n", rd_kafka_err2str(err));
   }

@@ -63,8 +63,9 @@ class KafkaConsumer {
   // Returns false if the partition is no longer assigned to this consumer.
   bool store_offset(rd_kafka_topic_t* topic, std::int32_t partition, std::int64_t offset);
 
-  // Synchronous commit of all stored offsets (no-op error "no offset" is ignored).
-  void commit_stored();
+  // Commits all stored offsets; "nothing to commit" is not an error. An async
+  // commit's failure is retried implicitly by the next one.
+  void commit_stored(bool async = false);
 
   // Leaves the group (runs the final revoke) and stops consuming.
   void close();
