@@ -1,6 +1,8 @@
 // kilp: Kafka JSON -> QuestDB ILP. See README.md and `kilp --help`.
 #include <fmt/format.h>
+#ifdef KILP_WITH_MIMALLOC
 #include <mimalloc.h>
+#endif
 
 #include <cstdio>
 #include <exception>
@@ -83,7 +85,9 @@ void wire_sinks(KilpOptions& options) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  mi_version();  // keeps mimalloc linked in as the process allocator
+#ifdef KILP_WITH_MIMALLOC
+  mi_version();  // keeps mimalloc linked in (--as-needed) as the process allocator
+#endif
   try {
     kilp::core::SignalWatch signals;  // first: every thread started later inherits the mask
     std::optional<KilpOptions> options = kilp::tools::parse_kilp_options(argc, argv);
