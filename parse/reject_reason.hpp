@@ -20,6 +20,7 @@ enum class RejectReason : std::uint8_t {
   kNumberOutOfRange,  // number that fits no ILP type
   kDuplicateField,    // the same column twice in one object
   kEmptyRow,          // nothing to write: no symbols and no columns
+  kTooDeep,           // objects nested deeper than the mapping's max depth
   kCount              // number of reasons; keep last
 };
 
