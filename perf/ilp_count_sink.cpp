@@ -1,0 +1,214 @@
+// ilp_count_sink: a loopback ILP/TCP server for the perf harness. It counts rows
+// (newlines) over any number of connections and times the first and last byte
+// itself, so a peer's "first message to last row" rate needs nothing from the peer.
+//
+// Prints `port=N` as its first stdout line once listening, then, when it stops
+// (after --expect rows, SIGTERM/SIGINT, or --timeout-s), one machine-readable line:
+//   rows=N bytes=N connections=N first_byte_ns=T last_byte_ns=T active_s=S
+// Times are CLOCK_MONOTONIC. On a signal it first drains: it keeps reading until
+// every open connection reaches EOF (or 2 s passed), so nothing sent is missed.
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/epoll.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <vector>
+
+namespace {
+
+struct Options {
+  std::uint16_t port = 0;         // 0 = ephemeral
+  std::uint64_t expect_rows = 0;  // 0 = until a signal
+  int timeout_s = 600;
+};
+
+struct Totals {
+  std::uint64_t rows = 0;
+  std::uint64_t bytes = 0;
+  std::uint64_t connections = 0;
+  std::int64_t first_byte_ns = 0;
+  std::int64_t last_byte_ns = 0;
+};
+
+std::int64_t monotonic_ns() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1000000000 + ts.tv_nsec;
+}
+
+[[noreturn]] void die(const char* what) {
+  std::fprintf(stderr, "ilp_count_sink: %s: %s\n", what, std::strerror(errno));
+  std::exit(1);
+}
+
+Options parse_options(int argc, char** argv) {
+  Options options;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    auto value = [&]() -> const char* {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "ilp_count_sink: %s needs a value\n", arg.c_str());
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (arg == "--port") {
+      options.port = static_cast<std::uint16_t>(std::strtoul(value(), nullptr, 10));
+    } else if (arg == "--expect") {
+      options.expect_rows = std::strtoull(value(), nullptr, 10);
+    } else if (arg == "--timeout-s") {
+      options.timeout_s = std::atoi(value());
+    } else {
+      std::fprintf(stderr,
+                   "usage: ilp_count_sink [--port N] [--expect ROWS] [--timeout-s S]\n"
+                   "Counts ILP rows received on 127.0.0.1; prints port=N, then totals.\n");
+      std::exit(2);
+    }
+  }
+  return options;
+}
+
+int listen_loopback(std::uint16_t port) {
+  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+  if (fd < 0) die("socket");
+  int one = 1;
+  ::setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(port);
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) die("bind");
+  if (::listen(fd, 64) != 0) die("listen");
+  socklen_t length = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &length);
+  std::printf("port=%u\n", ntohs(addr.sin_port));
+  std::fflush(stdout);
+  return fd;
+}
+
+class CountingServer {
+ public:
+  explicit CountingServer(const Options& options) : options_(options), buffer_(1 << 20) {
+    sigset_t mask;
+    sigemptyset(&mask);
+    sigaddset(&mask, SIGTERM);
+    sigaddset(&mask, SIGINT);
+    sigprocmask(SIG_BLOCK, &mask, nullptr);
+    signal_fd_ = ::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+    listen_fd_ = listen_loopback(options.port);
+    epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
+    watch(listen_fd_);
+    watch(signal_fd_);
+  }
+
+  Totals run() {
+    const std::int64_t deadline = monotonic_ns() + std::int64_t{options_.timeout_s} * 1000000000;
+    std::int64_t drain_deadline = 0;
+    epoll_event events[64];
+    for (;;) {
+      if (reached_expected()) break;
+      const std::int64_t now = monotonic_ns();
+      if (now >= deadline) {
+        std::fprintf(stderr, "ilp_count_sink: timeout after %d s\n", options_.timeout_s);
+        break;
+      }
+      if (drain_deadline != 0 && (open_connections_ == 0 || now >= drain_deadline)) break;
+      const int n = ::epoll_wait(epoll_fd_, events, 64, 100);
+      if (n < 0 && errno != EINTR) die("epoll_wait");
+      for (int i = 0; i < n; ++i) {
+        const int fd = events[i].data.fd;
+        if (fd == listen_fd_) {
+          accept_all();
+        } else if (fd == signal_fd_) {
+          signalfd_siginfo info;
+          while (::read(signal_fd_, &info, sizeof info) > 0) {
+          }
+          if (drain_deadline == 0) drain_deadline = monotonic_ns() + 2000000000;
+        } else {
+          read_all(fd);
+        }
+      }
+    }
+    return totals_;
+  }
+
+ private:
+  bool reached_expected() const {
+    return options_.expect_rows != 0 && totals_.rows >= options_.expect_rows;
+  }
+
+  void watch(int fd) {
+    epoll_event event{};
+    event.events = EPOLLIN;
+    event.data.fd = fd;
+    if (::epoll_ctl(epoll_fd_, EPOLL_CTL_ADD, fd, &event) != 0) die("epoll_ctl");
+  }
+
+  void accept_all() {
+    for (;;) {
+      int fd = ::accept4(listen_fd_, nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+      if (fd < 0) return;
+      int size = 4 << 20;
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+      watch(fd);
+      ++totals_.connections;
+      ++open_connections_;
+    }
+  }
+
+  void read_all(int fd) {
+    for (;;) {
+      const ssize_t n = ::read(fd, buffer_.data(), buffer_.size());
+      if (n > 0) {
+        const std::int64_t now = monotonic_ns();
+        if (totals_.first_byte_ns == 0) totals_.first_byte_ns = now;
+        totals_.last_byte_ns = now;
+        totals_.bytes += static_cast<std::uint64_t>(n);
+        totals_.rows += static_cast<std::uint64_t>(std::count(buffer_.data(), buffer_.data() + n, '\n'));
+        continue;
+      }
+      if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
+      ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);  // EOF or error: done with it
+      ::close(fd);
+      --open_connections_;
+      return;
+    }
+  }
+
+  Options options_;
+  std::vector<char> buffer_;
+  int signal_fd_ = -1;
+  int listen_fd_ = -1;
+  int epoll_fd_ = -1;
+  std::uint64_t open_connections_ = 0;
+  Totals totals_;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  const Options options = parse_options(argc, argv);
+  CountingServer server(options);
+  const Totals t = server.run();
+  const double active_s =
+      t.last_byte_ns > t.first_byte_ns ? (t.last_byte_ns - t.first_byte_ns) / 1e9 : 0.0;
+  std::printf("rows=%llu bytes=%llu connections=%llu first_byte_ns=%lld last_byte_ns=%lld "
+              "active_s=%.6f\n",
+              static_cast<unsigned long long>(t.rows), static_cast<unsigned long long>(t.bytes),
+              static_cast<unsigned long long>(t.connections),
+              static_cast<long long>(t.first_byte_ns), static_cast<long long>(t.last_byte_ns),
+              active_s);
+  std::fflush(stdout);
+  return 0;
+}

@@ -1,0 +1,225 @@
+#!/usr/bin/env bash
+# End-to-end performance harness: kilp against the raw consume ceiling and the
+# programs users would pick instead, on one machine, in one run, on 127.0.0.1.
+#
+#   perf/run.sh [-m MESSAGES] [-p PARTITIONS] [-r REPS] [--peers LIST]
+#               [--no-rss-scale] [--no-install] [--build-dir DIR]
+#               [--kilp-arg ARG]... [-X key=value]...
+#
+# One kilp-mock cluster holds MESSAGES generated trades (default 2,000,000 over 64
+# partitions); every run reads all of them with a fresh consumer group into a
+# loopback row-counting ILP/TCP sink (perf/ilp_count_sink) and is timed with
+# /usr/bin/time. Peers (--peers, comma-separated, default all):
+#   ceiling  kilp's own Kafka consumer that only counts messages (perf/ceiling_consumer)
+#   kilp1    kilp --exit-at-end --shards 1, ILP/TCP sink
+#   kilp2    kilp --exit-at-end --shards 2, ILP/TCP sink
+#   python   perf/python_peer.py: confluent-kafka + json + socket, /usr/bin/python3
+#   kcat     kcat -C -G -e | mawk -f perf/json_to_ilp.awk > /dev/tcp/127.0.0.1/PORT
+# Every librdkafka-based peer gets the consumer settings kilp uses (printed by
+# `ceiling_consumer --print-settings`), plus the -X given here.
+# Unless --no-rss-scale, kilp1 and kilp2 also run on a second cluster holding
+# MESSAGES/10 trades, to show peak RSS does not grow with the data.
+#
+# Output: a table on stdout; perf/out/<stamp>/runs.csv (every run),
+# summary.csv (median/min/max per peer) and rates.png; perf/out/latest -> <stamp>.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+messages=2000000
+partitions=64
+reps=3
+peers="ceiling,kilp1,kilp2,python,kcat"
+rss_scale=1
+install=1
+build_dir="$root/build-perf"
+run_limit_s=300  # no single run may take longer
+kilp_args=()
+user_x=()
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    -m) messages=$2; shift 2 ;;
+    -p) partitions=$2; shift 2 ;;
+    -r) reps=$2; shift 2 ;;
+    --peers) peers=$2; shift 2 ;;
+    --no-rss-scale) rss_scale=0; shift ;;
+    --no-install) install=0; shift ;;
+    --build-dir) build_dir=$2; shift 2 ;;
+    --kilp-arg) kilp_args+=("$2"); shift 2 ;;
+    -X) user_x+=(-X "$2"); shift 2 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    *) echo "perf/run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+# Perf-only packages stay out of the CI's install list: asked for here only.
+if [ "$install" = 1 ]; then
+  tools/install-deps.sh time kcat gnuplot-nox python3-confluent-kafka mawk
+fi
+if [ ! -f "$build_dir/CMakeCache.txt" ]; then
+  cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release >/dev/null
+fi
+cmake --build "$build_dir" -j"$(nproc)" --target kilp kilp-mock ilp_count_sink ceiling_consumer \
+  >/dev/null 2>&1 || { echo "perf/run.sh: build failed in $build_dir" >&2; exit 1; }
+bin_kilp="$build_dir/tools/kilp"
+bin_mock="$build_dir/tools/kilp-mock"
+bin_sink="$build_dir/perf/ilp_count_sink"
+bin_ceiling="$build_dir/perf/ceiling_consumer"
+
+stamp=$(date -u +%Y%m%dT%H%M%SZ)
+out="$root/perf/out/$stamp"
+mkdir -p "$out"
+ln -sfn "$stamp" "$root/perf/out/latest"
+csv="$out/runs.csv"
+echo "peer,messages,rep,ok,rows,wall_s,active_s,user_s,sys_s,cpu_s,max_rss_kib,rows_per_s_wall,rows_per_s_active" >"$csv"
+
+# Every background process this script starts, stopped on exit whatever happens.
+pids=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Waits up to $2 seconds for the first line of file $1 matching $3; prints it.
+wait_for_line() {
+  local file=$1 seconds=$2 pattern=$3 line
+  for ((i = 0; i < seconds * 10; i++)); do
+    line=$(grep -m1 "$pattern" "$file" 2>/dev/null || true)
+    if [ -n "$line" ]; then echo "$line"; return 0; fi
+    sleep 0.1
+  done
+  return 1
+}
+
+# Waits up to $2 seconds for pid $1 to exit.
+wait_pid() {
+  local pid=$1 seconds=$2
+  for ((i = 0; i < seconds * 10; i++)); do
+    kill -0 "$pid" 2>/dev/null || { wait "$pid" 2>/dev/null || true; return 0; }
+    sleep 0.1
+  done
+  return 1
+}
+
+# Starts a mock cluster with $1 messages; sets mock_pid and bootstrap.
+start_mock() {
+  local count=$1 log="$out/mock-$1"
+  "$bin_mock" --topic "trades:$partitions" --generate "$count" >"$log.out" 2>"$log.err" &
+  mock_pid=$!
+  pids+=("$mock_pid")
+  if ! bootstrap=$(wait_for_line "$log.out" 600 '^bootstrap.servers='); then
+    echo "perf/run.sh: kilp-mock did not start:" >&2
+    cat "$log.err" >&2
+    exit 1
+  fi
+  bootstrap=${bootstrap#bootstrap.servers=}
+  echo "mock cluster $bootstrap: $count trades in $partitions partitions" >&2
+}
+
+stop_mock() {
+  kill -TERM "$mock_pid" 2>/dev/null || true
+  wait_pid "$mock_pid" 10 || kill -KILL "$mock_pid" 2>/dev/null || true
+}
+
+# kilp's consumer settings, handed to every other librdkafka-based peer.
+peer_x=()
+while IFS= read -r property; do
+  [ -n "$property" ] && peer_x+=(-X "$property")
+done < <("$bin_ceiling" --print-settings "${user_x[@]}")
+peer_x+=("${user_x[@]}")
+echo "consumer settings for every peer: ${peer_x[*]}" >&2
+
+field() {  # field NAME FILE: value of NAME=... on the last line of FILE holding it
+  grep -o "\b$1=[^ ]*" "$2" 2>/dev/null | tail -1 | cut -d= -f2
+}
+
+# run_one PEER COUNT REP: one timed run; appends a CSV row.
+run_one() {
+  local peer=$1 count=$2 rep=$3
+  local dir="$out/$peer-$count-$rep" group="perf-$peer-$count-$rep-$$"
+  mkdir -p "$dir"
+  local sink_pid="" port="" cmd=()
+  if [ "$peer" != ceiling ]; then
+    "$bin_sink" --expect "$count" --timeout-s "$run_limit_s" >"$dir/sink.out" 2>"$dir/sink.err" &
+    sink_pid=$!
+    pids+=("$sink_pid")
+    port=$(wait_for_line "$dir/sink.out" 10 '^port=') || { echo "sink did not start" >&2; exit 1; }
+    port=${port#port=}
+  fi
+  case "$peer" in
+    ceiling)
+      cmd=("$bin_ceiling" --brokers "$bootstrap" --topic trades --group "$group"
+           --timeout-s "$run_limit_s" "${user_x[@]}") ;;
+    kilp1|kilp2)
+      cmd=("$bin_kilp" --brokers "$bootstrap" --topic trades --group "$group"
+           --sink "tcp::addr=127.0.0.1:$port;" --dlq "file::path=$dir/dlq.jsonl;"
+           --symbols symbol,side --timestamp-field ts --timestamp-units us
+           --from-beginning --exit-at-end --stats-interval 60 --shards "${peer#kilp}"
+           "${kilp_args[@]}" "${user_x[@]}") ;;
+    python)
+      cmd=(/usr/bin/python3 "$root/perf/python_peer.py" --brokers "$bootstrap" --topic trades
+           --group "$group" --sink-port "$port" "${peer_x[@]}") ;;
+    kcat)
+      local xs="${peer_x[*]}"
+      cmd=(bash -c "kcat -C -q -b '$bootstrap' -G '$group' -o beginning -e $xs \
+           -X auto.offset.reset=earliest trades \
+           | mawk -v table=trades -v symbols=symbol,side -v ts=ts -f '$root/perf/json_to_ilp.awk' \
+           > /dev/tcp/127.0.0.1/$port") ;;
+    *) echo "perf/run.sh: unknown peer '$peer'" >&2; exit 2 ;;
+  esac
+  local status=0
+  timeout -k 5 "$run_limit_s" /usr/bin/time -f '%e %U %S %M' -o "$dir/time.txt" "${cmd[@]}" \
+    >"$dir/stdout" 2>"$dir/stderr" || status=$?
+
+  local rows active
+  if [ "$peer" = ceiling ]; then
+    rows=$(field messages "$dir/stdout")
+    active=$(field active_s "$dir/stdout")
+  else
+    # The sink stops by itself at `count` rows; otherwise it drains and reports.
+    wait_pid "$sink_pid" 10 || { kill -TERM "$sink_pid" 2>/dev/null; wait_pid "$sink_pid" 5; } ||
+      kill -KILL "$sink_pid" 2>/dev/null || true
+    rows=$(field rows "$dir/sink.out")
+    active=$(field active_s "$dir/sink.out")
+  fi
+  local wall user sys rss
+  read -r wall user sys rss < <(grep -E '^[0-9.]+ [0-9.]+ [0-9.]+ [0-9]+$' "$dir/time.txt" || echo "0 0 0 0")
+  rows=${rows:-0}
+  active=${active:-0}
+  local ok=1
+  if [ "$status" -ne 0 ] || [ "$rows" -ne "$count" ]; then
+    ok=0
+    echo "  $peer rep $rep: FAILED (exit $status, $rows of $count rows); see $dir" >&2
+  fi
+  awk -v p="$peer" -v c="$count" -v r="$rep" -v ok="$ok" -v rows="$rows" -v wall="$wall" \
+      -v act="$active" -v u="$user" -v s="$sys" -v rss="$rss" 'BEGIN {
+        printf "%s,%d,%d,%d,%d,%.3f,%.6f,%.2f,%.2f,%.2f,%d,%.0f,%.0f\n", p, c, r, ok, rows,
+          wall, act, u, s, u + s, rss, (wall > 0 ? rows / wall : 0), (act > 0 ? rows / act : 0)
+      }' | tee -a "$csv" | awk -F, '{ printf "  %-8s M=%s rep %s: %s rows, wall %.2f s, active %.3f s, cpu %.2f s, rss %d KiB, %s rows/s active\n", $1, $2, $3, $5, $6, $7, $10, $11, $13 }' >&2
+}
+
+IFS=, read -r -a peer_list <<<"$peers"
+start_mock "$messages"
+for ((rep = 1; rep <= reps; rep++)); do
+  for peer in "${peer_list[@]}"; do run_one "$peer" "$messages" "$rep"; done
+done
+stop_mock
+
+if [ "$rss_scale" = 1 ]; then
+  small=$((messages / 10))
+  start_mock "$small"
+  for ((rep = 1; rep <= reps; rep++)); do
+    for peer in "${peer_list[@]}"; do
+      case "$peer" in kilp1|kilp2) run_one "$peer" "$small" "$rep" ;; esac
+    done
+  done
+  stop_mock
+fi
+
+{
+  echo "load: $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min) at the end; $(nproc) cores"
+} >"$out/conditions.txt"
+/usr/bin/python3 "$root/perf/summarize.py" "$csv" "$out" "$messages"

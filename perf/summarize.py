@@ -1,0 +1,152 @@
+"""Summarizes perf/run.sh's runs.csv: median, min and max per peer, the ratios
+against the ceiling and the peers, the targets, and a PNG plot through gnuplot.
+
+  summarize.py RUNS_CSV OUT_DIR MESSAGES
+Writes OUT_DIR/summary.csv and OUT_DIR/rates.png; prints the table.
+"""
+import csv
+import os
+import statistics
+import subprocess
+import sys
+
+METRICS = ["rows_per_s_active", "rows_per_s_wall", "cpu_s", "max_rss_kib"]
+ORDER = ["ceiling", "kilp1", "kilp2", "python", "kcat"]
+
+
+def load(path):
+    with open(path, newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def summarize(runs):
+    groups = {}
+    for run in runs:
+        groups.setdefault((run["peer"], int(run["messages"])), []).append(run)
+    summary = {}
+    for key, group in groups.items():
+        ok = [r for r in group if r["ok"] == "1"]
+        entry = {"runs": len(group), "ok": len(ok)}
+        for metric in METRICS:
+            values = [float(r[metric]) for r in ok]
+            entry[metric] = (statistics.median(values), min(values), max(values)) if values else None
+        summary[key] = entry
+    return summary
+
+
+def rate(value):
+    return f"{value / 1e6:.3f}M" if value >= 1e5 else f"{value / 1e3:.1f}k"
+
+
+def fmt_triple(triple, show):
+    if triple is None:
+        return "-"
+    med, lo, hi = triple
+    return f"{show(med)} [{show(lo)}..{show(hi)}]"
+
+
+def print_table(summary, messages):
+    print(f"\nMedian [min..max] over the successful runs; M = {messages:,} messages.")
+    print("active = first message (ceiling) or first byte at the sink to last row;"
+          " wall = whole process, start-up and group join included.\n")
+    header = f"{'peer':<8} {'M':>9} {'ok':>4}  {'rows/s active':<30} {'rows/s wall':<30} " \
+             f"{'CPU s':<20} {'peak RSS MiB':<20}"
+    print(header)
+    print("-" * len(header))
+    keys = sorted(summary, key=lambda k: (-k[1], ORDER.index(k[0]) if k[0] in ORDER else 99))
+    for key in keys:
+        e = summary[key]
+        print(f"{key[0]:<8} {key[1]:>9} {e['ok']:>2}/{e['runs']:<1}  "
+              f"{fmt_triple(e['rows_per_s_active'], rate):<30} "
+              f"{fmt_triple(e['rows_per_s_wall'], rate):<30} "
+              f"{fmt_triple(e['cpu_s'], lambda v: f'{v:.2f}'):<20} "
+              f"{fmt_triple(e['max_rss_kib'], lambda v: f'{v / 1024:.0f}'):<20}")
+
+
+def ratio(summary, a, b, metric, messages):
+    ea, eb = summary.get((a, messages)), summary.get((b, messages))
+    if not ea or not eb or not ea[metric] or not eb[metric] or eb[metric][0] == 0:
+        return None
+    return ea[metric][0] / eb[metric][0]
+
+
+def print_ratios(summary, messages):
+    print("\nRatios of medians (same run):")
+    lines = []
+    for kilp in ("kilp1", "kilp2"):
+        for peer, target in (("ceiling", 0.8), ("python", 10.0), ("kcat", None)):
+            for metric in ("rows_per_s_active", "rows_per_s_wall"):
+                r = ratio(summary, kilp, peer, metric, messages)
+                if r is None:
+                    continue
+                verdict = ""
+                if target is not None and metric == "rows_per_s_active":
+                    verdict = f"  target >= {target:g}: {'met' if r >= target else 'MISSED'}"
+                lines.append(f"  {kilp}/{peer:<8} {metric:<18} {r:7.2f}{verdict}")
+    print("\n".join(lines) if lines else "  (not enough peers ran)")
+    small = messages // 10
+    for kilp in ("kilp1", "kilp2"):
+        big_e, small_e = summary.get((kilp, messages)), summary.get((kilp, small))
+        if big_e and small_e and big_e["max_rss_kib"] and small_e["max_rss_kib"]:
+            big, little = big_e["max_rss_kib"][0], small_e["max_rss_kib"][0]
+            print(f"  {kilp} peak RSS at M vs M/10: {big / 1024:.0f} / {little / 1024:.0f} MiB "
+                  f"= {big / little:.2f} (flat if close to 1)")
+
+
+def write_summary(summary, path):
+    with open(path, "w", newline="") as f:
+        w = csv.writer(f)
+        w.writerow(["peer", "messages", "ok_runs", "runs"] +
+                   [f"{m}_{s}" for m in METRICS for s in ("median", "min", "max")])
+        for (peer, messages), e in sorted(summary.items()):
+            row = [peer, messages, e["ok"], e["runs"]]
+            for metric in METRICS:
+                row += list(e[metric]) if e[metric] else ["", "", ""]
+            w.writerow(row)
+
+
+def plot(summary, messages, out_dir):
+    data = os.path.join(out_dir, "rates.dat")
+    rows = [(p, summary[(p, messages)]) for p in ORDER if (p, messages) in summary]
+    rows = [(p, e) for p, e in rows if e["rows_per_s_active"] and e["rows_per_s_wall"]]
+    if not rows:
+        return
+    with open(data, "w") as f:
+        for i, (peer, e) in enumerate(rows):
+            a, w = e["rows_per_s_active"], e["rows_per_s_wall"]
+            f.write(f"{i} {peer} {a[0] / 1e6} {a[1] / 1e6} {a[2] / 1e6} "
+                    f"{w[0] / 1e6} {w[1] / 1e6} {w[2] / 1e6}\n")
+    png = os.path.join(out_dir, "rates.png")
+    script = f"""
+set terminal pngcairo size 900,520 noenhanced
+set output '{png}'
+set title 'kilp vs ceiling and peers, {messages:,} trades (median, min..max)'
+set ylabel 'million rows/s'
+set style fill solid 0.8 border -1
+set boxwidth 0.35
+set grid ytics
+set yrange [0:*]
+set xtics rotate by 0
+set key top right
+plot '{data}' using ($1-0.18):3:4:5:xtic(2) with boxerrorbars title 'first message to last row', \\
+     '' using ($1+0.18):6:7:8 with boxerrorbars title 'whole process'
+"""
+    try:
+        subprocess.run(["gnuplot"], input=script, text=True, check=True)
+        print(f"\nplot: {png}")
+    except (OSError, subprocess.CalledProcessError) as e:
+        print(f"\nplot: gnuplot failed ({e})")
+
+
+def main():
+    runs_csv, out_dir, messages = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    summary = summarize(load(runs_csv))
+    print_table(summary, messages)
+    print_ratios(summary, messages)
+    write_summary(summary, os.path.join(out_dir, "summary.csv"))
+    print(f"\ncsv: {runs_csv} and {os.path.join(out_dir, 'summary.csv')}")
+    plot(summary, messages, out_dir)
+
+
+if __name__ == "__main__":
+    main()
