@@ -8,7 +8,9 @@
 #include <memory>
 #include <thread>
 
+#include "core/prometheus_text.hpp"
 #include "core/signal_watch.hpp"
+#include "io/metrics_endpoint.hpp"
 
 namespace kilp::core {
 namespace {
@@ -116,6 +118,16 @@ RunSummary Engine::run(SignalWatch& signals) {
   int total_partitions = 0;
   for (int n : partition_counts) total_partitions += n;
 
+  std::unique_ptr<io::MetricsEndpoint> metrics;
+  std::vector<const ShardCounters*> counter_views;
+  for (const auto& c : set.counters) counter_views.push_back(c.get());
+  if (!config_.metrics_address.empty()) {
+    metrics = std::make_unique<io::MetricsEndpoint>(config_.metrics_address);
+    fmt::print(stderr, "kilp: metrics on http://{}:{}/metrics\n",
+               config_.metrics_address.substr(0, config_.metrics_address.rfind(':')),
+               metrics->port());
+  }
+
   std::latch shutdown_barrier(config_.shards);
   for (auto& shard : set.shards) shard->set_shutdown_barrier(&shutdown_barrier);
   std::vector<std::future<void>> starts;
@@ -156,6 +168,7 @@ RunSummary Engine::run(SignalWatch& signals) {
         set.request_stop();
       }
     }
+    if (metrics) metrics->serve_pending([&] { return render_prometheus(counter_views); });
     if (Clock::now() - last_stats >= config_.stats_interval) {
       RunSummary now = collect(set, started);
       fmt::print(stderr, "{}\n",

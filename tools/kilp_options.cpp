@@ -118,6 +118,8 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
       ->capture_default_str();
   bool no_pin = false;
   app.add_flag("--no-pin", no_pin, "Do not pin shard threads to cores");
+  app.add_option("--metrics-addr", engine.metrics_address,
+                 "Serve Prometheus metrics on HOST:PORT/metrics (e.g. 127.0.0.1:9464; default off)");
 
   try {
     app.parse(argc, argv);

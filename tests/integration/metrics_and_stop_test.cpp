@@ -1,0 +1,112 @@
+// kilp as a long-running service: Prometheus /metrics while it runs, and SIGTERM
+// ends it cleanly (exit 0, everything delivered and committed).
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <regex>
+#include <thread>
+
+#include "tests/integration/ilp_tcp_server.hpp"
+#include "tests/integration/kafka_test_helpers.hpp"
+#include "tests/integration/subprocess.hpp"
+#include "tools/mock_cluster.hpp"
+#include "tools/trade_generator.hpp"
+
+namespace kilp::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+std::string http_get(int port, const std::string& path) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<std::uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    close(fd);
+    return {};
+  }
+  const std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  EXPECT_EQ(send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
+  std::string response;
+  char buffer[4096];
+  for (ssize_t n; (n = read(fd, buffer, sizeof buffer)) > 0;) response.append(buffer, n);
+  close(fd);
+  return response;
+}
+
+std::uint64_t sum_metric(const std::string& text, const std::string& name) {
+  std::uint64_t total = 0;
+  std::regex line("^" + name + "\\{[^}]*\\} ([0-9]+)$", std::regex::multiline);
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), line); it != std::sregex_iterator();
+       ++it) {
+    total += std::stoull((*it)[1]);
+  }
+  return total;
+}
+
+TEST(Service, ServesMetricsAndStopsCleanlyOnSigterm) {
+  constexpr int kPartitions = 2;
+  constexpr std::uint64_t kMessages = 10'000;
+  const fs::path dir = fs::temp_directory_path() / ("kilp-service-" + std::to_string(getpid()));
+  fs::create_directories(dir);
+  tools::MockCluster cluster(1);
+  cluster.create_topic("svc", kPartitions);
+  cluster.produce("svc", kPartitions, kMessages, [](std::uint64_t i, std::string& buffer) {
+    return tools::format_trade_json(tools::make_trade(i), buffer);
+  });
+  IlpTcpServer server;
+  const std::string log_path = (dir / "kilp.err").string();
+  Subprocess kilp(KILP_BINARY_DIR "/tools/kilp",
+                  {"--brokers", cluster.bootstrap_servers(), "--topic", "svc", "--group", "it-svc",
+                   "--sink", "tcp::addr=" + server.address() + ";", "--dlq",
+                   "file::path=" + (dir / "dlq.jsonl").string() + ";", "--symbols", "symbol,side",
+                   "--timestamp-field", "ts", "--timestamp-units", "us", "--from-beginning",
+                   "--metrics-addr", "127.0.0.1:0", "-X", "fetch.wait.max.ms=100"},
+                  log_path);
+
+  // The port is chosen by the kernel and announced on stderr.
+  int port = 0;
+  for (int i = 0; i < 200 && port == 0; ++i) {
+    std::smatch m;
+    const std::string log = read_file(log_path);
+    if (std::regex_search(log, m, std::regex("metrics on http://127\\.0\\.0\\.1:([0-9]+)/metrics"))) {
+      port = std::stoi(m[1]);
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_NE(port, 0) << read_file(log_path);
+
+  std::string metrics;
+  for (int i = 0; i < 300; ++i) {
+    metrics = http_get(port, "/metrics");
+    if (sum_metric(metrics, "kilp_rows_delivered_total") == kMessages) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_NE(metrics.find("HTTP/1.1 200 OK"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("# TYPE kilp_rows_delivered_total counter"), std::string::npos);
+  EXPECT_EQ(sum_metric(metrics, "kilp_rows_delivered_total"), kMessages) << metrics;
+  EXPECT_EQ(sum_metric(metrics, "kilp_messages_consumed_total"), kMessages);
+  EXPECT_EQ(sum_metric(metrics, "kilp_partitions_assigned"), static_cast<std::uint64_t>(kPartitions));
+  EXPECT_EQ(sum_metric(metrics, "kilp_dead_letters_total"), 0u);
+  EXPECT_NE(http_get(port, "/nothing").find("404"), std::string::npos);
+
+  kilp.signal(SIGTERM);
+  const int exit_code = kilp.wait(60s);
+  const std::string log = read_file(log_path);
+  EXPECT_EQ(exit_code, 0) << log;
+  EXPECT_NE(log.find("stopping, flushing and committing"), std::string::npos) << log;
+  EXPECT_EQ(committed_offsets(cluster.bootstrap_servers(), "it-svc", "svc", kPartitions),
+            end_offsets(cluster.bootstrap_servers(), "svc", kPartitions));
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace kilp::testing
