@@ -2,7 +2,9 @@
 
 #include <simdjson.h>
 
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <optional>
 #include <utility>
 
@@ -11,6 +13,7 @@
 #include "parse/ilp_values.hpp"
 #include "parse/json_number_syntax.hpp"
 #include "parse/timestamp_conversion.hpp"
+#include "parse/timestamp_format.hpp"
 
 namespace kilp::parse {
 
@@ -24,14 +27,26 @@ EncodeResult rejected(RejectReason reason) {
 }
 
 RejectReason reason_for(simdjson::error_code error) {
-  return error == simdjson::UTF8_ERROR ? RejectReason::kInvalidUtf8 : RejectReason::kMalformedJson;
+  if (error == simdjson::UTF8_ERROR) return RejectReason::kInvalidUtf8;
+  if (error == simdjson::DEPTH_ERROR) return RejectReason::kTooDeep;
+  return RejectReason::kMalformedJson;
 }
 
 // Columns never take more than this many times the JSON bytes they come from (the
-// worst case is a one-digit number becoming an 11-byte binary double), so the column
-// scratch can never be the reason a row does not fit.
-constexpr std::size_t kColumnBytesPerJsonByte = 3;
+// worst case is a one-digit array element becoming an 8-byte binary double), except
+// for repeated name prefixes of flattened objects: a row that overflows this scratch
+// is refused as too large.
+constexpr std::size_t kColumnBytesPerJsonByte = 4;
 constexpr std::size_t kColumnScratchSlack = 256;
+// Longest prefix + nested key path the encoder assembles; longer names are invalid.
+constexpr std::size_t kMaxPathBytes = 4 * kMaxIlpNameBytes;
+// Names a message can hold besides its JSON members: the key column.
+constexpr std::size_t kFieldNameSlack = 16;
+
+// ILP v2 array of doubles: '=' then type, element type, dimension count and the
+// little-endian uint32 length of each dimension, then the elements.
+constexpr char kBinaryArrayType = 14;
+constexpr char kArrayElementDouble = 10;
 
 std::string_view trim_trailing_space(std::string_view token) {
   while (!token.empty() && (token.back() == ' ' || token.back() == '\t' || token.back() == '\n' ||
@@ -56,33 +71,80 @@ RejectReason number_failure(ondemand::value& value, simdjson::error_code error) 
                                           : RejectReason::kMalformedJson;
 }
 
+// A column name as the encoder has it: already escaped (from the plan) or raw JSON
+// text still to be validated and escaped.
+struct ColumnName {
+  std::string_view text;
+  bool escaped = false;
+};
+
 // Encodes one message: symbols go straight to the output after the table, columns to
 // a scratch buffer that is appended once the object has been read, because ILP wants
 // all symbols first and JSON keys come in any order.
 class MessageEncoder {
  public:
-  MessageEncoder(const MappingPlan& plan, IlpByteWriter head, IlpByteWriter columns)
-      : plan_(plan), head_(head), columns_(columns), columns_begin_(columns.pos) {}
+  MessageEncoder(const MappingPlan& plan, const MessageMeta& meta, IlpByteWriter head,
+                 IlpByteWriter columns, FieldNameSet& seen, char* path)
+      : plan_(plan),
+        config_(plan.config()),
+        meta_(meta),
+        head_(head),
+        columns_(columns),
+        columns_begin_(columns.pos),
+        seen_(seen),
+        path_(path) {
+    const std::string_view prefix = plan.name_prefix();
+    std::memcpy(path_, prefix.data(), prefix.size());
+    prefix_len_ = prefix.size();
+  }
 
-  Rejection encode_object(ondemand::object& object, FieldNameSet& seen) {
+  // The Kafka key as a symbol or column, before the value's fields.
+  Rejection encode_key() {
+    if (config_.key_mode == KeyMode::kNone || meta_.key.empty()) return std::nullopt;
+    if (!simdjson::validate_utf8(meta_.key.data(), meta_.key.size())) {
+      return RejectReason::kInvalidUtf8;
+    }
+    const ColumnName name{plan_.escaped_key_name(), true};
+    if (config_.key_mode == KeyMode::kSymbol) {
+      begin_symbol(name.text);
+      append_symbol_value(head_, meta_.key);
+      if (!seen_.insert(name.text)) return RejectReason::kDuplicateField;
+      return std::nullopt;
+    }
+    if (Rejection rejection = begin_column(name)) return rejection;
+    append_string_value(columns_, meta_.key);
+    return std::nullopt;
+  }
+
+  // `path_len` counts the bytes of path_ after the value prefix (0 at the top);
+  // `kept`: an include list covers this whole object.
+  Rejection encode_object(ondemand::object& object, int depth, std::size_t path_len, bool kept) {
     for (auto member : object) {
       ondemand::field field;
       if (auto error = std::move(member).get(field)) return reason_for(error);
       std::string_view key;
       if (auto error = field.unescaped_key().get(key)) return reason_for(error);
-      if (!seen.insert(key)) return RejectReason::kDuplicateField;
       ondemand::value value = field.value();
-      // Where this value ends: the next structural character ('}' for the last one).
-      const std::string_view token = value.raw_json_token();
-      value_end_ = token.data() + token.size();
-      const MappingPlan::PlannedField* planned = plan_.find_field(key);
+      // The field's path ("a_b") and column name (value prefix + path).
+      std::string_view path = key;
+      ColumnName name{key, false};
+      if (depth > 0 || prefix_len_ > 0) {
+        const std::size_t end = prefix_len_ + path_len + key.size();
+        if (end > kMaxPathBytes) return RejectReason::kInvalidName;
+        std::memcpy(path_ + prefix_len_ + path_len, key.data(), key.size());
+        path = std::string_view(path_ + prefix_len_, path_len + key.size());
+        name.text = std::string_view(path_, end);
+      }
+      const MappingPlan::PlannedField* planned = plan_.find_field(path);
       Rejection rejection;
       if (planned == nullptr) {
-        rejection = encode_column(key, value);
-      } else if (planned->role == MappingPlan::FieldRole::kSymbol) {
-        rejection = encode_symbol(planned->escaped_name, value);
+        if (kept || !plan_.keeps_only_included()) {
+          rejection = encode_column(name, value, depth, path, kept);
+        } else if (plan_.has_kept_field_below(path)) {
+          rejection = encode_branch(value, depth, path, false);
+        }
       } else {
-        rejection = read_timestamp(value);
+        rejection = encode_planned(*planned, value, depth, path);
       }
       if (rejection) return rejection;
     }
@@ -92,6 +154,11 @@ class MessageEncoder {
   // Appends the columns and the line end after the symbols; nullopt when a row was
   // written (or did not fit: see head().overflowed).
   Rejection finish_row() {
+    if (config_.timestamp_kafka) {
+      if (meta_.timestamp_ms < 0) return RejectReason::kMissingTimestamp;
+      timestamp_ns_ = integer_timestamp_to_nanos(meta_.timestamp_ms, TimestampUnit::kMillis);
+      if (!timestamp_ns_) return RejectReason::kBadTimestamp;
+    }
     if (plan_.has_timestamp() && !timestamp_ns_) return RejectReason::kMissingTimestamp;
     const std::size_t column_bytes = static_cast<std::size_t>(columns_.pos - columns_begin_);
     if (!has_symbol_ && column_bytes == 0) return RejectReason::kEmptyRow;
@@ -110,19 +177,50 @@ class MessageEncoder {
 
   const IlpByteWriter& head() const { return head_; }
 
-  // On Demand stops reading at the object's closing brace; anything but whitespace
-  // after it (e.g. a second object) makes the message malformed.
-  bool ends_cleanly(const char* json_end) const {
-    const char* p = value_end_;
-    if (p == nullptr) return true;  // "{}": rejected as an empty row anyway
-    if (p == json_end || *p != '}') return false;
-    for (++p; p != json_end; ++p) {
-      if (*p != ' ' && *p != '\t' && *p != '\n' && *p != '\r') return false;
+ private:
+  Rejection encode_planned(const MappingPlan::PlannedField& planned, ondemand::value& value,
+                           int depth, std::string_view path) {
+    const ColumnName name{planned.escaped_name, true};
+    switch (planned.role) {
+      case MappingPlan::FieldRole::kSymbol:
+        return encode_symbol(planned.escaped_name, value);
+      case MappingPlan::FieldRole::kTimestamp:
+        return read_timestamp(value);
+      case MappingPlan::FieldRole::kColumn:
+        return encode_column(name, value, depth, path, true);
+      case MappingPlan::FieldRole::kDouble:
+        return encode_double_hinted(name, value);
+      case MappingPlan::FieldRole::kInteger:
+        return encode_integer_hinted(name, value);
+      case MappingPlan::FieldRole::kExclude:
+        return std::nullopt;  // on-demand skips the unread value
     }
-    return true;
+    return std::nullopt;
   }
 
- private:
+  // Descends into a nested object, flattening its keys onto `path_len`.
+  Rejection encode_branch(ondemand::value& value, int depth, std::string_view path, bool kept) {
+    ondemand::json_type type;
+    if (auto error = value.type().get(type)) return reason_for(error);
+    if (type != ondemand::json_type::object) return std::nullopt;  // not a branch after all
+    return descend(value, depth, path, kept);
+  }
+
+  // `path` is the object's own path: in path_ already, or (a top-level key without a
+  // value prefix) still in the JSON.
+  Rejection descend(ondemand::value& value, int depth, std::string_view path, bool kept) {
+    if (depth >= config_.max_depth) return RejectReason::kTooDeep;
+    const std::size_t path_len = path.size();
+    if (prefix_len_ + path_len > kMaxPathBytes) return RejectReason::kInvalidName;
+    if (path.data() != path_ + prefix_len_) std::memcpy(path_ + prefix_len_, path.data(), path_len);
+    const std::string_view separator = config_.separator;
+    if (prefix_len_ + path_len + separator.size() > kMaxPathBytes) return RejectReason::kInvalidName;
+    std::memcpy(path_ + prefix_len_ + path_len, separator.data(), separator.size());
+    ondemand::object object;
+    if (auto error = value.get_object().get(object)) return reason_for(error);
+    return encode_object(object, depth + 1, path_len + separator.size(), kept);
+  }
+
   Rejection encode_symbol(std::string_view escaped_name, ondemand::value& value) {
     ondemand::json_type type;
     if (auto error = value.type().get(type)) return reason_for(error);
@@ -134,7 +232,7 @@ class MessageEncoder {
         if (text.empty()) return std::nullopt;
         begin_symbol(escaped_name);
         append_symbol_value(head_, text);
-        return std::nullopt;
+        break;
       case ondemand::json_type::number: {
         // The symbol is the number as written; validate it first.
         text = raw_token(value);
@@ -142,20 +240,22 @@ class MessageEncoder {
         if (auto error = value.get_number().get(number)) return number_failure(value, error);
         begin_symbol(escaped_name);
         head_.append(text);  // a JSON number holds no character ILP must escape
-        return std::nullopt;
+        break;
       }
       case ondemand::json_type::boolean: {
         bool flag = false;
         if (auto error = value.get_bool().get(flag)) return reason_for(error);
         begin_symbol(escaped_name);
         head_.append(flag ? "true" : "false");
-        return std::nullopt;
+        break;
       }
       case ondemand::json_type::null:
         return check_null(value);
       default:
         return RejectReason::kUnsupportedValue;
     }
+    if (!seen_.insert(escaped_name)) return RejectReason::kDuplicateField;
+    return std::nullopt;
   }
 
   void begin_symbol(std::string_view escaped_name) {
@@ -165,14 +265,15 @@ class MessageEncoder {
     has_symbol_ = true;
   }
 
-  Rejection encode_column(std::string_view name, ondemand::value& value) {
+  Rejection encode_column(const ColumnName& name, ondemand::value& value, int depth,
+                          std::string_view path, bool kept) {
     ondemand::json_type type;
     if (auto error = value.type().get(type)) return reason_for(error);
     switch (type) {
       case ondemand::json_type::string: {
         std::string_view text;
         if (auto error = value.get_string().get(text)) return reason_for(error);
-        if (!begin_column(name)) return RejectReason::kInvalidName;
+        if (Rejection rejection = begin_column(name)) return rejection;
         append_string_value(columns_, text);
         return std::nullopt;
       }
@@ -181,42 +282,33 @@ class MessageEncoder {
       case ondemand::json_type::boolean: {
         bool flag = false;
         if (auto error = value.get_bool().get(flag)) return reason_for(error);
-        if (!begin_column(name)) return RejectReason::kInvalidName;
+        if (Rejection rejection = begin_column(name)) return rejection;
         append_bool(columns_, flag);
         return std::nullopt;
       }
       case ondemand::json_type::null:
         return check_null(value);
-      default:
-        return RejectReason::kUnsupportedValue;
+      case ondemand::json_type::object:
+        return descend(value, depth, path, kept);
+      case ondemand::json_type::array:
+        return encode_array(name, value);
     }
+    return RejectReason::kUnsupportedValue;
   }
 
-  Rejection encode_number_column(std::string_view name, ondemand::value& value) {
+  Rejection encode_number_column(const ColumnName& name, ondemand::value& value) {
     ondemand::number_type type;
     if (auto error = value.get_number_type().get(type)) return number_failure(value, error);
     switch (type) {
       case ondemand::number_type::signed_integer: {
         std::int64_t integer = 0;
         if (auto error = value.get_int64().get(integer)) return number_failure(value, error);
-        if (!begin_column(name)) return RejectReason::kInvalidName;
+        if (Rejection rejection = begin_column(name)) return rejection;
         append_long(columns_, integer);
         return std::nullopt;
       }
-      case ondemand::number_type::floating_point_number: {
-        const std::string_view text = raw_token(value);
-        double number = 0;
-        if (auto error = value.get_double().get(number)) return number_failure(value, error);
-        if (!begin_column(name)) return RejectReason::kInvalidName;
-        if (plan_.config().protocol_version >= 2) {
-          append_double_binary(columns_, number);
-        } else {
-          // A finite JSON number is already a valid ILP double and reads back to the
-          // same value; copying it costs far less than formatting `number` again.
-          columns_.append(text);
-        }
-        return std::nullopt;
-      }
+      case ondemand::number_type::floating_point_number:
+        return encode_double(name, value);
       default: {
         // An integer of 2^63 or more: ILP longs are signed 64-bit.
         std::uint64_t integer = 0;
@@ -226,29 +318,163 @@ class MessageEncoder {
     }
   }
 
-  bool begin_column(std::string_view name) {
+  // Any JSON number as an ILP double.
+  Rejection encode_double(const ColumnName& name, ondemand::value& value) {
+    const std::string_view text = raw_token(value);
+    double number = 0;
+    if (auto error = value.get_double().get(number)) return number_failure(value, error);
+    if (Rejection rejection = begin_column(name)) return rejection;
+    if (config_.protocol_version >= 2) {
+      append_double_binary(columns_, number);
+    } else {
+      // A finite JSON number is already a valid ILP double and reads back to the
+      // same value; copying it costs far less than formatting `number` again.
+      columns_.append(text);
+    }
+    return std::nullopt;
+  }
+
+  // --doubles: every number is a double; so are the strings "NaN", "Infinity" and
+  // "-Infinity", which JSON cannot write as numbers.
+  Rejection encode_double_hinted(const ColumnName& name, ondemand::value& value) {
+    ondemand::json_type type;
+    if (auto error = value.type().get(type)) return reason_for(error);
+    if (type == ondemand::json_type::number) return encode_double(name, value);
+    if (type == ondemand::json_type::null) return check_null(value);
+    if (type != ondemand::json_type::string) return RejectReason::kTypeConflict;
+    std::string_view text;
+    if (auto error = value.get_string().get(text)) return reason_for(error);
+    double special = 0;
+    if (text == "NaN") {
+      special = std::numeric_limits<double>::quiet_NaN();
+    } else if (text == "Infinity" || text == "-Infinity") {
+      special = text[0] == '-' ? -std::numeric_limits<double>::infinity()
+                               : std::numeric_limits<double>::infinity();
+    } else {
+      return RejectReason::kTypeConflict;
+    }
+    if (Rejection rejection = begin_column(name)) return rejection;
+    append_double(columns_, special, config_.protocol_version);
+    return std::nullopt;
+  }
+
+  // --integers: whole numbers only, also when written as 3.0 or 1e3.
+  Rejection encode_integer_hinted(const ColumnName& name, ondemand::value& value) {
+    ondemand::json_type type;
+    if (auto error = value.type().get(type)) return reason_for(error);
+    if (type == ondemand::json_type::null) return check_null(value);
+    if (type != ondemand::json_type::number) return RejectReason::kTypeConflict;
+    ondemand::number_type number_type;
+    if (auto error = value.get_number_type().get(number_type)) return number_failure(value, error);
+    if (number_type != ondemand::number_type::floating_point_number) {
+      return encode_number_column(name, value);
+    }
+    double number = 0;
+    if (auto error = value.get_double().get(number)) return number_failure(value, error);
+    if (number != std::trunc(number)) return RejectReason::kTypeConflict;
+    if (!(number >= -9223372036854775808.0 && number < 9223372036854775808.0)) {
+      return RejectReason::kNumberOutOfRange;
+    }
+    if (Rejection rejection = begin_column(name)) return rejection;
+    append_long(columns_, static_cast<std::int64_t>(number));
+    return std::nullopt;
+  }
+
+  // A one-dimensional array of numbers as an ILP v2 double array; anything else
+  // follows the mapping's array policy.
+  Rejection encode_array(const ColumnName& name, ondemand::value& value) {
+    const Rejection refused = config_.array_policy == ArrayPolicy::kSkip
+                                  ? Rejection()
+                                  : Rejection(RejectReason::kUnsupportedValue);
+    if (config_.protocol_version < 2) return refused;
+    ondemand::array array;
+    if (auto error = value.get_array().get(array)) return reason_for(error);
+    char* const column_start = columns_.pos;
+    if (Rejection rejection = begin_column(name, false)) return rejection;
+    char* header = columns_.reserve(4 + sizeof(std::uint32_t));
+    if (header == nullptr) return RejectReason::kTooLarge;
+    header[0] = '=';
+    header[1] = kBinaryArrayType;
+    header[2] = kArrayElementDouble;
+    header[3] = 1;  // dimensions
+    columns_.pos += 4 + sizeof(std::uint32_t);
+    std::uint32_t count = 0;
+    for (auto element : array) {
+      ondemand::value item;
+      if (auto error = std::move(element).get(item)) return reason_for(error);
+      ondemand::json_type type;
+      if (auto error = item.type().get(type)) return reason_for(error);
+      if (type != ondemand::json_type::number) {
+        if (refused) return refused;
+        columns_.pos = column_start;  // skip the whole column
+        return std::nullopt;
+      }
+      double number = 0;
+      if (auto error = item.get_double().get(number)) return number_failure(item, error);
+      char* dst = columns_.reserve(sizeof number);
+      if (dst == nullptr) return RejectReason::kTooLarge;
+      std::memcpy(dst, &number, sizeof number);
+      columns_.pos += sizeof number;
+      ++count;
+    }
+    std::memcpy(header + 4, &count, sizeof count);  // little-endian host (ilp_values.hpp)
+    if (!seen_.insert(last_name_)) return RejectReason::kDuplicateField;
+    return std::nullopt;
+  }
+
+  // Writes ",name=" to the columns and (unless told not to yet) remembers the name
+  // to refuse duplicates.
+  Rejection begin_column(const ColumnName& name, bool remember = true) {
     columns_.put(',');
-    if (!append_column_name(columns_, name)) return false;
+    char* const name_start = columns_.pos;
+    if (name.escaped) {
+      columns_.append(name.text);
+    } else if (!append_column_name(columns_, name.text)) {
+      return RejectReason::kInvalidName;
+    }
+    if (columns_.overflowed) return RejectReason::kTooLarge;
+    last_name_ = std::string_view(name_start, static_cast<std::size_t>(columns_.pos - name_start));
+    if (remember && !seen_.insert(last_name_)) return RejectReason::kDuplicateField;
     columns_.put('=');
-    return true;
+    return std::nullopt;
   }
 
   Rejection read_timestamp(ondemand::value& value) {
+    if (timestamp_seen_) return RejectReason::kDuplicateField;
+    timestamp_seen_ = true;
     ondemand::json_type type;
     if (auto error = value.type().get(type)) return reason_for(error);
-    if (type == ondemand::json_type::null) return check_null(value);  // absent, as if missing
-    if (type != ondemand::json_type::number) return RejectReason::kBadTimestamp;
+    switch (type) {
+      case ondemand::json_type::null:
+        return check_null(value);  // absent, as if missing
+      case ondemand::json_type::number:
+        return read_numeric_timestamp(value);
+      case ondemand::json_type::string: {
+        std::string_view text;
+        if (auto error = value.get_string().get(text)) return reason_for(error);
+        const auto& pattern = plan_.timestamp_pattern();
+        timestamp_ns_ = pattern ? pattern->parse(text) : rfc3339_to_nanos(text);
+        return timestamp_ns_ ? Rejection() : Rejection(RejectReason::kBadTimestamp);
+      }
+      default:
+        return RejectReason::kBadTimestamp;
+    }
+  }
+
+  Rejection read_numeric_timestamp(ondemand::value& value) {
     ondemand::number_type number_type;
     if (auto error = value.get_number_type().get(number_type)) return number_failure(value, error);
     if (number_type == ondemand::number_type::signed_integer) {
       std::int64_t integer = 0;
       if (auto error = value.get_int64().get(integer)) return number_failure(value, error);
-      timestamp_ns_ = integer_timestamp_to_nanos(integer, plan_.config().timestamp_unit);
+      timestamp_ns_ = integer_timestamp_to_nanos(integer, config_.timestamp_unit);
     } else {
       const std::string_view text = raw_token(value);
       double number = 0;
       if (auto error = value.get_double().get(number)) return number_failure(value, error);
-      timestamp_ns_ = decimal_timestamp_to_nanos(text, plan_.config().timestamp_unit);
+      TimestampUnit unit = config_.timestamp_unit;
+      if (unit == TimestampUnit::kAuto) unit = guess_timestamp_unit(number);
+      timestamp_ns_ = decimal_timestamp_to_nanos(text, unit);
     }
     if (!timestamp_ns_) return RejectReason::kBadTimestamp;
     return std::nullopt;
@@ -262,13 +488,48 @@ class MessageEncoder {
   }
 
   const MappingPlan& plan_;
+  const MappingConfig& config_;
+  const MessageMeta& meta_;
   IlpByteWriter head_;
   IlpByteWriter columns_;
   char* columns_begin_;
-  const char* value_end_ = nullptr;
+  FieldNameSet& seen_;
+  char* path_;  // value prefix, then the current key path
+  std::size_t prefix_len_ = 0;
+  std::string_view last_name_;
   bool has_symbol_ = false;
+  bool timestamp_seen_ = false;
   std::optional<std::int64_t> timestamp_ns_;
 };
+
+// Fills in a per-message table name (${key}, ${partition}) and writes it escaped.
+Rejection append_table_from_template(const MappingPlan& plan, const MessageMeta& meta,
+                                     IlpByteWriter& head) {
+  char name[kMaxIlpNameBytes + 1];
+  IlpByteWriter writer(name, name + sizeof name);
+  for (const MappingPlan::TablePart& part : plan.table_parts()) {
+    switch (part.kind) {
+      case MappingPlan::TablePart::Kind::kLiteral:
+        writer.append(part.literal);
+        break;
+      case MappingPlan::TablePart::Kind::kKey:
+        if (meta.key.empty()) return RejectReason::kInvalidName;
+        if (!simdjson::validate_utf8(meta.key.data(), meta.key.size())) {
+          return RejectReason::kInvalidUtf8;
+        }
+        writer.append(meta.key);
+        break;
+      case MappingPlan::TablePart::Kind::kPartition:
+        append_decimal(writer, meta.partition);
+        break;
+    }
+  }
+  if (writer.overflowed) return RejectReason::kInvalidName;
+  if (!append_table_name(head, std::string_view(name, static_cast<std::size_t>(writer.pos - name)))) {
+    return RejectReason::kInvalidName;
+  }
+  return std::nullopt;
+}
 
 }  // namespace
 
@@ -277,7 +538,7 @@ struct JsonToIlpEncoder::State {
       : padded_json(new char[max_message_bytes + simdjson::SIMDJSON_PADDING]()),
         column_scratch_bytes(kColumnBytesPerJsonByte * max_message_bytes + kColumnScratchSlack),
         column_scratch(new char[column_scratch_bytes]),
-        field_names(max_message_bytes) {
+        field_names(max_message_bytes + kFieldNameSlack) {
     // Sizes simdjson's internal buffers now so iterate() never allocates.
     if (parser.allocate(max_message_bytes + 1) != simdjson::SUCCESS) throw std::bad_alloc();
   }
@@ -287,6 +548,7 @@ struct JsonToIlpEncoder::State {
   std::size_t column_scratch_bytes;
   std::unique_ptr<char[]> column_scratch;
   FieldNameSet field_names;
+  char path[kMaxPathBytes];  // value prefix + nested key path of the current field
   // Only for messages that are not objects: on-demand reads just the first byte of a
   // scalar ("nope" looks like null), so a full DOM pass tells malformed JSON from a
   // valid non-object. Sized on first use; rejections are the rare path.
@@ -301,8 +563,7 @@ JsonToIlpEncoder::JsonToIlpEncoder(JsonToIlpEncoder&&) noexcept = default;
 JsonToIlpEncoder& JsonToIlpEncoder::operator=(JsonToIlpEncoder&&) noexcept = default;
 
 EncodeResult JsonToIlpEncoder::encode(const MappingPlan& plan, std::string_view json,
-                                      const MessageMeta& /*meta: for key columns, later*/,
-                                      OutputCursor& out) {
+                                      const MessageMeta& meta, OutputCursor& out) {
   if (json.size() > max_message_bytes_) return rejected(RejectReason::kTooLarge);
   // No value at all is malformed JSON, not a value of the wrong type.
   if (json.find_first_not_of(" \t\r\n") == std::string_view::npos) {
@@ -325,23 +586,31 @@ EncodeResult JsonToIlpEncoder::encode(const MappingPlan& plan, std::string_view 
   if (auto error = document.type().get(type)) return rejected(reason_for(error));
   if (type != ondemand::json_type::object) {
     simdjson::dom::element ignored;
-    const bool valid = !state.validator.parse(state.padded_json.get(), json.size(), false)
-                            .get(ignored);
-    return rejected(valid ? RejectReason::kNotAnObject : RejectReason::kMalformedJson);
+    const auto error =
+        state.validator.parse(state.padded_json.get(), json.size(), false).get(ignored);
+    return rejected(error ? reason_for(error) : RejectReason::kNotAnObject);
   }
   ondemand::object object;
   if (auto error = document.get_object().get(object)) return rejected(reason_for(error));
 
   IlpByteWriter head(out.data + out.size, out.data + out.capacity);
-  head.append(plan.escaped_table());
-  IlpByteWriter columns(state.column_scratch.get(),
-                        state.column_scratch.get() + state.column_scratch_bytes);
-  MessageEncoder encoder(plan, head, columns);
-  state.field_names.clear(json.size());
-  if (Rejection rejection = encoder.encode_object(object, state.field_names)) {
+  if (plan.table_parts().empty()) {
+    head.append(plan.escaped_table());
+  } else if (Rejection rejection = append_table_from_template(plan, meta, head)) {
     return rejected(*rejection);
   }
-  if (!encoder.ends_cleanly(state.padded_json.get() + json.size())) {
+  IlpByteWriter columns(state.column_scratch.get(),
+                        state.column_scratch.get() + state.column_scratch_bytes);
+  state.field_names.clear(json.size());
+  MessageEncoder encoder(plan, meta, head, columns, state.field_names, state.path);
+  if (Rejection rejection = encoder.encode_key()) return rejected(*rejection);
+  if (Rejection rejection = encoder.encode_object(object, 0, 0, false)) {
+    return rejected(*rejection);
+  }
+  // Anything but whitespace after the object (e.g. a second object) is malformed:
+  // once the object is read, simdjson has no location left unless more JSON follows.
+  const char* trailing = nullptr;
+  if (document.current_location().get(trailing) == simdjson::SUCCESS) {
     return rejected(RejectReason::kMalformedJson);
   }
   if (Rejection rejection = encoder.finish_row()) return rejected(*rejection);

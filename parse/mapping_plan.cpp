@@ -21,41 +21,174 @@ std::string escape_name(std::string_view name) {
 [[noreturn]] void refuse(const std::string& what) {
   throw std::invalid_argument(what);
 }
+
+constexpr const char* kColumnRule =
+    "it must be 1-127 bytes, without . - ? , ' \" \\ / : ( ) + * % ~ or control characters";
+
+const char* role_name(MappingPlan::FieldRole role) {
+  switch (role) {
+    case MappingPlan::FieldRole::kSymbol:
+      return "a symbol";
+    case MappingPlan::FieldRole::kTimestamp:
+      return "the timestamp";
+    case MappingPlan::FieldRole::kColumn:
+      return "a column";
+    case MappingPlan::FieldRole::kDouble:
+      return "a double";
+    case MappingPlan::FieldRole::kInteger:
+      return "an integer";
+    case MappingPlan::FieldRole::kExclude:
+      return "excluded";
+  }
+  return "?";
+}
+
+// Splits "${topic}_x_${key}" into literal text and placeholders; ${topic} is known
+// now, so it becomes literal text.
+std::vector<MappingPlan::TablePart> parse_table_template(const MappingConfig& config) {
+  using Part = MappingPlan::TablePart;
+  std::vector<Part> parts;
+  const std::string& text = config.table.empty() ? config.topic : config.table;
+  std::string literal;
+  for (std::size_t i = 0; i < text.size();) {
+    if (text.compare(i, 2, "${") != 0) {
+      literal += text[i++];
+      continue;
+    }
+    const std::size_t close = text.find('}', i);
+    if (close == std::string::npos) refuse("table '" + text + "': unclosed ${");
+    const std::string name = text.substr(i + 2, close - i - 2);
+    if (name == "topic") {
+      literal += config.topic;
+    } else if (name == "key" || name == "partition") {
+      if (!literal.empty()) parts.push_back({Part::Kind::kLiteral, literal});
+      literal.clear();
+      parts.push_back({name == "key" ? Part::Kind::kKey : Part::Kind::kPartition, {}});
+    } else {
+      refuse("table '" + text + "': unknown placeholder ${" + name +
+             "} (use ${topic}, ${key} or ${partition})");
+    }
+    i = close + 1;
+  }
+  if (!literal.empty()) parts.push_back({Part::Kind::kLiteral, literal});
+  return parts;
+}
+
+void compile_table(const MappingConfig& config, MappingPlan& plan, std::string& escaped_table,
+                   std::vector<MappingPlan::TablePart>& parts) {
+  parts = parse_table_template(config);
+  const std::string shown = config.table.empty() ? config.topic : config.table;
+  if (parts.size() <= 1 && (parts.empty() || parts[0].kind == MappingPlan::TablePart::Kind::kLiteral)) {
+    const std::string name = parts.empty() ? std::string() : parts[0].literal;
+    if (!is_valid_table_name(name)) {
+      refuse("invalid table name '" + name +
+             "': it must be 1-127 bytes, without ? , ' \" \\ / : ( ) + * % ~ or control "
+             "characters, and '.' only between other characters");
+    }
+    escaped_table = escape_name(name);
+    parts.clear();
+    return;
+  }
+  (void)plan;
+  for (const auto& part : parts) {
+    if (part.kind != MappingPlan::TablePart::Kind::kLiteral) continue;
+    // The whole name is checked per message; a literal that can never be valid is
+    // refused now.
+    for (char c : part.literal) {
+      if (ilp_char_class(c) & kInvalidInTable) {
+        refuse("table template '" + shown + "' holds a character QuestDB refuses in names");
+      }
+    }
+  }
+}
+
 }  // namespace
+
+bool MappingPlan::has_kept_field_below(std::string_view path) const {
+  for (const std::string& branch : kept_branches_) {
+    if (branch == path) return true;
+  }
+  return false;
+}
 
 MappingPlan MappingPlan::compile(const MappingConfig& config) {
   MappingPlan plan;
   plan.config_ = config;
-
-  if (!is_valid_table_name(config.table)) {
-    refuse("invalid table name '" + config.table +
-           "': it must be 1-127 bytes, without ? , ' \" \\ / : ( ) + * % ~ or control "
-           "characters, and '.' only between other characters");
-  }
-  plan.escaped_table_ = escape_name(config.table);
+  compile_table(config, plan, plan.escaped_table_, plan.table_parts_);
+  const std::string& table = config.table.empty() ? config.topic : config.table;
 
   if (config.protocol_version != 1 && config.protocol_version != 2) {
     refuse("unsupported ILP protocol version " + std::to_string(config.protocol_version) +
-           " for table '" + config.table + "' (1 = text doubles, 2 = binary doubles)");
+           " for table '" + table + "' (1 = text doubles, 2 = binary doubles)");
+  }
+  if (config.separator.empty()) refuse("table '" + table + "': the nesting separator is empty");
+  if (config.max_depth < 0 || config.max_depth > 64) {
+    refuse("table '" + table + "': max depth must be 0-64");
+  }
+  if (config.timestamp_kafka && config.timestamp_field) {
+    refuse("table '" + table + "': the timestamp is either a field or the Kafka timestamp");
+  }
+  if (!config.timestamp_format.empty()) {
+    plan.timestamp_pattern_ = TimestampPattern::compile(config.timestamp_format);
+  }
+  if (!config.value_prefix.empty()) plan.name_prefix_ = config.value_prefix + config.separator;
+  if (plan.name_prefix_.size() >= kMaxIlpNameBytes || config.separator.size() > 8) {
+    refuse("table '" + table + "': value prefix or separator too long for a column name");
   }
 
-  for (const std::string& symbol : config.symbols) {
-    if (!is_valid_column_name(symbol)) {
-      refuse("invalid symbol column name '" + symbol + "' for table '" + config.table +
-             "': it must be 1-127 bytes, without . - ? , ' \" \\ / : ( ) + * % ~ or control "
-             "characters");
+  auto column_name_for = [&](const std::string& path) {
+    for (const auto& [from, to] : config.rename) {
+      if (from == path) return to;
     }
-    if (plan.find_field(symbol) != nullptr) {
-      refuse("symbol '" + symbol + "' listed twice for table '" + config.table + "'");
+    return plan.name_prefix_ + path;
+  };
+  auto check_name = [&](const std::string& name, const std::string& path) {
+    if (!is_valid_column_name(name)) {
+      refuse("invalid column name '" + name + "' (from field '" + path + "') for table '" + table +
+             "': " + kColumnRule);
     }
-    plan.fields_.push_back({symbol, FieldRole::kSymbol, escape_name(symbol)});
+  };
+  auto add = [&](const std::string& path, FieldRole role) {
+    if (path.empty()) refuse("table '" + table + "': an empty field name in the mapping");
+    if (const PlannedField* existing = plan.find_field(path)) {
+      refuse("field '" + path + "' cannot be both " + role_name(existing->role) + " and " +
+             role_name(role) + " (table '" + table + "')");
+    }
+    std::string name;
+    if (role != FieldRole::kTimestamp && role != FieldRole::kExclude) {
+      name = column_name_for(path);
+      check_name(name, path);
+      name = escape_name(name);
+    }
+    plan.fields_.push_back({path, role, std::move(name)});
+  };
+
+  for (const std::string& field : config.symbols) add(field, FieldRole::kSymbol);
+  if (config.timestamp_field) add(*config.timestamp_field, FieldRole::kTimestamp);
+  for (const std::string& field : config.doubles) add(field, FieldRole::kDouble);
+  for (const std::string& field : config.integers) add(field, FieldRole::kInteger);
+  for (const std::string& field : config.exclude) add(field, FieldRole::kExclude);
+  for (const std::string& field : config.include) {
+    if (plan.find_field(field) == nullptr) add(field, FieldRole::kColumn);
+  }
+  for (const auto& [from, to] : config.rename) {
+    if (plan.find_field(from) == nullptr) add(from, FieldRole::kColumn);
   }
 
-  if (config.timestamp_field) {
-    if (plan.find_field(*config.timestamp_field) != nullptr) {
-      refuse("field '" + *config.timestamp_field + "' cannot be both a symbol and the timestamp");
+  // With an include list, objects are only entered if a kept field lies below.
+  if (!config.include.empty()) {
+    for (const PlannedField& field : plan.fields_) {
+      if (field.role == FieldRole::kExclude) continue;
+      for (std::size_t at = field.json_name.find(config.separator); at != std::string::npos;
+           at = field.json_name.find(config.separator, at + 1)) {
+        plan.kept_branches_.push_back(field.json_name.substr(0, at));
+      }
     }
-    plan.fields_.push_back({*config.timestamp_field, FieldRole::kTimestamp, {}});
+  }
+
+  if (config.key_mode != KeyMode::kNone) {
+    check_name(config.key_prefix, "the Kafka key");
+    plan.escaped_key_name_ = escape_name(config.key_prefix);
   }
   return plan;
 }

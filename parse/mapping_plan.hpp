@@ -5,18 +5,44 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
+
+#include "parse/timestamp_format.hpp"
 
 namespace kilp::parse {
 
-enum class TimestampUnit : std::uint8_t { kSeconds, kMillis, kMicros, kNanos };
+// kAuto guesses the unit from the magnitude, as the QuestDB Kafka connector does.
+enum class TimestampUnit : std::uint8_t { kSeconds, kMillis, kMicros, kNanos, kAuto };
+
+// What becomes of the Kafka record key.
+enum class KeyMode : std::uint8_t { kNone, kColumn, kSymbol };
+
+// Arrays that cannot be ILP double arrays (protocol 1, or not all numbers).
+enum class ArrayPolicy : std::uint8_t { kReject, kSkip };
 
 struct MappingConfig {
-  std::string table;                           // ILP table name
-  std::vector<std::string> symbols;            // string fields written as symbols (tags)
+  std::string topic;  // the Kafka topic; fills ${topic} in `table`
+  // ILP table name; may hold ${topic}, ${key} and ${partition}. Empty = the topic.
+  std::string table;
+  // Field paths below are JSON keys, nested ones joined with `separator` ("a_b").
+  std::vector<std::string> symbols;   // written as ILP symbols (tags)
+  std::vector<std::string> doubles;   // numbers always written as doubles
+  std::vector<std::string> integers;  // numbers always written as longs
+  std::vector<std::string> include;   // if not empty: only these (and the above) are kept
+  std::vector<std::string> exclude;   // never written
+  std::vector<std::pair<std::string, std::string>> rename;  // path -> column name
   std::optional<std::string> timestamp_field;  // designated timestamp; none = server time
-  TimestampUnit timestamp_unit = TimestampUnit::kMicros;
-  int protocol_version = 1;  // 1 = text doubles, 2 = binary doubles
+  TimestampUnit timestamp_unit = TimestampUnit::kAuto;  // for numeric timestamp fields
+  std::string timestamp_format;  // for string timestamp fields; empty = RFC 3339
+  bool timestamp_kafka = false;  // designated timestamp = the Kafka record timestamp
+  KeyMode key_mode = KeyMode::kNone;
+  std::string key_prefix = "key";  // column/symbol name of the key
+  std::string value_prefix;        // prepended (with `separator`) to value field names
+  std::string separator = "_";     // joins nested object keys
+  int max_depth = 8;               // object nesting allowed below the top-level object
+  ArrayPolicy array_policy = ArrayPolicy::kReject;
+  int protocol_version = 1;  // 1 = text doubles, 2 = binary doubles and double arrays
 };
 
 class MappingPlan {
@@ -25,34 +51,62 @@ class MappingPlan {
   // (e.g. a table name ILP cannot carry).
   static MappingPlan compile(const MappingConfig& config);
 
-  // Implementation-defined members follow (see mapping_plan.cpp).
   const MappingConfig& config() const { return config_; }
 
   // What the encoder does with a JSON field the mapping names. Fields it does not
   // name become columns typed by their JSON value.
-  enum class FieldRole : std::uint8_t { kSymbol, kTimestamp };
+  enum class FieldRole : std::uint8_t {
+    kSymbol,
+    kTimestamp,
+    kColumn,   // typed by its JSON value; named (renamed or included) by the mapping
+    kDouble,   // --doubles
+    kInteger,  // --integers
+    kExclude,  // skipped, with everything below it
+  };
 
   struct PlannedField {
-    std::string json_name;  // key in the JSON object
+    std::string json_name;  // key path in the JSON object
     FieldRole role;
     std::string escaped_name;  // ILP column name, escaped once here instead of per row
   };
 
-  // The mapped field called `json_name`, or nullptr.
-  const PlannedField* find_field(std::string_view json_name) const {
+  // The mapped field at `path`, or nullptr.
+  const PlannedField* find_field(std::string_view path) const {
     for (const PlannedField& field : fields_) {
-      if (field.json_name == json_name) return &field;
+      if (field.json_name == path) return &field;
     }
     return nullptr;
   }
 
+  // With an include list: whether some kept field lies below the object at `path`.
+  bool has_kept_field_below(std::string_view path) const;
+
+  // The table name when it is the same for every message, escaped; empty when it
+  // depends on the message (see table_parts()).
   std::string_view escaped_table() const { return escaped_table_; }
+
+  // A per-message table name template: literal text and placeholders.
+  struct TablePart {
+    enum class Kind : std::uint8_t { kLiteral, kKey, kPartition } kind;
+    std::string literal;
+  };
+  const std::vector<TablePart>& table_parts() const { return table_parts_; }
+
   bool has_timestamp() const { return config_.timestamp_field.has_value(); }
+  bool keeps_only_included() const { return !config_.include.empty(); }
+  std::string_view escaped_key_name() const { return escaped_key_name_; }
+  std::string_view name_prefix() const { return name_prefix_; }  // value prefix + separator
+  const std::optional<TimestampPattern>& timestamp_pattern() const { return timestamp_pattern_; }
 
  private:
   MappingConfig config_;
   std::string escaped_table_;
+  std::vector<TablePart> table_parts_;
   std::vector<PlannedField> fields_;
+  std::vector<std::string> kept_branches_;  // object paths above included fields
+  std::string escaped_key_name_;
+  std::string name_prefix_;
+  std::optional<TimestampPattern> timestamp_pattern_;
   friend class JsonToIlpEncoder;
 };
 

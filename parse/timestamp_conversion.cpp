@@ -14,6 +14,7 @@ int nanos_exponent(TimestampUnit unit) {
     case TimestampUnit::kMicros:
       return 3;
     case TimestampUnit::kNanos:
+    case TimestampUnit::kAuto:
       return 0;
   }
   return 0;
@@ -34,7 +35,15 @@ bool is_digit(char c) {
 }
 }  // namespace
 
+TimestampUnit guess_timestamp_unit(double magnitude) {
+  if (magnitude < 1e10) return TimestampUnit::kSeconds;
+  if (magnitude < 1e13) return TimestampUnit::kMillis;
+  if (magnitude < 1e16) return TimestampUnit::kMicros;
+  return TimestampUnit::kNanos;
+}
+
 std::optional<std::int64_t> integer_timestamp_to_nanos(std::int64_t value, TimestampUnit unit) {
+  if (unit == TimestampUnit::kAuto) unit = guess_timestamp_unit(static_cast<double>(value));
   std::int64_t nanos = 0;
   if (value < 0 || __builtin_mul_overflow(value, kPowersOfTen[nanos_exponent(unit)], &nanos)) {
     return std::nullopt;

@@ -9,11 +9,17 @@
 
 namespace kilp::parse {
 
-// An integer count of `unit`s.
+// The unit the QuestDB Kafka connector guesses for a timestamp of this magnitude:
+// below 10^10 seconds, below 10^13 milliseconds, below 10^16 microseconds, else
+// nanoseconds (each range covers 1970 to at least 2286).
+TimestampUnit guess_timestamp_unit(double magnitude);
+
+// An integer count of `unit`s (kAuto: guessed from the value).
 std::optional<std::int64_t> integer_timestamp_to_nanos(std::int64_t value, TimestampUnit unit);
 
 // A JSON number token with a fraction and/or exponent (e.g. "1700000000.123456"),
 // converted exactly from its decimal digits; digits below a nanosecond are dropped.
+// `unit` must not be kAuto (guess it from the parsed value first).
 std::optional<std::int64_t> decimal_timestamp_to_nanos(std::string_view json_number,
                                                        TimestampUnit unit);
 

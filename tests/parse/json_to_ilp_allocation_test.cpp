@@ -84,6 +84,57 @@ TEST(JsonToIlpAllocation, EncodesWithoutAllocating) {
   EXPECT_EQ(g_allocations.load() - before, 0u);
 }
 
+TEST(JsonToIlpAllocation, MappingFeaturesEncodeWithoutAllocating) {
+  MappingConfig config;
+  config.topic = "events";
+  config.table = "${topic}_${key}_${partition}";
+  config.symbols = {"meta_host"};
+  config.doubles = {"p"};
+  config.integers = {"n"};
+  config.exclude = {"secret"};
+  config.rename = {{"old", "renamed"}};
+  config.timestamp_field = "ts";
+  config.timestamp_format = "yyyy-MM-dd HH:mm:ss.SSSUUU";
+  config.key_mode = KeyMode::kSymbol;
+  config.value_prefix = "v";
+  config.protocol_version = 2;
+  MappingConfig kafka_time = config;
+  kafka_time.timestamp_field.reset();
+  kafka_time.timestamp_format.clear();
+  kafka_time.timestamp_kafka = true;
+  kafka_time.key_mode = KeyMode::kColumn;
+  kafka_time.include = {"meta_host", "p", "deep_a_b"};
+  const MappingPlan plans[] = {MappingPlan::compile(config), MappingPlan::compile(kafka_time)};
+  JsonToIlpEncoder encoder(1 << 16);
+  std::string buffer(1 << 20, '\0');
+  const std::string messages[] = {
+      R"({"meta":{"host":"h1","dc":"eu"},"p":3,"n":4.0,"old":1,"secret":"x","v":[1,2.5],)"
+      R"("deep":{"a":{"b":7}},"ts":"2024-01-02 03:04:05.123456"})",
+      R"({"p":"NaN","n":1,"ts":"2024-01-02 03:04:05.000001","o":{"x":{"y":{"z":null}}}})",
+      R"({"p":"x","ts":"2024-01-02 03:04:05.000001"})",  // type conflict
+      R"({"a":{"b":{"c":{"d":{"e":{"f":{"g":{"h":{"i":{"j":1}}}}}}}}}})",  // too deep
+  };
+  MessageMeta meta;
+  meta.topic = "events";
+  meta.key = "device-7";
+  meta.partition = 3;
+  meta.timestamp_ms = 1700000000000;
+  auto run = [&](int count) {
+    OutputCursor out{buffer.data(), 0, buffer.size()};
+    std::size_t ok = 0;
+    for (int i = 0; i < count; ++i) {
+      if (out.remaining() < 4096) out.size = 0;
+      const EncodeResult result = encoder.encode(plans[i % 2], messages[i % 4], meta, out);
+      ok += result.outcome == EncodeOutcome::kOk;
+    }
+    return ok;
+  };
+  EXPECT_GT(run(100), 0u);  // warm-up
+  const std::size_t before = g_allocations.load();
+  run(10000);
+  EXPECT_EQ(g_allocations.load() - before, 0u);
+}
+
 TEST(JsonToIlpAllocation, CounterSeesAllocations) {
   const std::size_t before = g_allocations.load();
   auto* p = new std::string(100, 'x');

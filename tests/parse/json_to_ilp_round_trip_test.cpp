@@ -1,5 +1,6 @@
-// Property test: random JSON objects, full of characters ILP must escape, encode to
-// lines that the strict parser reads back to the same values.
+// Property test: random JSON objects, full of characters ILP must escape, with
+// nested objects, type-hinted fields and (protocol 2) arrays, encode to lines that
+// the strict parser reads back to the same values.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -14,7 +15,7 @@
 namespace kilp::parse {
 namespace {
 
-using Expected = std::variant<std::int64_t, double, bool, std::string>;
+using Expected = testing::IlpValue;
 
 class RandomJson {
  public:
@@ -105,6 +106,8 @@ void run_round_trip(int protocol_version, std::uint32_t seed) {
   MappingConfig config;
   config.table = "round trip=table.x";
   config.symbols = {"sym1", "sym2"};
+  config.doubles = {"hd"};
+  config.integers = {"hi"};
   config.timestamp_field = "ts";
   config.timestamp_unit = TimestampUnit::kNanos;
   config.protocol_version = protocol_version;
@@ -130,11 +133,11 @@ void run_round_trip(int protocol_version, std::uint32_t seed) {
     const int field_count = random.pick(1, 8);
     for (int f = 0; f < field_count; ++f) {
       std::string key = random.random_text(true);
-      if (!is_column_name(key) || key == "ts" || key == "sym1" || key == "sym2" ||
-          columns.count(key)) {
+      if (!is_column_name(key) || key == "ts" || key == "sym1" || key == "sym2" || key == "hd" ||
+          key == "hi" || columns.count(key)) {
         continue;
       }
-      switch (random.pick(0, 3)) {
+      switch (random.pick(0, protocol_version >= 2 ? 5 : 4)) {
         case 0: {
           std::string value = random.random_text(false);
           add_member(key, json_string(value));
@@ -158,12 +161,63 @@ void run_round_trip(int protocol_version, std::uint32_t seed) {
           columns[key] = value;
           break;
         }
-        default: {
+        case 3: {
           const bool value = random.pick(0, 1) == 1;
           add_member(key, value ? "true" : "false");
           columns[key] = value;
+          break;
+        }
+        case 4: {  // a nested object of scalars, flattened to key_child
+          std::string object = "{";
+          std::map<std::string, Expected> children;
+          for (int c = random.pick(0, 3); c > 0; --c) {
+            const std::string child = random.random_text(true);
+            const std::string path = key + "_" + child;
+            if (!is_column_name(path) || path.size() > 127 || columns.count(path) ||
+                children.count(path) || path == "hd" || path == "hi") {
+              continue;
+            }
+            const auto value = static_cast<std::int64_t>(random.rng()()) - (1LL << 31);
+            if (object.size() > 1) object += ",";
+            object += json_string(child) + ":" + std::to_string(value);
+            children[path] = value;
+          }
+          object += "}";
+          bool clash = false;
+          for (const auto& [path, value] : children) {
+            for (const auto& [name, ignored] : columns) {
+              // Any name that is a flattened prefix of another could collide later.
+              if (name.rfind(path, 0) == 0 || path.rfind(name, 0) == 0) clash = true;
+            }
+          }
+          if (clash) break;
+          add_member(key, object);
+          columns.insert(children.begin(), children.end());
+          break;
+        }
+        default: {  // protocol 2: an array of doubles
+          std::vector<double> values;
+          std::string array = "[";
+          for (int e = random.pick(0, 5); e > 0; --e) {
+            const double value = std::ldexp(static_cast<double>(random.rng()()), random.pick(-40, 40));
+            if (array.size() > 1) array += ",";
+            array += json_double(value);
+            values.push_back(value);
+          }
+          add_member(key, array + "]");
+          columns[key] = values;
         }
       }
+    }
+    if (random.pick(0, 2) == 0) {  // --doubles: integers become doubles
+      const auto value = static_cast<std::int64_t>(random.rng()() % 1000000) - 500000;
+      add_member("hd", std::to_string(value));
+      columns["hd"] = static_cast<double>(value);
+    }
+    if (random.pick(0, 2) == 0) {  // --integers: whole numbers written as 12.0
+      const auto value = static_cast<std::int64_t>(random.rng()() % 1000000) - 500000;
+      add_member("hi", std::to_string(value) + ".0");
+      columns["hi"] = value;
     }
     const std::int64_t ts = static_cast<std::int64_t>(random.rng()());
     add_member("ts", std::to_string(ts));

@@ -127,7 +127,8 @@ TEST_F(JsonToIlpTest, RejectsEachReason) {
   EXPECT_EQ(rejection(R"([1,2])"), RejectReason::kNotAnObject);
   EXPECT_EQ(rejection(R"("text")"), RejectReason::kNotAnObject);
   EXPECT_EQ(rejection("{\"a\":\"\xff\",\"ts\":1}"), RejectReason::kInvalidUtf8);
-  EXPECT_EQ(rejection(R"({"a":{"b":1},"ts":1})"), RejectReason::kUnsupportedValue);
+  EXPECT_EQ(rejection(R"({"a":{"b":{"c":{"d":{"e":{"f":{"g":{"h":{"i":{"j":1}}}}}}}}},"ts":1})"),
+            RejectReason::kTooDeep);
   EXPECT_EQ(rejection(R"({"a":[1],"ts":1})"), RejectReason::kUnsupportedValue);
   EXPECT_EQ(rejection(R"({"symbol":{"b":1},"ts":1})"), RejectReason::kUnsupportedValue);
   EXPECT_EQ(rejection(R"({"a":1})"), RejectReason::kMissingTimestamp);

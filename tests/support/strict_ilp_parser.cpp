@@ -11,6 +11,9 @@ namespace {
 
 constexpr std::size_t kMaxNameBytes = 127;
 constexpr char kBinaryDoubleType = 0x10;
+constexpr char kBinaryArrayType = 14;
+constexpr char kArrayElementDouble = 10;
+constexpr std::size_t kMaxArrayDims = 32;
 
 bool is_name_escapable(char c) {
   return c == ' ' || c == ',' || c == '=' || c == '\n' || c == '\r' || c == '\\';
@@ -230,12 +233,39 @@ class LineParser {
 
   bool read_binary_double(IlpValue& value) {
     ++pos_;  // the second '='
+    if (pos_ < in_.size() && in_[pos_] == kBinaryArrayType) return read_binary_array(value);
     if (in_.size() - pos_ < 1 + sizeof(double)) return fail("truncated binary double");
     if (in_[pos_] != kBinaryDoubleType) return fail("unknown binary value type");
     double number = 0;
     std::memcpy(&number, in_.data() + pos_ + 1, sizeof number);  // little-endian host
     pos_ += 1 + sizeof(double);
     value = number;
+    return true;
+  }
+
+  // '=' 14, element type 10 (double), dimension count, uint32 LE length of each,
+  // then the elements as little-endian doubles.
+  bool read_binary_array(IlpValue& value) {
+    ++pos_;  // the type byte
+    if (in_.size() - pos_ < 2) return fail("truncated array header");
+    if (in_[pos_] != kArrayElementDouble) return fail("array element type is not double");
+    const auto dims = static_cast<unsigned char>(in_[pos_ + 1]);
+    pos_ += 2;
+    if (dims == 0 || dims > kMaxArrayDims) return fail("bad array dimension count");
+    std::uint64_t elements = 1;
+    for (unsigned d = 0; d < dims; ++d) {
+      if (in_.size() - pos_ < sizeof(std::uint32_t)) return fail("truncated array shape");
+      std::uint32_t length = 0;
+      std::memcpy(&length, in_.data() + pos_, sizeof length);
+      pos_ += sizeof length;
+      elements *= length;
+      if (elements > (in_.size() - pos_) / sizeof(double) + 1) return fail("array longer than the line");
+    }
+    if (in_.size() - pos_ < elements * sizeof(double)) return fail("truncated array data");
+    std::vector<double> data(elements);
+    if (elements > 0) std::memcpy(data.data(), in_.data() + pos_, elements * sizeof(double));
+    pos_ += elements * sizeof(double);
+    value = std::move(data);
     return true;
   }
 

@@ -1,6 +1,6 @@
 #pragma once
 // A deliberately strict reader of InfluxDB Line Protocol as QuestDB accepts it: text
-// protocol v1 plus v2's binary doubles. It checks what kilp writes (and what test
+// protocol v1 plus v2's binary doubles and double arrays. It checks what kilp writes (and what test
 // servers receive): anything a conforming writer would not produce is an error.
 #include <cstdint>
 #include <optional>
@@ -12,7 +12,9 @@
 
 namespace kilp::testing {
 
-using IlpValue = std::variant<std::int64_t, double, bool, std::string>;
+// A double array (ILP v2 binary, any number of dimensions) is read as its elements
+// in row-major order.
+using IlpValue = std::variant<std::int64_t, double, bool, std::string, std::vector<double>>;
 
 struct IlpRow {
   std::string table;
