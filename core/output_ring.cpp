@@ -23,6 +23,19 @@ void OutputBuffer::reset() {
   cursor_.size = 0;
   mark_count_ = 0;
   rows_ = 0;
+  row_count_ = 0;
+}
+
+void OutputBuffer::enable_row_index(std::size_t max_rows) {
+  if (max_rows == 0) throw std::invalid_argument("a row index needs at least 1 row");
+  if (cursor_.capacity > UINT32_MAX) {
+    throw std::invalid_argument("a row index needs output buffers below 4 GiB");
+  }
+  row_ends_.reset(new std::uint32_t[max_rows]);
+  row_slots_.reset(new SlotId[max_rows]);
+  row_offsets_.reset(new std::int64_t[max_rows]);
+  max_rows_ = max_rows;
+  row_count_ = 0;
 }
 
 OutputRing::OutputRing(std::size_t buffer_count, std::size_t buffer_bytes, std::size_t max_marks)

@@ -5,6 +5,10 @@
 // partition slot, the last Kafka offset whose row (or dead letter) it holds, so the
 // offsets can be stored once the sink accepted it. Buffers are released strictly in
 // fill order, so a partition's stored offset only ever moves forward.
+//
+// For sinks that can refuse single rows (ILP/HTTP), a buffer also keeps a row
+// index, allocated once: where each row ends and which partition slot and Kafka
+// offset it came from, so a refused row can become a dead letter.
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -41,6 +45,27 @@ class OutputBuffer {
   void mark(SlotId slot, std::int64_t offset, bool wrote_row);
   void reset();
 
+  // Row index (only when enabled; then every row written must be recorded).
+  void enable_row_index(std::size_t max_rows);
+  bool row_index_enabled() const { return max_rows_ > 0; }
+  bool row_index_full() const { return row_count_ == max_rows_; }
+  // Records the row just written: it ends at the cursor's current size.
+  void record_row(SlotId slot, std::int64_t offset) {
+    row_ends_[row_count_] = static_cast<std::uint32_t>(cursor_.size);
+    row_slots_[row_count_] = slot;
+    row_offsets_[row_count_] = offset;
+    ++row_count_;
+  }
+  std::span<const std::uint32_t> row_ends() const { return {row_ends_.get(), row_count_}; }
+  SlotId row_slot(std::size_t row) const { return row_slots_[row]; }
+  std::int64_t row_offset(std::size_t row) const { return row_offsets_[row]; }
+  std::span<const char> row_bytes(std::size_t row) const {
+    const std::size_t start = row == 0 ? 0 : row_ends_[row - 1];
+    return {cursor_.data + start, row_ends_[row] - start};
+  }
+  // A row the sink refused for good: it no longer counts as delivered.
+  void drop_refused_row() { --rows_; }
+
  private:
   std::unique_ptr<char[]> storage_;
   parse::OutputCursor cursor_;
@@ -49,6 +74,11 @@ class OutputBuffer {
   std::size_t mark_count_ = 0;
   std::uint64_t rows_ = 0;
   std::chrono::steady_clock::time_point first_write_{};
+  std::unique_ptr<std::uint32_t[]> row_ends_;
+  std::unique_ptr<SlotId[]> row_slots_;
+  std::unique_ptr<std::int64_t[]> row_offsets_;
+  std::size_t max_rows_ = 0;
+  std::size_t row_count_ = 0;
 };
 
 class OutputRing {
@@ -72,6 +102,11 @@ class OutputRing {
   void release_completed(Release&& release);
 
   std::size_t in_flight() const { return in_use_; }
+
+  // Gives every buffer a row index of `max_rows` entries (start-up only).
+  void enable_row_index(std::size_t max_rows) {
+    for (Slot& slot : buffers_) slot.buffer.enable_row_index(max_rows);
+  }
 
  private:
   struct Slot {

@@ -61,6 +61,7 @@ void Shard::run(std::promise<void>& started) {
     }
     sink_ = make_sink_(ring_.size());
     dead_letters_ = make_dead_letters_(index_);
+    apply_sink_limits();
     counters_.running.store(true);
     started.set_value();
   } catch (...) {
@@ -75,7 +76,17 @@ void Shard::run(std::promise<void>& started) {
   } catch (const std::exception& e) {
     failure_ = fmt::format("shard {}: {}", index_, e.what());
     counters_.failed.store(true);
+    // The sink is unusable: leave the group without flushing through it. Offsets
+    // stored so far cover only accepted rows, so committing them is still right.
+    sink_failed_ = true;
     arrive_at_shutdown_barrier();
+    try {
+      consumer_->commit_stored();
+      consumer_->close();
+    } catch (const std::exception& close_error) {
+      fmt::print(stderr, "kilp: shard {}: while leaving the group: {}\n", index_,
+                 close_error.what());
+    }
   }
   counters_.publish(totals_);
   counters_.running.store(false);
@@ -100,7 +111,7 @@ void Shard::consume_loop() {
     OutputBuffer* fill = ring_.fill_buffer();
     if (fill != nullptr && !fill->empty() &&
         (sink_->pending() == 0 ||
-         std::chrono::steady_clock::now() - fill->first_write() >= options_.linger)) {
+         std::chrono::steady_clock::now() - fill->first_write() >= linger_)) {
       seal_fill_buffer();
     }
     if (n == 0 && sink_busy) reap(std::chrono::milliseconds(5));
@@ -152,7 +163,7 @@ void Shard::handle_message(rd_kafka_message_t* message) {
   const parse::MappingPlan& plan = plans_[slot->topic_index];
   for (;;) {
     OutputBuffer& buffer = writable_buffer();
-    if (!buffer.can_mark(id)) {
+    if (!buffer.can_mark(id) || (buffer.row_index_enabled() && buffer.row_index_full())) {
       seal_fill_buffer();
       continue;
     }
@@ -160,6 +171,14 @@ void Shard::handle_message(rd_kafka_message_t* message) {
     if (result.outcome == parse::EncodeOutcome::kOk) {
       buffer.mark(id, message->offset, true);
       ++totals_.rows_encoded;
+      if (buffer.row_index_enabled()) {
+        buffer.record_row(id, message->offset);
+        // The sink's auto_flush_rows / auto_flush_bytes end a request here.
+        if (buffer.row_index_full() || (sink_limits_.max_bytes > 0 &&
+                                        buffer.bytes().size() >= sink_limits_.max_bytes)) {
+          seal_fill_buffer();
+        }
+      }
       return;
     }
     if (result.outcome == parse::EncodeOutcome::kNoSpace && buffer.cursor().size > 0) {
@@ -228,8 +247,41 @@ void Shard::seal_fill_buffer() {
     ring_.complete(index);  // only dead letters or tombstones: nothing to send
     release_delivered();
   } else {
-    sink_->submit(index, buffer->bytes());
+    sink_->submit_rows(index, buffer->bytes(), buffer->row_ends());
   }
+}
+
+void Shard::apply_sink_limits() {
+  sink_limits_ = sink_->limits();
+  linger_ = options_.linger;
+  if (sink_limits_.max_linger.count() > 0) linger_ = std::min(linger_, sink_limits_.max_linger);
+  if (!sink_limits_.needs_row_index) return;
+  // One index entry per row costs 16 bytes; bounding it by buffer_bytes / 32
+  // keeps the index at most half the buffer (rows under 32 bytes seal earlier).
+  std::size_t rows = std::max<std::size_t>(options_.buffer_bytes / 32, 1);
+  if (sink_limits_.max_rows > 0) rows = std::min(rows, sink_limits_.max_rows);
+  ring_.enable_row_index(rows);
+  sink_->set_row_rejection_listener(this);
+}
+
+// The sink refused one row for good (ILP/HTTP 400): it becomes a dead letter
+// before the buffer's offsets are stored, so it is never silently lost.
+void Shard::on_row_rejected(io::BufferId buffer_id, std::size_t row, std::string_view reason) {
+  OutputBuffer& buffer = ring_.at(buffer_id);
+  buffer.drop_refused_row();
+  const SlotId id = buffer.row_slot(row);
+  const PartitionSlot& slot = slots_->at(id);
+  const std::string_view topic = slots_->topic_name(slot.topic_index);
+  const std::span<const char> line = buffer.row_bytes(row);
+  constexpr std::string_view kReason = "server_rejected";
+  if (totals_.dead_letters++ < kLoggedPerShard) {
+    fmt::print(stderr, "kilp: dead letter {} [{}] @{}: {}: {}\n", topic, slot.partition,
+               buffer.row_offset(row), kReason, reason);
+  }
+  if (dead_letters_ == nullptr) return;
+  dead_letters_->write(io::DeadLetterRecord{kReason, reason, topic, slot.partition,
+                                            buffer.row_offset(row), -1, {},
+                                            std::string_view(line.data(), line.size())});
 }
 
 void Shard::reap(std::chrono::milliseconds wait) {
@@ -293,7 +345,7 @@ void Shard::on_assigned(std::span<const io::TopicPartition> partitions) {
 void Shard::on_revoking(std::span<const io::TopicPartition> partitions, bool lost) {
   // Rows already encoded for these partitions are delivered and committed before
   // the next owner starts, so a clean rebalance produces no duplicates.
-  if (!lost && sink_ != nullptr) {
+  if (!lost && sink_ != nullptr && !sink_failed_) {
     flush_and_drain(options_.drain_timeout);
     consumer_->commit_stored();
   }

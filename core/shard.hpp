@@ -39,7 +39,7 @@ struct ShardOptions {
 using SinkFactory = std::function<std::unique_ptr<io::Sink>(std::size_t max_pending)>;
 using DeadLetterFactory = std::function<std::unique_ptr<io::DeadLetterSink>(int shard)>;
 
-class Shard final : public io::RebalanceListener {
+class Shard final : public io::RebalanceListener, private io::RowRejectionListener {
  public:
   Shard(int index, const ShardOptions& options, const io::KafkaSettings& kafka,
         const std::vector<parse::MappingPlan>& plans, SinkFactory make_sink,
@@ -76,6 +76,9 @@ class Shard final : public io::RebalanceListener {
   void shutdown();
   void arrive_at_shutdown_barrier();
 
+  void apply_sink_limits();
+  void on_row_rejected(io::BufferId buffer, std::size_t row, std::string_view reason) override;
+
   void on_assigned(std::span<const io::TopicPartition> partitions) override;
   void on_revoking(std::span<const io::TopicPartition> partitions, bool lost) override;
 
@@ -90,6 +93,8 @@ class Shard final : public io::RebalanceListener {
   std::unique_ptr<PartitionSlots> slots_;
   std::unique_ptr<io::Sink> sink_;
   std::unique_ptr<io::DeadLetterSink> dead_letters_;
+  io::SinkLimits sink_limits_;
+  std::chrono::milliseconds linger_{0};  // --linger-ms, bounded by the sink's auto_flush_interval
   parse::JsonToIlpEncoder encoder_;
   OutputRing ring_;
   std::vector<rd_kafka_message_t*> batch_;
@@ -102,6 +107,7 @@ class Shard final : public io::RebalanceListener {
   std::atomic<bool> stop_{false};
   std::latch* shutdown_barrier_ = nullptr;
   bool arrived_ = false;
+  bool sink_failed_ = false;  // the sink threw: never flush through it again
   std::thread thread_;
   std::string failure_;
 };

@@ -4,12 +4,19 @@
 // HTTP: 2xx; file: written). Only then may the shard store the Kafka offsets of
 // the rows in it. Buffers are reported done in submission order, never skipped:
 // transient failures (reconnects, retries) are the sink's business.
+//
+// A sink that can refuse single rows (ILP/HTTP: QuestDB answers 400 naming the
+// line) reports each refused row to a RowRejectionListener, on the shard thread,
+// from inside poll(), before the buffer holding it is reported done; the rest of
+// the buffer is still delivered. Such a sink needs the buffer's row boundaries,
+// passed with submit_rows().
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <span>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 
 namespace kilp::io {
 
@@ -21,6 +28,25 @@ class SinkFatalError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Told about rows the server refused for good (not transient failures).
+class RowRejectionListener {
+ public:
+  // `row` indexes the row_ends given to submit_rows(); `reason` is the server's
+  // text, valid only during the call.
+  virtual void on_row_rejected(BufferId buffer, std::size_t row, std::string_view reason) = 0;
+
+ protected:
+  ~RowRejectionListener() = default;
+};
+
+// How the shard should cut buffers for this sink (the QuestDB auto_flush_* keys).
+struct SinkLimits {
+  bool needs_row_index = false;   // submit_rows() must carry row boundaries
+  std::size_t max_rows = 0;       // seal a buffer at this many rows; 0: no limit
+  std::size_t max_bytes = 0;      // seal a buffer once it holds this many bytes; 0: full
+  std::chrono::milliseconds max_linger{0};  // upper bound for --linger-ms; 0: none
+};
+
 class Sink {
  public:
   virtual ~Sink() = default;
@@ -28,6 +54,21 @@ class Sink {
   // Queues a filled buffer. `bytes` holds complete ILP lines and must stay valid
   // and unchanged until the buffer is reported done.
   virtual void submit(BufferId id, std::span<const char> bytes) = 0;
+
+  // As submit(), with the end offset (exclusive) of every row in `bytes`, in
+  // order; `row_ends` stays valid as long as `bytes`. Sinks that never refuse
+  // single rows ignore it.
+  virtual void submit_rows(BufferId id, std::span<const char> bytes,
+                           std::span<const std::uint32_t> row_ends) {
+    (void)row_ends;
+    submit(id, bytes);
+  }
+
+  virtual SinkLimits limits() const { return {}; }
+
+  // Where refused rows are reported; must outlive the sink. Sinks that never
+  // refuse single rows ignore it.
+  virtual void set_row_rejection_listener(RowRejectionListener* listener) { (void)listener; }
 
   // Makes progress on queued buffers and writes the ids of buffers completed
   // since the last call into `done` (in submission order), returning how many.

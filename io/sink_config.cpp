@@ -188,7 +188,7 @@ SinkAddress parse_address(std::string_view schema, std::string_view value,
 constexpr std::array<std::string_view, 4> kTcpKeys = {"addr", "protocol_version",
                                                       "reconnect_max_ms", "so_sndbuf"};
 constexpr std::array<std::string_view, 2> kFileKeys = {"path", "mode"};
-constexpr std::array<std::string_view, 11> kHttpKeys = {"addr",
+constexpr std::array<std::string_view, 12> kHttpKeys = {"addr",
                                                         "username",
                                                         "password",
                                                         "token",
@@ -198,7 +198,8 @@ constexpr std::array<std::string_view, 11> kHttpKeys = {"addr",
                                                         "auto_flush_rows",
                                                         "auto_flush_bytes",
                                                         "auto_flush_interval",
-                                                        "protocol_version"};
+                                                        "protocol_version",
+                                                        "path"};
 constexpr std::array<std::string_view, 5> kSchemas = {"tcp", "http", "file", "tcps", "https"};
 
 void check_known_keys(std::string_view schema, const std::vector<KeyValue>& pairs,
@@ -286,7 +287,20 @@ HttpSinkConfig build_http(const std::vector<KeyValue>& pairs) {
     } else if (key == "auto_flush_interval") {
       c.auto_flush_interval = std::chrono::milliseconds(parse_unsigned_or_off("http", key, value));
     } else if (key == "protocol_version") {
-      c.protocol_version = parse_protocol_version("http", value);
+      if (value != "auto" && value != "1" && value != "2") {
+        fail(fmt::format("http::protocol_version: expected 1, 2 or auto, got '{}'", value));
+      }
+      c.protocol_version = value == "auto" ? 0 : parse_protocol_version("http", value);
+    } else if (key == "path") {
+      if (value.empty() || value.front() != '/') {
+        fail(fmt::format("http::path: must start with '/', got '{}'", value));
+      }
+      for (const char ch : value) {
+        if (static_cast<unsigned char>(ch) <= 0x20 || ch == 0x7f) {
+          fail("http::path: must not contain spaces or control characters");
+        }
+      }
+      c.path = value;
     }
   }
   if (!c.token.empty() && (!c.username.empty() || !c.password.empty())) {

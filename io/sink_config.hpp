@@ -57,7 +57,10 @@ struct HttpSinkConfig {
   std::uint64_t auto_flush_rows = 75000;
   std::uint64_t auto_flush_bytes = 0;
   std::chrono::milliseconds auto_flush_interval{1000};
-  int protocol_version = 1;
+  int protocol_version = 0;  // 0: auto (ask GET /settings, as QuestDB's clients do), 1 or 2
+  // Request target of the writes. QuestDB ignores query parameters, so e.g.
+  // "/write?db=NAME" also reaches InfluxDB 1.x.
+  std::string path = "/write";
 };
 
 struct SinkConfig {

@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "io/file_sink.hpp"
+#include "io/http_ilp_sink.hpp"
 #include "io/uring_tcp_sink.hpp"
 
 namespace kilp::io {
@@ -14,9 +15,22 @@ std::unique_ptr<Sink> make_sink(const SinkConfig& config, std::size_t max_pendin
     case SinkSchema::file:
       return std::make_unique<FileSink>(config.file, max_pending_buffers);
     case SinkSchema::http:
-      throw std::runtime_error("http sink: not yet implemented (use tcp:: or file::)");
+      return std::make_unique<UringHttpSink>(config.http, max_pending_buffers);
   }
   throw std::logic_error("make_sink: unhandled sink schema");
+}
+
+int resolve_protocol_version(SinkConfig& config) {
+  switch (config.schema) {
+    case SinkSchema::tcp:
+      return config.tcp.protocol_version;
+    case SinkSchema::http:
+      config.http.protocol_version = negotiate_http_protocol_version(config.http);
+      return config.http.protocol_version;
+    case SinkSchema::file:
+      return 1;
+  }
+  return 1;
 }
 
 }  // namespace kilp::io

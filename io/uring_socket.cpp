@@ -148,18 +148,36 @@ UringSendRing::~UringSendRing() {
   io_uring_queue_exit(&ring_);
 }
 
-int UringSendRing::start_send(int socket_fd, std::span<const char> bytes) {
+io_uring_sqe* UringSendRing::prepare(int& error) {
   if (needs_enable_) {
     // liburing 2.3 declares io_uring_enable_rings() but does not export it.
     if (::syscall(__NR_io_uring_register, ring_.ring_fd, IORING_REGISTER_ENABLE_RINGS, nullptr,
                   0) != 0) {
-      return -errno;
+      error = -errno;
+      return nullptr;
     }
     needs_enable_ = false;
   }
-  io_uring_sqe* sqe = io_uring_get_sqe(&ring_);
-  if (sqe == nullptr) return -EBUSY;  // cannot happen with one send in flight
+  error = -EBUSY;  // cannot happen with one operation in flight
+  return io_uring_get_sqe(&ring_);
+}
+
+int UringSendRing::start_send(int socket_fd, std::span<const char> bytes) {
+  int error = 0;
+  io_uring_sqe* sqe = prepare(error);
+  if (sqe == nullptr) return error;
   io_uring_prep_send(sqe, socket_fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
+  const int rc = io_uring_submit(&ring_);
+  if (rc < 0) return rc;
+  in_flight_ = true;
+  return 0;
+}
+
+int UringSendRing::start_recv(int socket_fd, std::span<char> into) {
+  int error = 0;
+  io_uring_sqe* sqe = prepare(error);
+  if (sqe == nullptr) return error;
+  io_uring_prep_recv(sqe, socket_fd, into.data(), into.size(), 0);
   const int rc = io_uring_submit(&ring_);
   if (rc < 0) return rc;
   in_flight_ = true;

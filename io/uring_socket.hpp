@@ -67,10 +67,11 @@ struct TcpSocketOptions {
 // optional SO_SNDBUF. Returns 0 or errno.
 int prepare_connected_socket(int socket_fd, const TcpSocketOptions& options);
 
-// One io_uring with at most one send in flight. Created with SINGLE_ISSUER and
-// COOP_TASKRUN when the kernel accepts them, falling back to plain flags. The ring
-// starts disabled and is enabled by the first send, so the thread that first
-// sends (the shard thread) becomes its only submitter, whichever thread built it.
+// One io_uring with at most one operation (send or receive) in flight. Created
+// with SINGLE_ISSUER and COOP_TASKRUN when the kernel accepts them, falling back to
+// plain flags. The ring starts disabled and is enabled by the first operation, so
+// the thread that first uses it (the shard thread) becomes its only submitter,
+// whichever thread built it.
 class UringSendRing {
  public:
   UringSendRing();
@@ -81,6 +82,11 @@ class UringSendRing {
   // Starts sending `bytes` on `socket_fd` (MSG_NOSIGNAL). Requires !in_flight().
   // Returns 0, or -errno if the submission itself failed.
   int start_send(int socket_fd, std::span<const char> bytes);
+
+  // Starts receiving into `into` (the ILP/HTTP sink reads responses through the
+  // same one-operation ring). Requires !in_flight(). Returns 0 or -errno; the
+  // completion is bytes received, 0 at end of stream, or -errno.
+  int start_recv(int socket_fd, std::span<char> into);
 
   bool in_flight() const { return in_flight_; }
 
@@ -96,6 +102,7 @@ class UringSendRing {
 
  private:
   int consume(io_uring_cqe* cqe);
+  io_uring_sqe* prepare(int& error);
 
   io_uring ring_{};
   unsigned setup_flags_ = 0;

@@ -66,8 +66,8 @@ void prepare_shared_file(kilp::io::SinkConfig& sink, int& shards) {
 void wire_sinks(KilpOptions& options) {
   kilp::io::SinkConfig sink = kilp::io::parse_sink_config(options.sink);
   prepare_shared_file(sink, options.engine.shards);
-  const int protocol = sink.schema == kilp::io::SinkSchema::http ? sink.http.protocol_version
-                                                                   : sink.tcp.protocol_version;
+  // protocol_version=auto (ILP/HTTP) asks the server once, before any shard starts.
+  const int protocol = kilp::io::resolve_protocol_version(sink);
   for (auto& mapping : options.engine.mappings) mapping.protocol_version = protocol;
   options.engine.make_sink = [sink](std::size_t max_pending) {
     return kilp::io::make_sink(sink, max_pending);

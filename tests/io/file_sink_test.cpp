@@ -92,12 +92,13 @@ TEST_F(FileSinkTest, UnopenablePathIsNamedInTheError) {
   }
 }
 
-TEST(SinkFactory, HttpIsNotImplementedYet) {
+TEST(SinkFactory, HttpConnectsAtStartUp) {
   try {
-    make_sink(parse_sink_config("http::addr=127.0.0.1:9000;"), 4);
+    make_sink(parse_sink_config("http::addr=127.0.0.1:1;"), 4);
     FAIL();
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("not yet implemented"), std::string::npos);
+    EXPECT_NE(std::string(e.what()).find("cannot connect to ILP/HTTP sink 127.0.0.1:1"),
+              std::string::npos);
   }
 }
 

@@ -1,0 +1,354 @@
+// kilp end to end over ILP/HTTP: mock Kafka cluster -> kilp (child process) ->
+// a loopback server speaking QuestDB's /write contract, with faults injected on
+// either side: server restarts, a 500 spell, kilp SIGKILLed or SIGTERMed and
+// restarted, poison rows the server refuses with 400.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <simdjson.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <functional>
+#include <iostream>
+#include <map>
+#include <set>
+
+#include "tests/integration/ilp_http_server.hpp"
+#include "tests/integration/kafka_test_helpers.hpp"
+#include "tests/integration/subprocess.hpp"
+#include "tests/support/strict_ilp_parser.hpp"
+#include "tools/mock_cluster.hpp"
+#include "tools/trade_generator.hpp"
+
+namespace kilp::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+const std::string kKilp = KILP_BINARY_DIR "/tools/kilp";
+constexpr int kPartitions = 4;
+constexpr std::uint64_t kMessages = 200'000;
+
+fs::path make_temp_dir(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / ("kilp-http-" + name + "-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+// Trade i, or (when poison(i)) the same trade with the symbol the server refuses.
+std::string_view trade_message(std::uint64_t i, bool poison, std::string& buffer) {
+  const tools::Trade trade = tools::make_trade(i);
+  tools::format_trade_json(trade, buffer);
+  if (poison) {
+    const std::string from = "\"symbol\":\"" + std::string(trade.symbol) + "\"";
+    buffer.replace(buffer.find(from), from.size(), "\"symbol\":\"POISON\"");
+  }
+  return buffer;
+}
+
+struct Cluster {
+  explicit Cluster(std::uint64_t messages, std::uint64_t poison_every = 0) : mock(1) {
+    mock.create_topic("trades", kPartitions);
+    mock.produce("trades", kPartitions, messages, [poison_every](std::uint64_t i, std::string& b) {
+      return trade_message(i, poison_every != 0 && i % poison_every == poison_every / 2, b);
+    });
+  }
+  tools::MockCluster mock;
+};
+
+std::vector<std::string> kilp_args(const Cluster& cluster, const std::string& group,
+                                   const std::string& sink, const fs::path& dir) {
+  return {"--brokers",         cluster.mock.bootstrap_servers(),
+          "--topic",           "trades",
+          "--group",           group,
+          "--sink",            sink,
+          "--dlq",             "file::path=" + (dir / "dlq.jsonl").string() + ";",
+          "--symbols",         "symbol,side",
+          "--timestamp-field", "ts",
+          "--timestamp-units", "us",
+          "--from-beginning",  "--exit-at-end",
+          "--stats-interval",  "1",
+          "--shards",          "2",
+          "--buffer-kib",      "256",
+          "-X",                "fetch.wait.max.ms=100",
+          "-X",                "session.timeout.ms=6000"};
+}
+
+bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  while (!condition()) {
+    if (std::chrono::steady_clock::now() >= deadline) return false;
+    std::this_thread::sleep_for(1ms);
+  }
+  return true;
+}
+
+// Trade number of a row, checking every value against the generator; -1 if bad.
+std::int64_t check_trade_row(const IlpRow& row) {
+  if (row.table != "trades" || !row.timestamp_ns) {
+    ADD_FAILURE() << "unexpected row in table " << row.table;
+    return -1;
+  }
+  const std::int64_t index = *row.timestamp_ns / 1000 - tools::kFirstTradeMicros;
+  const tools::Trade trade = tools::make_trade(static_cast<std::uint64_t>(index));
+  const std::vector<std::pair<std::string, std::string>> symbols = {
+      {"symbol", std::string(trade.symbol)}, {"side", std::string(trade.side)}};
+  const std::vector<std::pair<std::string, IlpValue>> columns = {
+      {"price", tools::trade_price(trade)}, {"amount", tools::trade_amount(trade)}};
+  if (*row.timestamp_ns != trade.ts_us * 1000 || row.symbols != symbols || row.columns != columns) {
+    ADD_FAILURE() << "row does not match trade " << index;
+    return -1;
+  }
+  return index;
+}
+
+struct Delivery {
+  std::uint64_t rows = 0;
+  std::uint64_t distinct = 0;
+  std::uint64_t duplicates = 0;
+  std::uint64_t missing = 0;  // expected trades never accepted
+};
+
+// Parses what the server accepted and counts every trade in [0, messages) that
+// is expected (not poison).
+Delivery check_delivery(const IlpHttpServer& server, std::uint64_t messages,
+                        const std::function<bool(std::uint64_t)>& expected) {
+  Delivery d;
+  const std::string accepted = server.accepted();
+  std::vector<std::string_view> lines;
+  std::string error;
+  EXPECT_TRUE(split_ilp_lines(accepted, lines, error)) << error;
+  std::vector<std::uint32_t> seen(messages, 0);
+  for (std::string_view line : lines) {
+    IlpParseResult parsed = parse_ilp_line(line);
+    if (!parsed.ok()) {
+      ADD_FAILURE() << parsed.error;
+      continue;
+    }
+    const std::int64_t index = check_trade_row(*parsed.row);
+    if (index < 0 || index >= static_cast<std::int64_t>(messages) ||
+        !expected(static_cast<std::uint64_t>(index))) {
+      ADD_FAILURE() << "unexpected trade " << index;
+      continue;
+    }
+    ++d.rows;
+    if (seen[index]++ == 0) {
+      ++d.distinct;
+    } else {
+      ++d.duplicates;
+    }
+  }
+  for (std::uint64_t i = 0; i < messages; ++i) {
+    if (expected(i) && seen[i] == 0) ++d.missing;
+  }
+  for (const std::string& e : server.protocol_errors()) ADD_FAILURE() << "protocol: " << e;
+  return d;
+}
+
+bool every_trade(std::uint64_t) { return true; }
+
+void expect_committed_to_end(const Cluster& cluster, const std::string& group) {
+  EXPECT_EQ(committed_offsets(cluster.mock.bootstrap_servers(), group, "trades", kPartitions),
+            end_offsets(cluster.mock.bootstrap_servers(), "trades", kPartitions));
+}
+
+void report(const std::string& test, const Delivery& d, const IlpHttpServer& server) {
+  std::cout << "[ http ] " << test << ": rows " << d.rows << ", distinct " << d.distinct
+            << ", duplicates " << d.duplicates << ", missing " << d.missing << ", requests "
+            << server.requests() << ", 400s " << server.refused() << ", 500s " << server.failed()
+            << ", connections " << server.connections() << "\n";
+}
+
+TEST(HttpPipeline, EveryTradeAcknowledgedOnceWithNegotiatedProtocolV2) {
+  const fs::path dir = make_temp_dir("once");
+  Cluster cluster(kMessages);
+  IlpHttpServer server({.settings_v2 = true});
+  Subprocess kilp(kKilp,
+                  kilp_args(cluster, "ith-once", "http::addr=" + server.address() + ";", dir),
+                  (dir / "kilp.err").string());
+  ASSERT_EQ(kilp.wait(120s), 0) << read_file((dir / "kilp.err").string());
+  const std::string log = read_file((dir / "kilp.err").string());
+  EXPECT_NE(log.find("summary: 200,000 rows delivered"), std::string::npos) << log;
+  const Delivery d = check_delivery(server, kMessages, every_trade);
+  report("once", d, server);
+  EXPECT_EQ(d.missing, 0u);
+  EXPECT_EQ(d.duplicates, 0u);
+  // Protocol 2 writes doubles in binary: '=' then '=' and the type byte.
+  EXPECT_NE(server.accepted().find("price=="), std::string::npos);
+  expect_committed_to_end(cluster, "ith-once");
+}
+
+TEST(HttpPipeline, ServerRestartedTwiceMidStreamLosesNothing) {
+  const fs::path dir = make_temp_dir("restart");
+  Cluster cluster(kMessages);
+  IlpHttpServer server({.response_delay = 5ms});
+  Subprocess kilp(kKilp,
+                  kilp_args(cluster, "ith-restart", "http::addr=" + server.address() + ";", dir),
+                  (dir / "kilp.err").string());
+  ASSERT_TRUE(wait_until([&] { return server.accepted_rows() >= 40'000; }, 60s));
+  server.restart(400ms);
+  ASSERT_TRUE(wait_until([&] { return server.restarts() == 1; }, 10s));
+  ASSERT_TRUE(wait_until([&] { return server.accepted_rows() >= 120'000; }, 60s));
+  EXPECT_LT(server.accepted_rows(), kMessages) << "not mid-stream any more";
+  server.restart(400ms);
+  ASSERT_EQ(kilp.wait(120s), 0) << read_file((dir / "kilp.err").string());
+  EXPECT_EQ(server.restarts(), 2u);
+  const Delivery d = check_delivery(server, kMessages, every_trade);
+  report("server restarted twice", d, server);
+  EXPECT_EQ(d.missing, 0u);
+  EXPECT_EQ(d.distinct, kMessages);
+  expect_committed_to_end(cluster, "ith-restart");
+}
+
+TEST(HttpPipeline, ServerAnswering500ForFiveSecondsLosesNothing) {
+  const fs::path dir = make_temp_dir("500");
+  Cluster cluster(kMessages);
+  IlpHttpServer server({.response_delay = 5ms});
+  Subprocess kilp(kKilp,
+                  kilp_args(cluster, "ith-500", "http::addr=" + server.address() + ";", dir),
+                  (dir / "kilp.err").string());
+  ASSERT_TRUE(wait_until([&] { return server.accepted_rows() >= 50'000; }, 60s));
+  server.set_failing(true);
+  std::this_thread::sleep_for(5s);
+  server.set_failing(false);
+  ASSERT_EQ(kilp.wait(120s), 0) << read_file((dir / "kilp.err").string());
+  const Delivery d = check_delivery(server, kMessages, every_trade);
+  report("500 for 5 s", d, server);
+  EXPECT_GT(server.failed(), 3u);
+  EXPECT_EQ(d.missing, 0u);
+  EXPECT_EQ(d.distinct, kMessages);
+  expect_committed_to_end(cluster, "ith-500");
+}
+
+// Runs kilp, sends `signo` once the server accepted `after_rows`, then runs kilp
+// again with the same group to the end.
+Delivery stop_and_resume(const std::string& name, int signo, std::uint64_t after_rows,
+                         int& first_exit) {
+  const fs::path dir = make_temp_dir(name);
+  Cluster cluster(kMessages);
+  IlpHttpServer server({.response_delay = 5ms});
+  const std::string group = "ith-" + name;
+  const auto args = kilp_args(cluster, group, "http::addr=" + server.address() + ";", dir);
+  {
+    Subprocess kilp(kKilp, args, (dir / "kilp-1.err").string());
+    EXPECT_TRUE(wait_until([&] { return server.accepted_rows() >= after_rows; }, 60s));
+    kilp.signal(signo);
+    first_exit = kilp.wait(60s);
+  }
+  EXPECT_LT(server.accepted_rows(), kMessages) << "kilp finished before the signal";
+  Subprocess kilp(kKilp, args, (dir / "kilp-2.err").string());
+  EXPECT_EQ(kilp.wait(120s), 0) << read_file((dir / "kilp-2.err").string());
+  const Delivery d = check_delivery(server, kMessages, every_trade);
+  report(name, d, server);
+  expect_committed_to_end(cluster, group);
+  return d;
+}
+
+TEST(HttpPipeline, SigkillMidStreamThenRestartLosesNothing) {
+  int first_exit = 0;
+  const Delivery d = stop_and_resume("sigkill", SIGKILL, 80'000, first_exit);
+  EXPECT_EQ(first_exit, 128 + SIGKILL);
+  EXPECT_EQ(d.missing, 0u);
+  EXPECT_EQ(d.distinct, kMessages);
+  RecordProperty("duplicates", static_cast<int>(d.duplicates));
+}
+
+TEST(HttpPipeline, SigtermMidStreamThenRestartHasNoLossAndNoDuplicates) {
+  int first_exit = -1;
+  const Delivery d = stop_and_resume("sigterm", SIGTERM, 80'000, first_exit);
+  EXPECT_EQ(first_exit, 0);
+  EXPECT_EQ(d.missing, 0u);
+  EXPECT_EQ(d.duplicates, 0u);
+  EXPECT_EQ(d.distinct, kMessages);
+}
+
+struct DeadLetter {
+  std::string reason, detail, payload;
+};
+
+std::map<std::pair<std::int64_t, std::int64_t>, DeadLetter> read_dead_letters(const fs::path& path) {
+  std::map<std::pair<std::int64_t, std::int64_t>, DeadLetter> found;
+  simdjson::ondemand::parser parser;
+  const std::string text = read_file(path.string());
+  std::size_t start = 0;
+  while (start < text.size()) {
+    const std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) {
+      ADD_FAILURE() << "dead-letter file ends mid-record";
+      break;
+    }
+    simdjson::padded_string line(text.substr(start, end - start));
+    simdjson::ondemand::document doc = parser.iterate(line);
+    const std::int64_t partition = doc["partition"].get_int64();
+    const std::int64_t offset = doc["offset"].get_int64();
+    DeadLetter letter;
+    letter.reason = std::string(std::string_view(doc["reason"].get_string().value()));
+    letter.detail = std::string(std::string_view(doc["detail"].get_string().value()));
+    letter.payload = std::string(std::string_view(doc["payload"].get_string().value()));
+    EXPECT_TRUE(found.emplace(std::pair{partition, offset}, letter).second)
+        << "dead letter twice: " << partition << "@" << offset;
+    start = end + 1;
+  }
+  return found;
+}
+
+void check_poison_run(const std::string& name, std::uint64_t messages, std::uint64_t every,
+                      bool name_bad_line) {
+  const fs::path dir = make_temp_dir(name);
+  Cluster cluster(messages, every);
+  IlpHttpServer server({.name_bad_line = name_bad_line});
+  Subprocess kilp(kKilp,
+                  kilp_args(cluster, "ith-" + name, "http::addr=" + server.address() + ";", dir),
+                  (dir / "kilp.err").string());
+  ASSERT_EQ(kilp.wait(120s), 0) << read_file((dir / "kilp.err").string());
+  const std::string log = read_file((dir / "kilp.err").string());
+  auto is_poison = [every](std::uint64_t i) { return i % every == every / 2; };
+  const Delivery d = check_delivery(server, messages, [&](std::uint64_t i) { return !is_poison(i); });
+  report(name, d, server);
+  EXPECT_EQ(d.missing, 0u);
+  EXPECT_EQ(d.duplicates, 0u);
+
+  const auto found = read_dead_letters(dir / "dlq.jsonl");
+  std::set<std::pair<std::int64_t, std::int64_t>> expected;
+  for (std::uint64_t i = 0; i < messages; ++i) {
+    if (is_poison(i)) {
+      expected.insert({static_cast<std::int64_t>(i % kPartitions),
+                       static_cast<std::int64_t>(i / kPartitions)});
+    }
+  }
+  std::set<std::pair<std::int64_t, std::int64_t>> found_keys;
+  for (const auto& [key, letter] : found) {
+    found_keys.insert(key);
+    EXPECT_EQ(letter.reason, "server_rejected");
+    EXPECT_NE(letter.detail.find("poison value"), std::string::npos) << letter.detail;
+    EXPECT_EQ(letter.payload.rfind("trades,symbol=POISON,", 0), 0u) << letter.payload;
+  }
+  EXPECT_EQ(found_keys, expected) << log;
+  expect_committed_to_end(cluster, "ith-" + name);
+}
+
+TEST(HttpPipeline, PoisonRowsBecomeDeadLettersWithTheServersReason) {
+  check_poison_run("poison", kMessages, 10'000, true);
+}
+
+TEST(HttpPipeline, PoisonRowsWithoutLineNumbersAreFoundByHalving) {
+  check_poison_run("poison-halving", 20'000, 2'500, false);
+}
+
+TEST(HttpPipeline, NotAnIlpEndpointIsAClearError) {
+  const fs::path dir = make_temp_dir("404");
+  Cluster cluster(100);
+  IlpHttpServer server;
+  Subprocess kilp(kKilp,
+                  kilp_args(cluster, "ith-404",
+                            "http::addr=" + server.address() + ";path=/nowhere;", dir),
+                  (dir / "kilp.err").string());
+  EXPECT_EQ(kilp.wait(60s), 1);
+  const std::string log = read_file((dir / "kilp.err").string());
+  EXPECT_NE(log.find("not an ILP over HTTP endpoint"), std::string::npos) << log;
+}
+
+}  // namespace
+}  // namespace kilp::testing
