@@ -3,7 +3,8 @@
 # programs users would pick instead, on one machine, in one run, on 127.0.0.1.
 #
 #   perf/run.sh [-m MESSAGES] [-p PARTITIONS] [-r REPS] [--peers LIST]
-#               [--no-rss-scale] [--no-install] [--build-dir DIR]
+#               [--rss-messages N] [--rss-partitions P] [--rss-reps R] [--no-rss-scale]
+#               [--no-install] [--build-dir DIR]
 #               [--kilp-arg ARG]... [-X key=value]...
 #
 # One kilp-mock cluster holds MESSAGES generated trades (default 2,000,000 over 64
@@ -18,7 +19,8 @@
 # Every librdkafka-based peer gets the consumer settings kilp uses (printed by
 # `ceiling_consumer --print-settings`), plus the -X given here.
 # Unless --no-rss-scale, kilp1 and kilp2 also run on a second cluster holding
-# MESSAGES/10 trades, to show peak RSS does not grow with the data.
+# --rss-messages trades (default MESSAGES/10; e.g. 20000000 with --rss-partitions
+# 448 for 10x MESSAGES), to show how peak RSS changes with the data.
 #
 # Output: a table on stdout; perf/out/<stamp>/runs.csv (every run),
 # summary.csv (median/min/max per peer) and rates.png; perf/out/latest -> <stamp>.
@@ -31,6 +33,9 @@ partitions=64
 reps=3
 peers="ceiling,kilp1,kilp2,python,kcat"
 rss_scale=1
+rss_messages=""
+rss_partitions=""
+rss_reps=""
 install=1
 build_dir="$root/build-perf"
 run_limit_s=300  # no single run may take longer
@@ -44,11 +49,14 @@ while [ $# -gt 0 ]; do
     -r) reps=$2; shift 2 ;;
     --peers) peers=$2; shift 2 ;;
     --no-rss-scale) rss_scale=0; shift ;;
+    --rss-messages) rss_messages=$2; shift 2 ;;
+    --rss-partitions) rss_partitions=$2; shift 2 ;;
+    --rss-reps) rss_reps=$2; shift 2 ;;
     --no-install) install=0; shift ;;
     --build-dir) build_dir=$2; shift 2 ;;
     --kilp-arg) kilp_args+=("$2"); shift 2 ;;
     -X) user_x+=(-X "$2"); shift 2 ;;
-    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "perf/run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -72,7 +80,7 @@ out="$root/perf/out/$stamp"
 mkdir -p "$out"
 ln -sfn "$stamp" "$root/perf/out/latest"
 csv="$out/runs.csv"
-echo "peer,messages,rep,ok,rows,wall_s,active_s,user_s,sys_s,cpu_s,max_rss_kib,rows_per_s_wall,rows_per_s_active" >"$csv"
+echo "peer,messages,rep,ok,rows,wall_s,active_s,user_s,sys_s,cpu_s,max_rss_kib,rows_per_s_wall,rows_per_s_active,load1" >"$csv"
 
 # Every background process this script starts, stopped on exit whatever happens.
 pids=()
@@ -104,10 +112,10 @@ wait_pid() {
   return 1
 }
 
-# Starts a mock cluster with $1 messages; sets mock_pid and bootstrap.
+# Starts a mock cluster with $1 messages in $2 partitions; sets mock_pid and bootstrap.
 start_mock() {
-  local count=$1 log="$out/mock-$1"
-  "$bin_mock" --topic "trades:$partitions" --generate "$count" >"$log.out" 2>"$log.err" &
+  local count=$1 parts=$2 log="$out/mock-$1"
+  "$bin_mock" --topic "trades:$parts" --generate "$count" >"$log.out" 2>"$log.err" &
   mock_pid=$!
   pids+=("$mock_pid")
   if ! bootstrap=$(wait_for_line "$log.out" 600 '^bootstrap.servers='); then
@@ -116,7 +124,7 @@ start_mock() {
     exit 1
   fi
   bootstrap=${bootstrap#bootstrap.servers=}
-  echo "mock cluster $bootstrap: $count trades in $partitions partitions" >&2
+  echo "mock cluster $bootstrap: $count trades in $parts partitions" >&2
 }
 
 stop_mock() {
@@ -170,7 +178,8 @@ run_one() {
            > /dev/tcp/127.0.0.1/$port") ;;
     *) echo "perf/run.sh: unknown peer '$peer'" >&2; exit 2 ;;
   esac
-  local status=0
+  local status=0 load1
+  load1=$(cut -d' ' -f1 /proc/loadavg)
   timeout -k 5 "$run_limit_s" /usr/bin/time -f '%e %U %S %M' -o "$dir/time.txt" "${cmd[@]}" \
     >"$dir/stdout" 2>"$dir/stderr" || status=$?
 
@@ -195,23 +204,26 @@ run_one() {
     echo "  $peer rep $rep: FAILED (exit $status, $rows of $count rows); see $dir" >&2
   fi
   awk -v p="$peer" -v c="$count" -v r="$rep" -v ok="$ok" -v rows="$rows" -v wall="$wall" \
-      -v act="$active" -v u="$user" -v s="$sys" -v rss="$rss" 'BEGIN {
-        printf "%s,%d,%d,%d,%d,%.3f,%.6f,%.2f,%.2f,%.2f,%d,%.0f,%.0f\n", p, c, r, ok, rows,
-          wall, act, u, s, u + s, rss, (wall > 0 ? rows / wall : 0), (act > 0 ? rows / act : 0)
-      }' | tee -a "$csv" | awk -F, '{ printf "  %-8s M=%s rep %s: %s rows, wall %.2f s, active %.3f s, cpu %.2f s, rss %d KiB, %s rows/s active\n", $1, $2, $3, $5, $6, $7, $10, $11, $13 }' >&2
+      -v act="$active" -v u="$user" -v s="$sys" -v rss="$rss" -v load="$load1" 'BEGIN {
+        printf "%s,%d,%d,%d,%d,%.3f,%.6f,%.2f,%.2f,%.2f,%d,%.0f,%.0f,%s\n", p, c, r, ok, rows,
+          wall, act, u, s, u + s, rss, (wall > 0 ? rows / wall : 0), (act > 0 ? rows / act : 0), load
+      }' | tee -a "$csv" | awk -F, '{ printf "  %-8s M=%s rep %s: %s rows, wall %.2f s, active %.3f s, cpu %.2f s, rss %d KiB, %s rows/s active, load %s\n", $1, $2, $3, $5, $6, $7, $10, $11, $13, $14 }' >&2
 }
 
 IFS=, read -r -a peer_list <<<"$peers"
-start_mock "$messages"
+start_mock "$messages" "$partitions"
 for ((rep = 1; rep <= reps; rep++)); do
   for peer in "${peer_list[@]}"; do run_one "$peer" "$messages" "$rep"; done
 done
 stop_mock
 
 if [ "$rss_scale" = 1 ]; then
-  small=$((messages / 10))
-  start_mock "$small"
-  for ((rep = 1; rep <= reps; rep++)); do
+  small=${rss_messages:-$((messages / 10))}
+  # The mock keeps 5 MiB per partition: about 45,000 trades with its overhead.
+  needed=$(( (small + 44999) / 45000 ))
+  needed=$(( needed > partitions ? (needed + 31) / 32 * 32 : partitions ))
+  start_mock "$small" "${rss_partitions:-$needed}"
+  for ((rep = 1; rep <= ${rss_reps:-$reps}; rep++)); do
     for peer in "${peer_list[@]}"; do
       case "$peer" in kilp1|kilp2) run_one "$peer" "$small" "$rep" ;; esac
     done
@@ -222,4 +234,4 @@ fi
 {
   echo "load: $(cut -d' ' -f1-3 /proc/loadavg) (1/5/15 min) at the end; $(nproc) cores"
 } >"$out/conditions.txt"
-/usr/bin/python3 "$root/perf/summarize.py" "$csv" "$out" "$messages"
+/usr/bin/python3 "$root/perf/summarize.py" "$csv" "$out" "$messages" "${small:-}"

@@ -1,7 +1,7 @@
 """Summarizes perf/run.sh's runs.csv: median, min and max per peer, the ratios
 against the ceiling and the peers, the targets, and a PNG plot through gnuplot.
 
-  summarize.py RUNS_CSV OUT_DIR MESSAGES
+  summarize.py RUNS_CSV OUT_DIR MESSAGES [RSS_MESSAGES]
 Writes OUT_DIR/summary.csv and OUT_DIR/rates.png; prints the table.
 """
 import csv
@@ -70,7 +70,7 @@ def ratio(summary, a, b, metric, messages):
     return ea[metric][0] / eb[metric][0]
 
 
-def print_ratios(summary, messages):
+def print_ratios(summary, messages, other):
     print("\nRatios of medians (same run):")
     lines = []
     for kilp in ("kilp1", "kilp2"):
@@ -84,13 +84,15 @@ def print_ratios(summary, messages):
                     verdict = f"  target >= {target:g}: {'met' if r >= target else 'MISSED'}"
                 lines.append(f"  {kilp}/{peer:<8} {metric:<18} {r:7.2f}{verdict}")
     print("\n".join(lines) if lines else "  (not enough peers ran)")
-    small = messages // 10
+    if not other:
+        return
+    big_m, small_m = max(messages, other), min(messages, other)
     for kilp in ("kilp1", "kilp2"):
-        big_e, small_e = summary.get((kilp, messages)), summary.get((kilp, small))
+        big_e, small_e = summary.get((kilp, big_m)), summary.get((kilp, small_m))
         if big_e and small_e and big_e["max_rss_kib"] and small_e["max_rss_kib"]:
             big, little = big_e["max_rss_kib"][0], small_e["max_rss_kib"][0]
-            print(f"  {kilp} peak RSS at M vs M/10: {big / 1024:.0f} / {little / 1024:.0f} MiB "
-                  f"= {big / little:.2f} (flat if close to 1)")
+            print(f"  {kilp} peak RSS at {big_m:,} vs {small_m:,} messages: {big / 1024:.0f} / "
+                  f"{little / 1024:.0f} MiB = {big / little:.2f} (flat if close to 1)")
 
 
 def write_summary(summary, path):
@@ -123,13 +125,14 @@ set output '{png}'
 set title 'kilp vs ceiling and peers, {messages:,} trades (median, min..max)'
 set ylabel 'million rows/s'
 set style fill solid 0.8 border -1
-set boxwidth 0.35
 set grid ytics
 set yrange [0:*]
 set xtics rotate by 0
 set key top right
-plot '{data}' using ($1-0.18):3:4:5:xtic(2) with boxerrorbars title 'first message to last row', \\
-     '' using ($1+0.18):6:7:8 with boxerrorbars title 'whole process'
+set xrange [-0.6:{len(rows) - 0.4}]
+set xtics ({", ".join(f'"{p}" {i}' for i, (p, _) in enumerate(rows))})
+plot '{data}' using ($1-0.18):3:4:5:(0.17) with boxerrorbars title 'first message to last row', \\
+     '' using ($1+0.18):6:7:8:(0.17) with boxerrorbars title 'whole process'
 """
     try:
         subprocess.run(["gnuplot"], input=script, text=True, check=True)
@@ -140,9 +143,15 @@ plot '{data}' using ($1-0.18):3:4:5:xtic(2) with boxerrorbars title 'first messa
 
 def main():
     runs_csv, out_dir, messages = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    summary = summarize(load(runs_csv))
+    other = int(sys.argv[4]) if len(sys.argv) > 4 and sys.argv[4] else 0
+    runs = load(runs_csv)
+    summary = summarize(runs)
     print_table(summary, messages)
-    print_ratios(summary, messages)
+    loads = sorted(float(r["load1"]) for r in runs if r.get("load1"))
+    if loads:
+        print(f"\n1-minute load average at the start of each run: {loads[0]:.2f}..{loads[-1]:.2f}"
+              " (2 cores: above 2 means other work competed for the CPU)")
+    print_ratios(summary, messages, other)
     write_summary(summary, os.path.join(out_dir, "summary.csv"))
     print(f"\ncsv: {runs_csv} and {os.path.join(out_dir, 'summary.csv')}")
     plot(summary, messages, out_dir)
