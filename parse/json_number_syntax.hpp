@@ -7,4 +7,9 @@ namespace kilp::parse {
 
 bool is_json_number(std::string_view token);
 
+// True for a JSON number with a fraction and no exponent ("-12.50"), short enough
+// to be a finite double: such text is a valid ILP double as it stands, so the
+// encoder can copy it without converting it.
+bool is_plain_decimal(std::string_view token);
+
 }  // namespace kilp::parse
