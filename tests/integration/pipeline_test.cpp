@@ -145,7 +145,8 @@ std::vector<BadMessage> bad_messages() {
       {R"({"symbol":"X","side":"buy","price":1.5,"ts":-5})", "bad_timestamp"},
       {R"({"symbol":"X","side":"buy","price":1.5})", "missing_timestamp"},
       {R"({"symbol":"X","side":"buy","price":1.5,"ts":null})", "missing_timestamp"},
-      {R"({"symbol":"X","nested":{"a":1},"ts":1700000000000001})", "unsupported_value"},
+      // Nested objects are flattened; an array needs ILP protocol 2.
+      {R"({"symbol":"X","list":[1,2],"ts":1700000000000001})", "unsupported_value"},
       {R"({"symbol":"X","bad.name":1,"ts":1700000000000001})", "invalid_name"},
       {R"({"symbol":"X","p":1,"p":2,"ts":1700000000000001})", "duplicate_field"},
       {R"({"symbol":"X","big":123456789012345678901234567890,"ts":1700000000000001})",
