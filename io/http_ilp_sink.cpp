@@ -319,7 +319,9 @@ void UringHttpSink::on_retriable_failure(std::string_view what, bool connection_
   phase_ = Phase::idle;
   const Clock::time_point now = Clock::now();
   if (!failing_since_) failing_since_ = now;
-  if (now - *failing_since_ >= config_.retry_timeout) {
+  // max() means forever; comparing it with a nanosecond duration would overflow.
+  if (config_.retry_timeout != std::chrono::milliseconds::max() &&
+      now - *failing_since_ >= config_.retry_timeout) {
     throw SinkFatalError(fmt::format(
         "ILP/HTTP sink {}: giving up after retry_timeout={} ms: {} (the rows of this request "
         "stay uncommitted and are consumed again after a restart)",

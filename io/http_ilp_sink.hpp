@@ -19,9 +19,10 @@
 // - 500, 503, 504, 507, 509, 523, 524, 529, 599, a timeout (request_timeout plus
 //   body size / request_min_throughput), a reset or a malformed response: the
 //   same bytes are sent again after a capped, jittered exponential backoff, on a
-//   new connection when the old one broke. Once one request has been failing for
-//   retry_timeout, poll() throws SinkFatalError: its rows' offsets are not
-//   stored, so a restarted kilp consumes them again.
+//   new connection when the old one broke. By default forever; with a finite
+//   retry_timeout, once one request has been failing that long poll() throws
+//   SinkFatalError: its rows' offsets are not stored, so a restarted kilp
+//   consumes them again.
 // Nothing is skipped and nothing is reordered: a request repeats until it is
 // answered, and later buffers wait behind it.
 //

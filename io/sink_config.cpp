@@ -276,7 +276,9 @@ HttpSinkConfig build_http(const std::vector<KeyValue>& pairs) {
     } else if (key == "request_timeout") {
       c.request_timeout = parse_millis("http", key, value, 1);
     } else if (key == "retry_timeout") {
-      c.retry_timeout = parse_millis("http", key, value, 0);
+      // "off": retry for as long as it takes (kilp's default; see sink_config.hpp).
+      c.retry_timeout = value == "off" ? std::chrono::milliseconds::max()
+                                       : parse_millis("http", key, value, 0);
     } else if (key == "request_min_throughput") {
       c.request_min_throughput =
           parse_unsigned("http", key, value, 0, std::numeric_limits<std::int64_t>::max());

@@ -52,7 +52,10 @@ struct HttpSinkConfig {
   std::string password;  // secret
   std::string token;     // secret
   std::chrono::milliseconds request_timeout{10000};
-  std::chrono::milliseconds retry_timeout{10000};
+  // How long one request may keep failing before kilp gives up and exits. Unlike
+  // QuestDB's clients (10 s), kilp retries forever by default: a pipeline should
+  // outlast a database restart, and its rows stay uncommitted meanwhile.
+  std::chrono::milliseconds retry_timeout = std::chrono::milliseconds::max();
   std::uint64_t request_min_throughput = 100 * 1024;  // bytes/s
   std::uint64_t auto_flush_rows = 75000;
   std::uint64_t auto_flush_bytes = 0;

@@ -144,6 +144,11 @@ TEST(SinkConfig, HttpKeysAreKept) {
   EXPECT_EQ(c.http.password, "quest");
   EXPECT_EQ(c.http.request_timeout, 2500ms);
   EXPECT_EQ(c.http.retry_timeout, 0ms);
+  EXPECT_EQ(parse_sink_config("http::addr=h;").http.retry_timeout,
+            std::chrono::milliseconds::max())
+      << "kilp retries forever unless told otherwise";
+  EXPECT_EQ(parse_sink_config("http::addr=h;retry_timeout=off;").http.retry_timeout,
+            std::chrono::milliseconds::max());
   EXPECT_EQ(c.http.request_min_throughput, 2048u);
   EXPECT_EQ(c.http.auto_flush_rows, 0u);
   EXPECT_EQ(c.http.auto_flush_bytes, 1048576u);
