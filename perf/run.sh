@@ -80,13 +80,17 @@ out="$root/perf/out/$stamp"
 mkdir -p "$out"
 ln -sfn "$stamp" "$root/perf/out/latest"
 csv="$out/runs.csv"
-echo "peer,messages,rep,ok,rows,wall_s,active_s,user_s,sys_s,cpu_s,max_rss_kib,rows_per_s_wall,rows_per_s_active,load1" >"$csv"
+echo "peer,messages,rep,ok,rows,duplicates,wall_s,active_s,user_s,sys_s,cpu_s,max_rss_kib,rows_per_s_wall,rows_per_s_active,load1" >"$csv"
 
 # Every background process this script starts, stopped on exit whatever happens.
 pids=()
+peer_pid=""
 cleanup() {
+  [ -n "$peer_pid" ] && kill -TERM "$peer_pid" 2>/dev/null
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  [ -n "$peer_pid" ] && wait "$peer_pid" 2>/dev/null
+  true
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -151,7 +155,9 @@ run_one() {
   mkdir -p "$dir"
   local sink_pid="" port="" cmd=()
   if [ "$peer" != ceiling ]; then
-    "$bin_sink" --expect "$count" --timeout-s "$run_limit_s" >"$dir/sink.out" 2>"$dir/sink.err" &
+    # Runs until told to stop: a peer may deliver some rows twice (at-least-once
+    # after a rebalance), and a sink gone early would leave it retrying forever.
+    "$bin_sink" --timeout-s "$((run_limit_s + 30))" >"$dir/sink.out" 2>"$dir/sink.err" &
     sink_pid=$!
     pids+=("$sink_pid")
     port=$(wait_for_line "$dir/sink.out" 10 '^port=') || { echo "sink did not start" >&2; exit 1; }
@@ -180,17 +186,21 @@ run_one() {
   esac
   local status=0 load1
   load1=$(cut -d' ' -f1 /proc/loadavg)
+  # In the background, so a signal to this script is handled at once.
   timeout -k 5 "$run_limit_s" /usr/bin/time -f '%e %U %S %M' -o "$dir/time.txt" "${cmd[@]}" \
-    >"$dir/stdout" 2>"$dir/stderr" || status=$?
+    >"$dir/stdout" 2>"$dir/stderr" &
+  peer_pid=$!
+  wait "$peer_pid" || status=$?
+  peer_pid=""
 
   local rows active
   if [ "$peer" = ceiling ]; then
     rows=$(field messages "$dir/stdout")
     active=$(field active_s "$dir/stdout")
   else
-    # The sink stops by itself at `count` rows; otherwise it drains and reports.
-    wait_pid "$sink_pid" 10 || { kill -TERM "$sink_pid" 2>/dev/null; wait_pid "$sink_pid" 5; } ||
-      kill -KILL "$sink_pid" 2>/dev/null || true
+    # The peer is gone: the sink reads what is left in its sockets and reports.
+    kill -TERM "$sink_pid" 2>/dev/null
+    wait_pid "$sink_pid" 10 || kill -KILL "$sink_pid" 2>/dev/null || true
     rows=$(field rows "$dir/sink.out")
     active=$(field active_s "$dir/sink.out")
   fi
@@ -198,16 +208,20 @@ run_one() {
   read -r wall user sys rss < <(grep -E '^[0-9.]+ [0-9.]+ [0-9.]+ [0-9]+$' "$dir/time.txt" || echo "0 0 0 0")
   rows=${rows:-0}
   active=${active:-0}
-  local ok=1
-  if [ "$status" -ne 0 ] || [ "$rows" -ne "$count" ]; then
+  local ok=1 duplicates=0
+  if [ "$status" -ne 0 ] || [ "$rows" -lt "$count" ]; then
     ok=0
     echo "  $peer rep $rep: FAILED (exit $status, $rows of $count rows); see $dir" >&2
+  elif [ "$rows" -gt "$count" ]; then
+    duplicates=$((rows - count))
+    echo "  $peer rep $rep: $duplicates row(s) delivered twice; see $dir/stderr" >&2
   fi
-  awk -v p="$peer" -v c="$count" -v r="$rep" -v ok="$ok" -v rows="$rows" -v wall="$wall" \
+  awk -v p="$peer" -v c="$count" -v r="$rep" -v ok="$ok" -v rows="$rows" -v dup="$duplicates" -v wall="$wall" \
       -v act="$active" -v u="$user" -v s="$sys" -v rss="$rss" -v load="$load1" 'BEGIN {
-        printf "%s,%d,%d,%d,%d,%.3f,%.6f,%.2f,%.2f,%.2f,%d,%.0f,%.0f,%s\n", p, c, r, ok, rows,
-          wall, act, u, s, u + s, rss, (wall > 0 ? rows / wall : 0), (act > 0 ? rows / act : 0), load
-      }' | tee -a "$csv" | awk -F, '{ printf "  %-8s M=%s rep %s: %s rows, wall %.2f s, active %.3f s, cpu %.2f s, rss %d KiB, %s rows/s active, load %s\n", $1, $2, $3, $5, $6, $7, $10, $11, $13, $14 }' >&2
+        # Rates count each message once, duplicates or not.
+        printf "%s,%d,%d,%d,%d,%d,%.3f,%.6f,%.2f,%.2f,%.2f,%d,%.0f,%.0f,%s\n", p, c, r, ok, rows, dup,
+          wall, act, u, s, u + s, rss, (wall > 0 ? c / wall : 0), (act > 0 ? c / act : 0), load
+      }' | tee -a "$csv" | awk -F, '{ printf "  %-8s M=%s rep %s: %s rows, wall %.2f s, active %.3f s, cpu %.2f s, rss %d KiB, %s rows/s active, load %s\n", $1, $2, $3, $5, $7, $8, $11, $12, $14, $15 }' >&2
 }
 
 IFS=, read -r -a peer_list <<<"$peers"

@@ -147,6 +147,13 @@ def main():
     runs = load(runs_csv)
     summary = summarize(runs)
     print_table(summary, messages)
+    for r in runs:
+        if int(r.get("duplicates") or 0) > 0:
+            print(f"note: {r['peer']} M={r['messages']} rep {r['rep']} delivered "
+                  f"{r['duplicates']} row(s) twice (at-least-once after a rebalance)")
+        if r["ok"] != "1":
+            print(f"note: {r['peer']} M={r['messages']} rep {r['rep']} failed "
+                  f"({r['rows']} rows); left out of the figures")
     loads = sorted(float(r["load1"]) for r in runs if r.get("load1"))
     if loads:
         print(f"\n1-minute load average at the start of each run: {loads[0]:.2f}..{loads[-1]:.2f}"
