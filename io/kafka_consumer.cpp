@@ -42,7 +42,11 @@ KafkaConsumer::KafkaConsumer(const KafkaSettings& settings, RebalanceListener* l
   set_property(conf, "client.id", settings.client_id);
   set_property(conf, "auto.offset.reset", settings.from_beginning ? "earliest" : "latest");
   set_property(conf, "enable.partition.eof", settings.exit_at_end ? "true" : "false");
-  set_property(conf, "partition.assignment.strategy", "cooperative-sticky");
+  // Eager assignment (librdkafka's default range,roundrobin), not cooperative-sticky:
+  // in librdkafka 2.0.2 a manual commit during a cooperative rebalance starts
+  // another rebalance (librdkafka #4059), and kilp commits manually. The rebalance
+  // callback handles both protocols, so -X can still choose cooperative-sticky.
+  set_property(conf, "partition.assignment.strategy", "range,roundrobin");
   // kilp commits itself (every second, on revoke, at shutdown): librdkafka's own
   // commit on unassign races other members leaving and only produces warnings.
   set_property(conf, "enable.auto.commit", "false");
