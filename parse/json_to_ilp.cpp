@@ -337,10 +337,14 @@ class MessageEncoder {
     if (Rejection rejection = begin_column(name)) return rejection;
     if (config_.protocol_version >= 2) {
       append_double_binary(columns_, number);
-    } else {
+    } else if (std::fabs(number) >= std::numeric_limits<double>::min()) [[likely]] {
       // A finite JSON number is already a valid ILP double and reads back to the
       // same value; copying it costs far less than formatting `number` again.
       columns_.append(text);
+    } else {
+      // Zero, or digits that underflow (1e-400): readers may refuse the text as out
+      // of range, so write the value simdjson read.
+      append_double_text(columns_, number);
     }
     return std::nullopt;
   }
