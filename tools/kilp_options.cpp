@@ -3,9 +3,12 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <map>
 #include <sstream>
 #include <thread>
+
+#include "tools/mapping_file.hpp"
 
 namespace kilp::tools {
 namespace {
@@ -61,15 +64,53 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
                  "'file::path=FILE;' ('-' = stdout)");
   options.dead_letters = "file::path=kilp-dlq.jsonl;";
   app.add_option("--dlq", options.dead_letters,
-                 "Dead-letter sink for messages that cannot be rows: 'file::path=FILE;'")
+                 "Dead-letter sink for messages that cannot be rows: 'file::path=FILE;' or "
+                 "'kafka::topic=NAME;' (optionally 'brokers=HOST:PORT;', default --brokers)")
       ->capture_default_str();
 
-  std::string symbols, timestamp_field, timestamp_units = "ms";
-  app.add_option("--symbols", symbols, "Comma-separated string fields written as symbols");
+  // Mapping: one set of flags for every --topic; --config FILE for one per topic.
+  std::string symbols, doubles, integers, include, exclude, renames, timestamp_field;
+  std::string timestamp_units = "auto", key_mode = "none", arrays = "reject", config_file;
+  parse::MappingConfig base;
+  app.add_option("--config", config_file,
+                 "TOML file with a [topics.NAME] mapping per topic (see README)");
+  app.add_option("--table", base.table,
+                 "Table name; may use ${topic}, ${key}, ${partition} (default: the topic)");
+  app.add_option("--symbols", symbols, "Comma-separated fields written as symbols");
+  app.add_option("--doubles", doubles, "Comma-separated fields always written as doubles");
+  app.add_option("--integers", integers,
+                 "Comma-separated fields always written as longs (a fraction is a type_conflict)");
+  app.add_option("--include", include, "Comma-separated fields to keep (default: all)");
+  app.add_option("--exclude", exclude, "Comma-separated fields to drop");
+  app.add_option("--rename", renames, "Comma-separated field=column renames");
   app.add_option("--timestamp-field", timestamp_field,
                  "Field holding the designated timestamp (default: none, server time)");
-  app.add_option("--timestamp-units", timestamp_units, "Units of the timestamp field")
-      ->check(CLI::IsMember({"s", "ms", "us", "ns"}))
+  app.add_option("--timestamp-units", timestamp_units,
+                 "Units of a numeric timestamp field; auto guesses from the magnitude")
+      ->check(CLI::IsMember({"s", "ms", "us", "ns", "auto"}))
+      ->capture_default_str();
+  app.add_option("--timestamp-format", base.timestamp_format,
+                 "Pattern of a text timestamp field, e.g. 'yyyy-MM-dd HH:mm:ss.SSSUUU' "
+                 "(default: RFC 3339)");
+  app.add_flag("--timestamp-kafka", base.timestamp_kafka,
+               "Designated timestamp = the Kafka record timestamp");
+  app.add_option("--key", key_mode, "Write the Kafka key as a column or symbol")
+      ->check(CLI::IsMember({"none", "column", "symbol"}))
+      ->capture_default_str();
+  app.add_option("--key-prefix", base.key_prefix, "Name of the key column/symbol")
+      ->capture_default_str();
+  app.add_option("--value-prefix", base.value_prefix,
+                 "Prefix (plus separator) for every field name from the value");
+  app.add_option("--separator", base.separator, "Joins the keys of nested objects")
+      ->capture_default_str();
+  app.add_option("--max-depth", base.max_depth,
+                 "Nested objects allowed below the top level; deeper is too_deep")
+      ->check(CLI::Range(0, 64))
+      ->capture_default_str();
+  app.add_option("--arrays", arrays,
+                 "Arrays that are not ILP v2 double arrays (protocol 1, or not all numbers): "
+                 "reject (dead letter) or skip")
+      ->check(CLI::IsMember({"reject", "skip"}))
       ->capture_default_str();
 
   engine.shards = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -160,21 +201,36 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
     engine.exit_at_end = true;
   } else {
     if (kafka.brokers.empty()) throw std::invalid_argument("--brokers is required (or --demo)");
-    if (kafka.topics.empty()) throw std::invalid_argument("--topic is required (or --demo)");
     if (options.sink.empty()) throw std::invalid_argument("--sink is required (or --demo)");
   }
 
-  const std::map<std::string, parse::TimestampUnit> units = {
-      {"s", parse::TimestampUnit::kSeconds},
-      {"ms", parse::TimestampUnit::kMillis},
-      {"us", parse::TimestampUnit::kMicros},
-      {"ns", parse::TimestampUnit::kNanos}};
+  base.symbols = split_list(symbols);
+  base.doubles = split_list(doubles);
+  base.integers = split_list(integers);
+  base.include = split_list(include);
+  base.exclude = split_list(exclude);
+  base.rename = parse_renames("--rename", renames);
+  if (!timestamp_field.empty()) base.timestamp_field = timestamp_field;
+  base.timestamp_unit = parse_timestamp_units("--timestamp-units", timestamp_units);
+  base.key_mode = parse_key_mode("--key", key_mode);
+  base.array_policy = parse_array_policy("--arrays", arrays);
+
+  std::vector<TopicMapping> from_file;
+  if (!config_file.empty()) from_file = load_mapping_file(config_file, base);
+  for (const auto& entry : from_file) {
+    if (std::find(kafka.topics.begin(), kafka.topics.end(), entry.topic) == kafka.topics.end()) {
+      kafka.topics.push_back(entry.topic);
+    }
+  }
+  if (kafka.topics.empty()) throw std::invalid_argument("--topic (or --config) is required");
   for (const auto& topic : kafka.topics) {
-    parse::MappingConfig mapping;
-    mapping.table = topic;
-    mapping.symbols = split_list(symbols);
-    if (!timestamp_field.empty()) mapping.timestamp_field = timestamp_field;
-    mapping.timestamp_unit = units.at(timestamp_units);
+    parse::MappingConfig mapping = base;
+    mapping.topic = topic;
+    for (const auto& entry : from_file) {
+      if (entry.topic == topic) mapping = entry.mapping;
+    }
+    // Refuse a bad mapping now, naming the flag's value, rather than at engine start.
+    parse::MappingPlan::compile(mapping);
     engine.mappings.push_back(mapping);
   }
   return options;

@@ -1,0 +1,175 @@
+#include "tools/mapping_file.hpp"
+
+#include <fmt/format.h>
+
+#include <stdexcept>
+#include <toml++/toml.h>
+
+namespace kilp::tools {
+namespace {
+
+[[noreturn]] void refuse(std::string_view what, std::string_view text, std::string_view expected) {
+  throw std::invalid_argument(fmt::format("{}: '{}' is not {}", what, text, expected));
+}
+
+std::string string_of(const std::string& where, const toml::node& node) {
+  if (const auto* value = node.as_string()) return value->get();
+  throw std::invalid_argument(where + ": expected a string");
+}
+
+std::vector<std::string> strings_of(const std::string& where, const toml::node& node) {
+  std::vector<std::string> out;
+  if (const auto* array = node.as_array()) {
+    for (const toml::node& item : *array) out.push_back(string_of(where, item));
+    return out;
+  }
+  // A single comma-separated string, as on the command line.
+  const std::string text = string_of(where, node);
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    const std::size_t comma = text.find(',', start);
+    const std::string item = text.substr(start, comma == std::string::npos ? std::string::npos
+                                                                           : comma - start);
+    if (!item.empty()) out.push_back(item);
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  return out;
+}
+
+// Applies one key of a mapping table to `mapping`.
+void apply_key(const std::string& where, std::string_view key, const toml::node& node,
+               parse::MappingConfig& mapping) {
+  const std::string at = where + "." + std::string(key);
+  if (key == "table") {
+    mapping.table = string_of(at, node);
+  } else if (key == "symbols") {
+    mapping.symbols = strings_of(at, node);
+  } else if (key == "doubles") {
+    mapping.doubles = strings_of(at, node);
+  } else if (key == "integers") {
+    mapping.integers = strings_of(at, node);
+  } else if (key == "include") {
+    mapping.include = strings_of(at, node);
+  } else if (key == "exclude") {
+    mapping.exclude = strings_of(at, node);
+  } else if (key == "rename") {
+    mapping.rename.clear();
+    if (const auto* table = node.as_table()) {
+      for (const auto& [from, to] : *table) {
+        mapping.rename.emplace_back(std::string(from.str()), string_of(at, to));
+      }
+    } else {
+      mapping.rename = parse_renames(at, string_of(at, node));
+    }
+  } else if (key == "timestamp_field") {
+    const std::string field = string_of(at, node);
+    if (field.empty()) {
+      mapping.timestamp_field.reset();
+    } else {
+      mapping.timestamp_field = field;
+    }
+  } else if (key == "timestamp_units") {
+    mapping.timestamp_unit = parse_timestamp_units(at, string_of(at, node));
+  } else if (key == "timestamp_format") {
+    mapping.timestamp_format = string_of(at, node);
+  } else if (key == "timestamp_kafka") {
+    const auto* flag = node.as_boolean();
+    if (flag == nullptr) throw std::invalid_argument(at + ": expected true or false");
+    mapping.timestamp_kafka = flag->get();
+  } else if (key == "key") {
+    mapping.key_mode = parse_key_mode(at, string_of(at, node));
+  } else if (key == "key_prefix") {
+    mapping.key_prefix = string_of(at, node);
+  } else if (key == "value_prefix") {
+    mapping.value_prefix = string_of(at, node);
+  } else if (key == "separator") {
+    mapping.separator = string_of(at, node);
+  } else if (key == "max_depth") {
+    const auto* depth = node.as_integer();
+    if (depth == nullptr) throw std::invalid_argument(at + ": expected an integer");
+    mapping.max_depth = static_cast<int>(depth->get());
+  } else if (key == "arrays") {
+    mapping.array_policy = parse_array_policy(at, string_of(at, node));
+  } else {
+    throw std::invalid_argument(at + ": unknown key");
+  }
+}
+
+}  // namespace
+
+parse::TimestampUnit parse_timestamp_units(std::string_view what, std::string_view text) {
+  if (text == "s") return parse::TimestampUnit::kSeconds;
+  if (text == "ms") return parse::TimestampUnit::kMillis;
+  if (text == "us") return parse::TimestampUnit::kMicros;
+  if (text == "ns") return parse::TimestampUnit::kNanos;
+  if (text == "auto") return parse::TimestampUnit::kAuto;
+  refuse(what, text, "one of s, ms, us, ns, auto");
+}
+
+parse::KeyMode parse_key_mode(std::string_view what, std::string_view text) {
+  if (text == "none") return parse::KeyMode::kNone;
+  if (text == "column") return parse::KeyMode::kColumn;
+  if (text == "symbol") return parse::KeyMode::kSymbol;
+  refuse(what, text, "one of none, column, symbol");
+}
+
+parse::ArrayPolicy parse_array_policy(std::string_view what, std::string_view text) {
+  if (text == "reject") return parse::ArrayPolicy::kReject;
+  if (text == "skip") return parse::ArrayPolicy::kSkip;
+  refuse(what, text, "one of reject, skip");
+}
+
+std::vector<std::pair<std::string, std::string>> parse_renames(std::string_view what,
+                                                               std::string_view text) {
+  std::vector<std::pair<std::string, std::string>> out;
+  while (!text.empty()) {
+    const std::size_t comma = text.find(',');
+    const std::string_view item = text.substr(0, comma);
+    text = comma == std::string_view::npos ? std::string_view() : text.substr(comma + 1);
+    if (item.empty()) continue;
+    const std::size_t eq = item.find('=');
+    if (eq == std::string_view::npos || eq == 0 || eq + 1 == item.size()) {
+      refuse(what, item, "field=column");
+    }
+    out.emplace_back(std::string(item.substr(0, eq)), std::string(item.substr(eq + 1)));
+  }
+  return out;
+}
+
+std::vector<TopicMapping> load_mapping_file(const std::string& path,
+                                            const parse::MappingConfig& defaults) {
+  toml::table file;
+  try {
+    file = toml::parse_file(path);
+  } catch (const toml::parse_error& error) {
+    throw std::invalid_argument(fmt::format("--config {}: {} (line {})", path, error.description(),
+                                            error.source().begin.line));
+  }
+  parse::MappingConfig common = defaults;
+  const toml::table* topics = nullptr;
+  for (const auto& [key, node] : file) {
+    if (key.str() == "topics") {
+      topics = node.as_table();
+      if (topics == nullptr) throw std::invalid_argument(path + ": 'topics' must be a table");
+      continue;
+    }
+    apply_key(path, key.str(), node, common);
+  }
+  if (topics == nullptr || topics->empty()) {
+    throw std::invalid_argument(path + ": no [topics.NAME] table");
+  }
+  std::vector<TopicMapping> out;
+  for (const auto& [name, node] : *topics) {
+    const std::string where = path + ": topics." + std::string(name.str());
+    const toml::table* table = node.as_table();
+    if (table == nullptr) throw std::invalid_argument(where + ": must be a table");
+    TopicMapping topic{std::string(name.str()), common};
+    topic.mapping.topic = topic.topic;
+    for (const auto& [key, value] : *table) apply_key(where, key.str(), value, topic.mapping);
+    out.push_back(std::move(topic));
+  }
+  return out;
+}
+
+}  // namespace kilp::tools

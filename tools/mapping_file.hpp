@@ -1,0 +1,44 @@
+#pragma once
+// Topic -> table mappings: the words flags and the TOML file share, and the TOML
+// file itself (`kilp --config FILE`):
+//
+//   separator = "_"                 # top-level keys: defaults for every topic
+//   [topics.trades]
+//   symbols = ["symbol", "side"]
+//   timestamp_field = "ts"
+//   timestamp_units = "us"
+//   [topics.sensors]
+//   table = "sensors_${partition}"
+//   key = "symbol"
+//   rename = { temp = "temperature" }
+//
+// Keys are the mapping flags without the leading dashes, '-' written '_'.
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "parse/mapping_plan.hpp"
+
+namespace kilp::tools {
+
+// Each throws std::invalid_argument naming `what` (the flag or file key) and the value.
+parse::TimestampUnit parse_timestamp_units(std::string_view what, std::string_view text);
+parse::KeyMode parse_key_mode(std::string_view what, std::string_view text);
+parse::ArrayPolicy parse_array_policy(std::string_view what, std::string_view text);
+// "a=b,c=d"
+std::vector<std::pair<std::string, std::string>> parse_renames(std::string_view what,
+                                                               std::string_view text);
+
+struct TopicMapping {
+  std::string topic;
+  parse::MappingConfig mapping;
+};
+
+// Reads `path`; every topic starts from `defaults`, then the file's top-level keys,
+// then its own [topics.NAME] keys. Throws std::invalid_argument naming the file,
+// the key and the problem.
+std::vector<TopicMapping> load_mapping_file(const std::string& path,
+                                            const parse::MappingConfig& defaults);
+
+}  // namespace kilp::tools
