@@ -292,6 +292,9 @@ void Shard::reap(std::chrono::milliseconds wait) {
 }
 
 void Shard::release_delivered() {
+  // A dead letter must be durable before the offset that skips it is stored; a
+  // Kafka dead-letter topic acknowledges asynchronously (flush() is free when idle).
+  if (dead_letters_) dead_letters_->flush();
   ring_.release_completed([this](OutputBuffer& buffer) {
     for (const OffsetMark& mark : buffer.marks()) {
       consumer_->store_offset(slots_->topic_handle(mark.slot), slots_->at(mark.slot).partition,

@@ -11,6 +11,7 @@
 #include "core/engine.hpp"
 #include "core/signal_watch.hpp"
 #include "io/dead_letter_file.hpp"
+#include "io/dead_letter_kafka.hpp"
 #include "io/sink_config.hpp"
 #include "io/sink_factory.hpp"
 #include "tools/kilp_options.hpp"
@@ -72,9 +73,19 @@ void wire_sinks(KilpOptions& options) {
   options.engine.make_sink = [sink](std::size_t max_pending) {
     return kilp::io::make_sink(sink, max_pending);
   };
+  if (kilp::io::is_kafka_dead_letter_config(options.dead_letters)) {
+    kilp::io::DeadLetterKafkaConfig dlq =
+        kilp::io::parse_dead_letter_kafka_config(options.dead_letters);
+    if (dlq.brokers.empty()) dlq.brokers = options.engine.kafka.brokers;
+    options.engine.make_dead_letters = [dlq](int shard) {
+      return std::unique_ptr<kilp::io::DeadLetterSink>(
+          std::make_unique<kilp::io::DeadLetterKafka>(dlq, shard));
+    };
+    return;
+  }
   const kilp::io::SinkConfig dlq = kilp::io::parse_sink_config(options.dead_letters);
   if (dlq.schema != kilp::io::SinkSchema::file) {
-    throw std::invalid_argument("--dlq: only 'file::path=FILE;' is supported");
+    throw std::invalid_argument("--dlq: expected 'file::path=FILE;' or 'kafka::topic=NAME;'");
   }
   options.engine.make_dead_letters = [path = dlq.file.path](int) {
     return std::unique_ptr<kilp::io::DeadLetterSink>(
