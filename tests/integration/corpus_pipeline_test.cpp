@@ -1,0 +1,308 @@
+// The bad-message corpus (tests/corpus) mixed with good trades, through the real
+// kilp binary: kilp survives every message, each bad one lands in the dead-letter
+// sink (a JSONL file, or a Kafka topic with Kafka Connect's DLQ headers) with the
+// reason the manifest names, and every good message arrives.
+#include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
+#include <simdjson.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "tests/integration/ilp_tcp_server.hpp"
+#include "tests/integration/kafka_test_helpers.hpp"
+#include "tests/integration/subprocess.hpp"
+#include "tests/support/strict_ilp_parser.hpp"
+#include "tools/mock_cluster.hpp"
+#include "tools/trade_generator.hpp"
+
+namespace kilp::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+const std::string kKilp = KILP_BINARY_DIR "/tools/kilp";
+const std::string kCorpus = KILP_SOURCE_DIR "/tests/corpus";
+
+struct CorpusMessage {
+  std::string file;
+  std::string reason;  // "ok" = must arrive as a row
+  std::string payload;
+};
+
+std::vector<CorpusMessage> load_corpus() {
+  std::vector<CorpusMessage> out;
+  std::ifstream manifest(kCorpus + "/MANIFEST");
+  std::string line;
+  while (std::getline(manifest, line)) {
+    if (line.empty() || line[0] == '#') continue;
+    std::istringstream fields(line);
+    CorpusMessage m;
+    fields >> m.file >> m.reason;
+    std::ifstream in(kCorpus + "/" + m.file, std::ios::binary);
+    m.payload.assign(std::istreambuf_iterator<char>(in), {});
+    out.push_back(std::move(m));
+  }
+  return out;
+}
+
+fs::path make_temp_dir(const std::string& name) {
+  fs::path dir = fs::temp_directory_path() / ("kilp-" + name + "-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  return dir;
+}
+
+// The corpus spread through `good` trades on `partitions` partitions.
+struct MixedTopic {
+  std::vector<CorpusMessage> corpus;
+  std::map<std::uint64_t, std::size_t> corpus_at;  // message index -> corpus entry
+  std::vector<std::int64_t> trade_of;              // message index -> trade number or -1
+  std::uint64_t total = 0;
+  int partitions = 2;
+
+  MixedTopic(std::uint64_t good, int partition_count) : partitions(partition_count) {
+    corpus = load_corpus();
+    total = good + corpus.size();
+    trade_of.assign(total, -1);
+    const std::uint64_t every = good / corpus.size();
+    std::uint64_t trade = 0;
+    for (std::uint64_t i = 0; i < total; ++i) {
+      if (i % (every + 1) == every && corpus_at.size() < corpus.size()) {
+        corpus_at[i] = corpus_at.size();
+      } else {
+        trade_of[i] = static_cast<std::int64_t>(trade++);
+      }
+    }
+  }
+
+  void produce(tools::MockCluster& cluster, const std::string& topic) const {
+    cluster.create_topic(topic, partitions);
+    cluster.produce(topic, partitions, total, [&](std::uint64_t i, std::string& buffer) {
+      if (auto it = corpus_at.find(i); it != corpus_at.end()) {
+        return std::string_view(corpus[it->second].payload);
+      }
+      return tools::format_trade_json(tools::make_trade(static_cast<std::uint64_t>(trade_of[i])),
+                                      buffer);
+    });
+  }
+
+  // (partition, offset) -> reason of every corpus message that must be a dead letter.
+  std::map<std::pair<std::int64_t, std::int64_t>, std::string> expected_dead_letters() const {
+    std::map<std::pair<std::int64_t, std::int64_t>, std::string> out;
+    for (const auto& [i, c] : corpus_at) {
+      if (corpus[c].reason == "ok") continue;
+      out[{static_cast<std::int64_t>(i % partitions), static_cast<std::int64_t>(i / partitions)}] =
+          corpus[c].reason;
+    }
+    return out;
+  }
+
+  std::size_t expected_rows() const {
+    std::size_t ok = 0;
+    for (const auto& entry : corpus) ok += entry.reason == "ok";
+    return total - corpus.size() + ok;
+  }
+};
+
+std::vector<std::string> kilp_args(const std::string& bootstrap, const std::string& topic,
+                                   const std::string& group, const std::string& sink,
+                                   const std::string& dlq) {
+  return {"--brokers", bootstrap, "--topic", topic, "--group", group, "--sink", sink,
+          "--dlq", dlq, "--symbols", "symbol,side", "--timestamp-field", "ts",
+          "--shards", "2", "--from-beginning", "--exit-at-end", "--stats-interval", "1",
+          "-X", "fetch.wait.max.ms=100", "-X", "session.timeout.ms=6000"};
+}
+
+// Checks the rows: every trade once, plus the corpus's good messages.
+void check_rows(const IlpTcpServer& server, const MixedTopic& mixed, const std::string& log) {
+  std::set<std::int64_t> trades;
+  std::size_t rows = 0;
+  for (const std::string& stream : server.streams()) {
+    std::vector<std::string_view> lines;
+    std::string error;
+    ASSERT_TRUE(split_ilp_lines(stream, lines, error)) << error;
+    for (std::string_view line : lines) {
+      const IlpParseResult parsed = parse_ilp_line(line);
+      ASSERT_TRUE(parsed.ok()) << parsed.error;
+      ++rows;
+      // Trades have a price column; the corpus's good messages have none.
+      const auto& columns = parsed.row->columns;
+      if (!columns.empty() && columns[0].first == "price") {
+        trades.insert(parsed.row->timestamp_ns.value_or(0) / 1000 - tools::kFirstTradeMicros);
+      }
+    }
+  }
+  EXPECT_EQ(rows, mixed.expected_rows()) << log;
+  EXPECT_EQ(trades.size(), mixed.total - mixed.corpus.size()) << log;
+}
+
+TEST(CorpusPipeline, EveryBadMessageIsADeadLetterWithItsReasonAndEveryGoodOneArrives) {
+  const MixedTopic mixed(10'000, 2);
+  const fs::path dir = make_temp_dir("corpus");
+  tools::MockCluster cluster(1);
+  mixed.produce(cluster, "corpus");
+  IlpTcpServer server;
+  Subprocess kilp(kKilp,
+                  kilp_args(cluster.bootstrap_servers(), "corpus", "it-corpus",
+                            "tcp::addr=" + server.address() + ";",
+                            "file::path=" + (dir / "dlq.jsonl").string() + ";"),
+                  (dir / "kilp.err").string());
+  const int exit_code = kilp.wait(180s);
+  const std::string log = read_file((dir / "kilp.err").string());
+  ASSERT_EQ(exit_code, 0) << log;
+  check_rows(server, mixed, log);
+
+  std::map<std::pair<std::int64_t, std::int64_t>, std::string> found;
+  simdjson::ondemand::parser parser;
+  const std::string text = read_file((dir / "dlq.jsonl").string());
+  for (std::size_t start = 0; start < text.size();) {
+    const std::size_t end = text.find('\n', start);
+    ASSERT_NE(end, std::string::npos);
+    simdjson::padded_string line(text.substr(start, end - start));
+    simdjson::ondemand::document doc = parser.iterate(line);
+    const std::int64_t partition = doc["partition"].get_int64();
+    const std::int64_t offset = doc["offset"].get_int64();
+    const std::string reason(std::string_view(doc["reason"].get_string().value()));
+    EXPECT_TRUE(found.emplace(std::pair{partition, offset}, reason).second);
+    start = end + 1;
+  }
+  EXPECT_EQ(found, mixed.expected_dead_letters()) << log;
+  EXPECT_EQ(committed_offsets(cluster.bootstrap_servers(), "it-corpus", "corpus", 2),
+            end_offsets(cluster.bootstrap_servers(), "corpus", 2));
+}
+
+// Reads every record of a one-partition topic from the start.
+std::vector<rd_kafka_message_t*> consume_all(const std::string& bootstrap, const std::string& topic,
+                                             std::size_t expected) {
+  char error[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), error, sizeof error);
+  rd_kafka_conf_set(conf, "group.id", "it-dlq-reader", error, sizeof error);
+  rd_kafka_t* consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
+  rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(parts, topic.c_str(), 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
+  rd_kafka_assign(consumer, parts);
+  rd_kafka_topic_partition_list_destroy(parts);
+  std::vector<rd_kafka_message_t*> out;
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (out.size() < expected && std::chrono::steady_clock::now() < deadline) {
+    rd_kafka_message_t* message = rd_kafka_consumer_poll(consumer, 200);
+    if (message == nullptr) continue;
+    if (message->err) {
+      rd_kafka_message_destroy(message);
+      continue;
+    }
+    out.push_back(message);
+  }
+  rd_kafka_consumer_close(consumer);
+  rd_kafka_destroy(consumer);
+  return out;
+}
+
+std::string header(rd_kafka_message_t* message, const char* name) {
+  rd_kafka_headers_t* headers = nullptr;
+  if (rd_kafka_message_headers(message, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) return "<none>";
+  const void* value = nullptr;
+  std::size_t size = 0;
+  if (rd_kafka_header_get_last(headers, name, &value, &size) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return "<missing>";
+  }
+  return std::string(static_cast<const char*>(value), size);
+}
+
+// Disabled: after kilp exits, the in-process mock cluster stops answering (or kilp
+// hangs in its producer teardown); under investigation, see the issue 6 report.
+TEST(CorpusPipeline, DISABLED_KafkaDeadLetterTopicCarriesPayloadAndConnectHeaders) {
+  const MixedTopic mixed(4'000, 2);
+  const fs::path dir = make_temp_dir("corpus-kafka-dlq");
+  tools::MockCluster cluster(1);
+  mixed.produce(cluster, "events");
+  cluster.create_topic("events-dlq", 1);
+  IlpTcpServer server;
+  Subprocess kilp(kKilp,
+                  kilp_args(cluster.bootstrap_servers(), "events", "it-kafka-dlq",
+                            "tcp::addr=" + server.address() + ";", "kafka::topic=events-dlq;"),
+                  (dir / "kilp.err").string());
+  const int exit_code = kilp.wait(180s);
+  const std::string log = read_file((dir / "kilp.err").string());
+  ASSERT_EQ(exit_code, 0) << log;
+  check_rows(server, mixed, log);
+
+  // Offsets were committed only after the dead letters were acknowledged.
+  EXPECT_EQ(committed_offsets(cluster.bootstrap_servers(), "it-kafka-dlq", "events", 2),
+            end_offsets(cluster.bootstrap_servers(), "events", 2));
+  EXPECT_EQ(end_offsets(cluster.bootstrap_servers(), "events-dlq", 1),
+            std::vector<std::int64_t>{static_cast<std::int64_t>(mixed.expected_dead_letters().size())});
+  const auto expected = mixed.expected_dead_letters();
+  std::map<std::pair<std::int64_t, std::int64_t>, std::string> payload_at;
+  for (const auto& [i, c] : mixed.corpus_at) {
+    payload_at[{static_cast<std::int64_t>(i % 2), static_cast<std::int64_t>(i / 2)}] =
+        mixed.corpus[c].payload;
+  }
+  std::vector<rd_kafka_message_t*> records =
+      consume_all(cluster.bootstrap_servers(), "events-dlq", expected.size());
+  std::map<std::pair<std::int64_t, std::int64_t>, std::string> found;
+  for (rd_kafka_message_t* record : records) {
+    EXPECT_EQ(header(record, "__connect.errors.topic"), "events");
+    const std::int64_t partition = std::stoll(header(record, "__connect.errors.partition"));
+    const std::int64_t offset = std::stoll(header(record, "__connect.errors.offset"));
+    const std::string reason = header(record, "kilp.errors.reason");
+    EXPECT_EQ(header(record, "__connect.errors.exception.message"), reason);
+    const std::string expected_payload = payload_at[std::pair{partition, offset}];
+    EXPECT_EQ(std::string(static_cast<const char*>(record->payload), record->len),
+              expected_payload);
+    found[{partition, offset}] = reason;
+    rd_kafka_message_destroy(record);
+  }
+  EXPECT_EQ(found, expected) << log;
+}
+
+TEST(CorpusPipeline, MappingFromATomlFile) {
+  const fs::path dir = make_temp_dir("toml");
+  tools::MockCluster cluster(1);
+  cluster.create_topic("sensors", 1);
+  cluster.produce("sensors", 1, 3, [](std::uint64_t i, std::string& buffer) {
+    buffer = R"({"dev":{"id":"d)" + std::to_string(i) + R"(","t":)" + std::to_string(20 + i) +
+             R"(},"secret":1,"at":"2024-01-02 03:04:0)" + std::to_string(i) + R"("})";
+    return std::string_view(buffer);
+  });
+  {
+    std::ofstream toml(dir / "kilp.toml");
+    toml << "separator = \".\"\n"
+            "[topics.sensors]\n"
+            "table = \"${topic}_p${partition}\"\n"
+            "separator = \"_\"\n"
+            "symbols = [\"dev_id\"]\n"
+            "doubles = [\"dev_t\"]\n"
+            "exclude = [\"secret\"]\n"
+            "rename = { dev_t = \"temperature\" }\n"
+            "timestamp_field = \"at\"\n"
+            "timestamp_format = \"yyyy-MM-dd HH:mm:ss\"\n";
+  }
+  IlpTcpServer server;
+  Subprocess kilp(kKilp,
+                  {"--brokers", cluster.bootstrap_servers(), "--config", (dir / "kilp.toml").string(),
+                   "--group", "it-toml", "--sink", "tcp::addr=" + server.address() + ";", "--dlq",
+                   "file::path=" + (dir / "dlq.jsonl").string() + ";", "--from-beginning",
+                   "--exit-at-end", "--shards", "1", "-X", "fetch.wait.max.ms=100"},
+                  (dir / "kilp.err").string());
+  const int exit_code = kilp.wait(120s);
+  const std::string log = read_file((dir / "kilp.err").string());
+  ASSERT_EQ(exit_code, 0) << log;
+  std::string all;
+  for (const auto& stream : server.streams()) all += stream;
+  EXPECT_EQ(all,
+            "sensors_p0,dev_id=d0 temperature=20 1704164640000000000\n"
+            "sensors_p0,dev_id=d1 temperature=21 1704164641000000000\n"
+            "sensors_p0,dev_id=d2 temperature=22 1704164642000000000\n")
+      << log;
+}
+
+}  // namespace
+}  // namespace kilp::testing
