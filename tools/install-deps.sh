@@ -8,6 +8,7 @@ packages=(
   librdkafka-dev liburing-dev libsimdjson-dev libmimalloc-dev
   libcli11-dev libfmt-dev libtomlplusplus-dev
   libgtest-dev libbenchmark-dev
+  clang libclang-rt-14-dev
   influxdb  # a real line-protocol server for the ILP/HTTP integration test
   "$@"
 )

@@ -1,0 +1,71 @@
+// libFuzzer target over parse + encode. The first input byte picks a mapping (type
+// hints, flattening, key symbol, table template, arrays, protocol 1 or 2); the rest
+// is the message. Invariants: never crash (ASan/UBSan), and whatever is written is
+// exactly one line the strict ILP parser accepts.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "parse/json_to_ilp.hpp"
+#include "tests/support/strict_ilp_parser.hpp"
+
+namespace {
+
+using namespace kilp::parse;
+
+std::vector<MappingPlan> make_plans() {
+  std::vector<MappingPlan> plans;
+  for (int variant = 0; variant < 8; ++variant) {
+    MappingConfig config;
+    config.topic = "fuzz";
+    config.symbols = {"symbol", "side", "a_b"};
+    config.timestamp_field = "ts";
+    config.protocol_version = (variant & 1) ? 2 : 1;
+    config.array_policy = (variant & 2) ? ArrayPolicy::kSkip : ArrayPolicy::kReject;
+    if (variant & 4) {
+      config.table = "t_${key}_${partition}";
+      config.doubles = {"price", "x"};
+      config.integers = {"n", "y"};
+      config.key_mode = KeyMode::kSymbol;
+      config.value_prefix = "v";
+      config.timestamp_format = "yyyy-MM-dd HH:mm:ss.SSSUUU";
+      config.max_depth = 3;
+      config.exclude = {"skip"};
+      config.rename = {{"old", "renamed"}};
+    }
+    plans.push_back(MappingPlan::compile(config));
+  }
+  return plans;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  static const std::vector<MappingPlan> plans = make_plans();
+  static JsonToIlpEncoder encoder(1 << 16);
+  static std::string buffer(1 << 20, '\0');
+  if (size == 0) return 0;
+  const MappingPlan& plan = plans[data[0] % plans.size()];
+  const std::string_view json(reinterpret_cast<const char*>(data + 1), size - 1);
+  MessageMeta meta;
+  meta.topic = "fuzz";
+  meta.key = json.substr(0, json.size() % 7);  // keys of any bytes, from the input
+  meta.partition = static_cast<std::int32_t>(size % 5);
+  meta.timestamp_ms = 1700000000000;
+  kilp::parse::OutputCursor out{buffer.data(), 0, buffer.size()};
+  const EncodeResult result = encoder.encode(plan, json, meta, out);
+  if (result.outcome != EncodeOutcome::kOk) {
+    if (out.size != 0) std::abort();  // a refused message must write nothing
+    return 0;
+  }
+  const kilp::testing::IlpParseResult parsed =
+      kilp::testing::parse_ilp_line(std::string_view(buffer.data(), out.size));
+  if (!parsed.ok()) {
+    std::fprintf(stderr, "invalid ILP: %s\n", parsed.error.c_str());
+    std::abort();
+  }
+  return 0;
+}
