@@ -19,7 +19,9 @@ void set_property(rd_kafka_conf_t* conf, const std::string& key, const std::stri
 // Routes librdkafka's own log lines through one prefix so users can tell them apart.
 void log_line(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
   const auto* consumer = static_cast<const KafkaConsumer*>(rd_kafka_opaque(rk));
-  if (level <= 4 && consumer != nullptr && consumer->client_logs_shown()) {
+  // -X debug=... asks for librdkafka's debug lines: show every level then.
+  if (consumer != nullptr && (level <= 4 || consumer->settings_debug()) &&
+      consumer->client_logs_shown()) {
     fmt::print(stderr, "kilp: kafka {}: {}\n", facility, message);
   }
 }
@@ -56,6 +58,7 @@ KafkaConsumer::KafkaConsumer(const KafkaSettings& settings, RebalanceListener* l
   set_property(conf, "queued.min.messages", "1000000");
   set_property(conf, "queued.max.messages.kbytes", "262144");
   for (const auto& [key, value] : settings.properties) {
+    if (key == "debug") debug_ = true;
     if (key == "enable.auto.offset.store") {
       rd_kafka_conf_destroy(conf);
       throw std::invalid_argument(

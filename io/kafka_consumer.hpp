@@ -75,6 +75,7 @@ class KafkaConsumer {
   // unreachable broker is reported as one clear error instead of a burst of retries.
   void show_client_logs() { show_logs_.store(true, std::memory_order_relaxed); }
   bool client_logs_shown() const { return show_logs_.load(std::memory_order_relaxed); }
+  bool settings_debug() const { return debug_; }
   const KafkaSettings& settings() const { return settings_; }
 
  private:
@@ -88,6 +89,7 @@ class KafkaConsumer {
   rd_kafka_queue_t* queue_ = nullptr;
   bool closed_ = false;
   std::atomic<bool> show_logs_{false};
+  bool debug_ = false;  // -X debug=... given
 };
 
 }  // namespace kilp::io
