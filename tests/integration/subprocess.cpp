@@ -16,7 +16,7 @@ extern char** environ;
 namespace kilp::testing {
 
 Subprocess::Subprocess(const std::string& program, const std::vector<std::string>& args,
-                       const std::string& stderr_path) {
+                       const std::string& stderr_path, const std::string& stdout_path) {
   std::vector<char*> argv;
   argv.push_back(const_cast<char*>(program.c_str()));
   for (const auto& arg : args) argv.push_back(const_cast<char*>(arg.c_str()));
@@ -26,6 +26,10 @@ Subprocess::Subprocess(const std::string& program, const std::vector<std::string
   posix_spawn_file_actions_addopen(&actions, 2, stderr_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
                                    0644);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  if (!stdout_path.empty()) {
+    posix_spawn_file_actions_addopen(&actions, 1, stdout_path.c_str(),
+                                     O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  }
   // The child gets a clean signal mask even if the test blocked some.
   posix_spawnattr_t attr;
   posix_spawnattr_init(&attr);

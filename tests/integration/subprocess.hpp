@@ -11,8 +11,9 @@ namespace kilp::testing {
 
 class Subprocess {
  public:
+  // stdout is inherited unless `stdout_path` is given.
   Subprocess(const std::string& program, const std::vector<std::string>& args,
-             const std::string& stderr_path);
+             const std::string& stderr_path, const std::string& stdout_path = "");
   ~Subprocess();  // kills the child if it still runs
   Subprocess(const Subprocess&) = delete;
   Subprocess& operator=(const Subprocess&) = delete;

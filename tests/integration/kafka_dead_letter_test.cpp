@@ -1,0 +1,133 @@
+// Dead letters to a Kafka topic, end to end: kilp-mock as its own process (as a
+// user runs it), kilp with --dlq kafka::topic=..., and a plain consumer reading
+// the dead-letter topic back with its Kafka Connect style headers.
+#include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <thread>
+
+#include "tests/integration/kafka_test_helpers.hpp"
+#include "tests/integration/subprocess.hpp"
+
+namespace kilp::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+std::string header(const rd_kafka_message_t* message, const char* name) {
+  rd_kafka_headers_t* headers = nullptr;
+  if (rd_kafka_message_headers(message, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) return "<none>";
+  const void* value = nullptr;
+  std::size_t size = 0;
+  if (rd_kafka_header_get_last(headers, name, &value, &size) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return "<missing>";
+  }
+  return std::string(static_cast<const char*>(value), size);
+}
+
+struct DeadRecord {
+  std::string reason, topic, partition, payload;
+};
+
+// offset in the source topic -> what the dead-letter topic holds for it.
+std::map<std::string, DeadRecord> read_dead_letters(const std::string& bootstrap,
+                                                    const std::string& topic, std::size_t expected) {
+  char error[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), error, sizeof error);
+  rd_kafka_conf_set(conf, "group.id", "it-dlq-reader", error, sizeof error);
+  rd_kafka_t* consumer = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
+  rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(parts, topic.c_str(), 0)->offset = RD_KAFKA_OFFSET_BEGINNING;
+  rd_kafka_assign(consumer, parts);
+  rd_kafka_topic_partition_list_destroy(parts);
+  std::map<std::string, DeadRecord> out;
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (out.size() < expected && std::chrono::steady_clock::now() < deadline) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(consumer, 200);
+    if (m == nullptr) continue;
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      out[header(m, "__connect.errors.offset")] =
+          DeadRecord{header(m, "kilp.errors.reason"), header(m, "__connect.errors.topic"),
+                     header(m, "__connect.errors.partition"),
+                     std::string(static_cast<const char*>(m->payload), m->len)};
+      EXPECT_EQ(header(m, "__connect.errors.exception.message"), header(m, "kilp.errors.reason"));
+    }
+    rd_kafka_message_destroy(m);
+  }
+  rd_kafka_consumer_close(consumer);
+  rd_kafka_destroy(consumer);
+  return out;
+}
+
+TEST(KafkaDeadLetters, BadMessagesLandInTheDeadLetterTopicWithConnectHeaders) {
+  const fs::path dir = fs::temp_directory_path() / ("kilp-kafka-dlq-" + std::to_string(getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  // Offsets in the one-partition source topic follow the line order.
+  const std::vector<std::string> lines = {
+      R"({"symbol":"A","price":1.5,"ts":1700000000000001})",
+      "not json",
+      "[1,2]",
+      R"({"symbol":"B","price":2.5,"ts":1700000000000002})",
+      R"({"symbol":"C","bad.name":1,"ts":1700000000000003})",
+      R"({"symbol":"D","price":3.5})",
+  };
+  {
+    std::ofstream file(dir / "input.jsonl");
+    for (const auto& line : lines) file << line << '\n';
+  }
+  Subprocess mock(KILP_BINARY_DIR "/tools/kilp-mock",
+                  {"--topic", "ev:1", "--topic", "ev-dlq:1", "--load", (dir / "input.jsonl").string()},
+                  (dir / "mock.err").string(), (dir / "mock.out").string());
+  std::string bootstrap;
+  for (int i = 0; i < 200 && bootstrap.empty(); ++i) {
+    const std::string out = read_file((dir / "mock.out").string());
+    if (auto at = out.find("bootstrap.servers="); at != std::string::npos && out.find('\n', at) != std::string::npos) {
+      bootstrap = out.substr(at + 18, out.find('\n', at) - at - 18);
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_FALSE(bootstrap.empty()) << read_file((dir / "mock.err").string());
+
+  Subprocess kilp(KILP_BINARY_DIR "/tools/kilp",
+                  {"--brokers", bootstrap, "--topic", "ev", "--group", "it-kafka-dlq", "--sink",
+                   "file::path=" + (dir / "out.ilp").string() + ";", "--dlq",
+                   "kafka::topic=ev-dlq;", "--symbols", "symbol", "--timestamp-field", "ts",
+                   "--timestamp-units", "us", "--from-beginning", "--exit-at-end", "--shards", "1",
+                   "-X", "fetch.wait.max.ms=100"},
+                  (dir / "kilp.err").string());
+  const int exit_code = kilp.wait(120s);
+  const std::string log = read_file((dir / "kilp.err").string());
+  ASSERT_EQ(exit_code, 0) << log;
+
+  EXPECT_EQ(read_file((dir / "out.ilp").string()),
+            "ev,symbol=A price=1.5 1700000000000001000\n"
+            "ev,symbol=B price=2.5 1700000000000002000\n");
+  const auto dead = read_dead_letters(bootstrap, "ev-dlq", 4);
+  ASSERT_EQ(dead.size(), 4u) << log;
+  const std::map<std::string, std::string> reasons = {
+      {"1", "malformed_json"}, {"2", "not_an_object"}, {"4", "invalid_name"}, {"5", "missing_timestamp"}};
+  for (const auto& [offset, reason] : reasons) {
+    ASSERT_EQ(dead.count(offset), 1u) << "offset " << offset;
+    const DeadRecord& r = dead.at(offset);
+    EXPECT_EQ(r.reason, reason) << "offset " << offset;
+    EXPECT_EQ(r.topic, "ev");
+    EXPECT_EQ(r.partition, "0");
+    EXPECT_EQ(r.payload, lines[std::stoul(offset)]) << "the original payload, unchanged";
+  }
+  // Offsets are committed only once the dead letters were acknowledged.
+  EXPECT_EQ(committed_offsets(bootstrap, "it-kafka-dlq", "ev", 1), end_offsets(bootstrap, "ev", 1));
+  mock.signal(SIGTERM);
+  EXPECT_EQ(mock.wait(30s), 0);
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace kilp::testing
