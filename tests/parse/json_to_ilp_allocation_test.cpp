@@ -96,7 +96,7 @@ TEST(JsonToIlpAllocation, MappingFeaturesEncodeWithoutAllocating) {
   config.timestamp_field = "ts";
   config.timestamp_format = "yyyy-MM-dd HH:mm:ss.SSSUUU";
   config.key_mode = KeyMode::kSymbol;
-  config.value_prefix = "v";
+  config.value_prefix.assign(1, 'v');  // GCC 12 -Wrestrict false positive on = "v"
   config.protocol_version = 2;
   MappingConfig kafka_time = config;
   kafka_time.timestamp_field.reset();
