@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "io/dead_letter_file.hpp"
+#include "io/sink_poll.hpp"
 
 namespace kilp::io {
 namespace {
@@ -431,35 +432,18 @@ bool UringHttpSink::make_progress(std::chrono::milliseconds wait) {
     if (phase_ != Phase::idle) continue_io();  // a submission that had to wait
     return false;
   }
-  if (link_ == Link::waiting_to_reconnect && wait.count() > 0) {
-    const auto until_attempt = reconnect_at_ - now;
-    if (until_attempt > wait) {
-      std::this_thread::sleep_for(wait);
-      return false;
-    }
-    std::this_thread::sleep_for(until_attempt);
+  if (link_ == Link::waiting_to_reconnect && !wait_for_reconnect(reconnect_at_, wait)) {
+    return false;
   }
   try_reconnect(wait);
   return false;
 }
 
 std::size_t UringHttpSink::poll(std::chrono::milliseconds wait, std::span<BufferId> done) {
-  // Hot path (wait == 0): at most a peek at the completion ring, no syscall.
-  while (make_progress(std::chrono::milliseconds(0))) {
-  }
-  std::size_t reported = report_done(done);
-  if (reported > 0 || wait.count() <= 0 || queued_ == 0) return reported;
-
-  const Clock::time_point deadline = Clock::now() + wait;
-  while (reported == 0 && queued_ > completed_) {
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) break;
-    make_progress(left);
-    while (make_progress(std::chrono::milliseconds(0))) {
-    }
-    reported = report_done(done);
-  }
-  return reported + report_done(done.subspan(reported));
+  return poll_sink(
+      wait, done, [this](std::chrono::milliseconds w) { return make_progress(w); },
+      [this](std::span<BufferId> out) { return report_done(out); },
+      [this] { return queued_ > completed_; });
 }
 
 int negotiate_http_protocol_version(const HttpSinkConfig& config) {

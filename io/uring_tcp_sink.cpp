@@ -1,5 +1,7 @@
 #include "io/uring_tcp_sink.hpp"
 
+#include "io/sink_poll.hpp"
+
 #include <fmt/format.h>
 #include <sys/socket.h>
 
@@ -183,35 +185,18 @@ bool UringTcpSink::make_progress(std::chrono::milliseconds wait) {
     if (!ring_.in_flight() && wait.count() > 0) std::this_thread::sleep_for(wait);
     return false;
   }
-  if (link_ == Link::waiting_to_reconnect && wait.count() > 0) {
-    const auto until_attempt = reconnect_at_ - Clock::now();
-    if (until_attempt > wait) {
-      std::this_thread::sleep_for(wait);
-      return false;
-    }
-    std::this_thread::sleep_for(until_attempt);
+  if (link_ == Link::waiting_to_reconnect && !wait_for_reconnect(reconnect_at_, wait)) {
+    return false;
   }
   try_reconnect(wait);
   return false;
 }
 
 std::size_t UringTcpSink::poll(std::chrono::milliseconds wait, std::span<BufferId> done) {
-  // Hot path (wait == 0): at most a peek at the completion ring, no syscall.
-  while (make_progress(std::chrono::milliseconds(0))) {
-  }
-  std::size_t reported = report_sent(done);
-  if (reported > 0 || wait.count() <= 0 || queued_ == 0) return reported;
-
-  const Clock::time_point deadline = Clock::now() + wait;
-  while (reported == 0 && queued_ > fully_sent_) {
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(deadline - Clock::now());
-    if (left.count() <= 0) break;
-    make_progress(left);
-    while (make_progress(std::chrono::milliseconds(0))) {
-    }
-    reported = report_sent(done);
-  }
-  return reported + report_sent(done.subspan(reported));
+  return poll_sink(
+      wait, done, [this](std::chrono::milliseconds w) { return make_progress(w); },
+      [this](std::span<BufferId> out) { return report_sent(out); },
+      [this] { return queued_ > fully_sent_; });
 }
 
 }  // namespace kilp::io
