@@ -15,43 +15,9 @@
 #include <vector>
 
 #include "core/shard.hpp"
+#include "tests/support/allocation_counter.hpp"
 #include "tools/mock_cluster.hpp"
 #include "tools/trade_generator.hpp"
-
-namespace {
-// The thread whose allocations count (the shard's); 0 = none yet.
-std::atomic<pthread_t> g_counted_thread{0};
-std::atomic<std::size_t> g_allocations{0};
-
-void* counted_allocation(std::size_t size) {
-  if (g_counted_thread.load(std::memory_order_relaxed) == pthread_self()) {
-    g_allocations.fetch_add(1, std::memory_order_relaxed);
-  }
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-}  // namespace
-
-void* operator new(std::size_t size) { return counted_allocation(size); }
-void* operator new[](std::size_t size) { return counted_allocation(size); }
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  try {
-    return counted_allocation(size);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-  try {
-    return counted_allocation(size);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 namespace kilp::core {
 namespace {
@@ -75,7 +41,7 @@ class SamplingSink final : public io::Sink {
   void submit(io::BufferId id, std::span<const char> bytes) override {
     for (char c : bytes) rows_ += c == '\n';
     if (rows_ >= kWarmupRows && samples_.size() < samples_.capacity()) {
-      samples_.push_back({rows_, g_allocations.load(std::memory_order_relaxed)});
+      samples_.push_back({rows_, kilp::testing::allocation_count()});
     }
     done_[queued_++] = id;
   }
@@ -125,7 +91,7 @@ TEST(ShardAllocation, SteadyStateAllocatesNothingPerMessage) {
       0, options, kafka, plans,
       [&samples](std::size_t capacity) -> std::unique_ptr<io::Sink> {
         auto sink = std::make_unique<SamplingSink>(capacity, samples);
-        g_counted_thread.store(pthread_self());  // the factory runs on the shard's thread
+        kilp::testing::count_only_thread(pthread_self());  // the factory runs on the shard's thread
         return sink;
       },
       [](int) { return std::unique_ptr<io::DeadLetterSink>(); }, counters);
@@ -134,7 +100,7 @@ TEST(ShardAllocation, SteadyStateAllocatesNothingPerMessage) {
   while (counters.rows_delivered.load() < kMessages && std::chrono::steady_clock::now() < deadline) {
     std::this_thread::sleep_for(10ms);
   }
-  g_counted_thread.store(0);
+  kilp::testing::count_no_thread();
   shard.request_stop();
   shard.join();
 
@@ -154,13 +120,13 @@ TEST(ShardAllocation, CounterSeesTheCountedThreadOnly) {
     while (!go.load()) std::this_thread::yield();
     other = new std::string(100, 'y');
   });
-  g_counted_thread.store(pthread_self());
-  const std::size_t before = g_allocations.load();
+  kilp::testing::count_only_thread(pthread_self());
+  const std::size_t before = kilp::testing::allocation_count();
   auto* counted = new std::string(100, 'x');
   go.store(true);
   thread.join();
-  g_counted_thread.store(0);
-  EXPECT_EQ(g_allocations.load() - before, 2u);  // the string object and its characters
+  kilp::testing::count_no_thread();
+  EXPECT_EQ(kilp::testing::allocation_count() - before, 2u);  // the string object and its characters
   delete counted;
   delete other;
 }

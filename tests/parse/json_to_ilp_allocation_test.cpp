@@ -8,51 +8,7 @@
 #include <string>
 
 #include "parse/json_to_ilp.hpp"
-
-namespace {
-std::atomic<std::size_t> g_allocations{0};
-
-void* counted_allocation(std::size_t size) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(size == 0 ? 1 : size)) return p;
-  throw std::bad_alloc();
-}
-}  // namespace
-
-void* operator new(std::size_t size) {
-  return counted_allocation(size);
-}
-void* operator new[](std::size_t size) {
-  return counted_allocation(size);
-}
-// simdjson allocates with new(std::nothrow): count those too, and keep every new
-// paired with our delete (sanitizers check the pairing).
-void* operator new(std::size_t size, const std::nothrow_t&) noexcept {
-  try {
-    return counted_allocation(size);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void* operator new[](std::size_t size, const std::nothrow_t&) noexcept {
-  try {
-    return counted_allocation(size);
-  } catch (...) {
-    return nullptr;
-  }
-}
-void operator delete(void* p) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p) noexcept {
-  std::free(p);
-}
-void operator delete(void* p, std::size_t) noexcept {
-  std::free(p);
-}
-void operator delete[](void* p, std::size_t) noexcept {
-  std::free(p);
-}
+#include "tests/support/allocation_counter.hpp"
 
 namespace kilp::parse {
 namespace {
@@ -79,9 +35,9 @@ TEST(JsonToIlpAllocation, EncodesWithoutAllocating) {
     }
   };
   run(100);  // warm-up
-  const std::size_t before = g_allocations.load();
+  const std::size_t before = kilp::testing::allocation_count();
   run(10000);
-  EXPECT_EQ(g_allocations.load() - before, 0u);
+  EXPECT_EQ(kilp::testing::allocation_count() - before, 0u);
 }
 
 TEST(JsonToIlpAllocation, MappingFeaturesEncodeWithoutAllocating) {
@@ -130,15 +86,15 @@ TEST(JsonToIlpAllocation, MappingFeaturesEncodeWithoutAllocating) {
     return ok;
   };
   EXPECT_GT(run(100), 0u);  // warm-up
-  const std::size_t before = g_allocations.load();
+  const std::size_t before = kilp::testing::allocation_count();
   run(10000);
-  EXPECT_EQ(g_allocations.load() - before, 0u);
+  EXPECT_EQ(kilp::testing::allocation_count() - before, 0u);
 }
 
 TEST(JsonToIlpAllocation, CounterSeesAllocations) {
-  const std::size_t before = g_allocations.load();
+  const std::size_t before = kilp::testing::allocation_count();
   auto* p = new std::string(100, 'x');
-  EXPECT_GT(g_allocations.load(), before);
+  EXPECT_GT(kilp::testing::allocation_count(), before);
   delete p;
 }
 
