@@ -13,16 +13,21 @@ bool skip_digits(std::string_view token, std::size_t& i) {
   while (i < token.size() && is_digit(token[i])) ++i;
   return i > start;
 }
+
+// JSON's integer part: an optional '-', then "0" or digits without a leading zero.
+bool skip_integer_part(std::string_view token, std::size_t& i) {
+  if (i < token.size() && token[i] == '-') ++i;
+  if (i < token.size() && token[i] == '0') {
+    ++i;
+    return true;
+  }
+  return skip_digits(token, i);
+}
 }  // namespace
 
 bool is_json_number(std::string_view token) {
   std::size_t i = 0;
-  if (i < token.size() && token[i] == '-') ++i;
-  if (i < token.size() && token[i] == '0') {
-    ++i;
-  } else if (!skip_digits(token, i)) {
-    return false;
-  }
+  if (!skip_integer_part(token, i)) return false;
   if (i < token.size() && token[i] == '.') {
     ++i;
     if (!skip_digits(token, i)) return false;
@@ -39,12 +44,7 @@ bool is_plain_decimal(std::string_view token) {
   // 300 digits stay far below DBL_MAX (about 1.8e308).
   if (token.size() > 300) return false;
   std::size_t i = 0;
-  if (i < token.size() && token[i] == '-') ++i;
-  if (i < token.size() && token[i] == '0') {
-    ++i;
-  } else if (!skip_digits(token, i)) {
-    return false;
-  }
+  if (!skip_integer_part(token, i)) return false;
   if (i == token.size() || token[i] != '.') return false;
   ++i;
   return skip_digits(token, i) && i == token.size();
