@@ -5,7 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tools/install-deps.sh
-cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DKILP_BUILD_TESTS=OFF -DKILP_BUILD_BENCH=OFF >/dev/null
+# No build options here: build/ is shared with tools/test.sh, which sets them; only the
+# kilp target is built.
+cmake -S . -B build -DCMAKE_BUILD_TYPE=Release >/dev/null
 cmake --build build -j"$(nproc)" --target kilp
 build/tools/kilp --demo "$@"
 echo "first rows of kilp-demo.ilp:" >&2
