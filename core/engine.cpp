@@ -4,10 +4,10 @@
 
 #include <algorithm>
 #include <cstdlib>
-#include <latch>
 #include <memory>
 #include <thread>
 
+#include "core/group_member.hpp"
 #include "core/prometheus_text.hpp"
 #include "core/signal_watch.hpp"
 #include "io/metrics_endpoint.hpp"
@@ -63,8 +63,16 @@ struct ShardSet {
   }
 };
 
-RunSummary collect(const ShardSet& set, Clock::time_point started) {
+GroupMetrics member_metrics(const GroupMember& member) {
+  return GroupMetrics{member.rebalances(), member.commit_failures(), member.kafka_errors(),
+                      member.lag()};
+}
+
+RunSummary collect(const ShardSet& set, const GroupMember& member, Clock::time_point started) {
   RunSummary s;
+  s.totals.kafka_errors = member.kafka_errors();
+  s.rebalances = member.rebalances();
+  s.commit_failures = member.commit_failures();
   std::int64_t first = 0, last = 0;
   for (const auto& c : set.counters) {
     ShardTotals t = c->snapshot();
@@ -100,23 +108,32 @@ RunSummary Engine::run(SignalWatch& signals) {
   for (const auto& mapping : config_.mappings) plans.push_back(parse::MappingPlan::compile(mapping));
 
   config_.kafka.exit_at_end = config_.exit_at_end;
+  GroupMemberOptions member_options;
+  member_options.shards = config_.shards;
+  member_options.commit_interval = config_.commit_interval;
+  member_options.handoff_timeout = config_.shard.drain_timeout + std::chrono::seconds(5);
+  GroupMember member(config_.kafka, member_options);
+  // One metadata round trip up front turns "broker down" and "no such topic" into
+  // one clear sentence instead of endless retries.
+  std::vector<int> partition_counts = member.consumer().describe_topics(config_.startup_timeout);
+  member.consumer().show_client_logs();
+  int total_partitions = 0;
+  for (int n : partition_counts) total_partitions += n;
+
   const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
   ShardSet set;
+  std::vector<Shard*> shard_views;
   for (int i = 0; i < config_.shards; ++i) {
     ShardOptions options = config_.shard;
     options.cpu = config_.pin_shards ? static_cast<int>(i % cores) : -1;
     set.counters.push_back(std::make_unique<ShardCounters>());
-    set.shards.push_back(std::make_unique<Shard>(i, options, config_.kafka, plans,
-                                                 config_.make_sink, config_.make_dead_letters,
-                                                 *set.counters.back()));
+    set.shards.push_back(std::make_unique<Shard>(i, options, member.consumer(),
+                                                 config_.kafka.topics, plans, config_.make_sink,
+                                                 config_.make_dead_letters,
+                                                 *set.counters.back(), member.hold()));
+    shard_views.push_back(set.shards.back().get());
   }
-  // One metadata round trip up front turns "broker down" and "no such topic" into
-  // one clear sentence instead of endless retries.
-  std::vector<int> partition_counts =
-      set.shards.front()->consumer().describe_topics(config_.startup_timeout);
-  for (auto& shard : set.shards) shard->consumer().show_client_logs();
-  int total_partitions = 0;
-  for (int n : partition_counts) total_partitions += n;
+  member.set_shards(shard_views);
 
   std::unique_ptr<io::MetricsEndpoint> metrics;
   std::vector<const ShardCounters*> counter_views;
@@ -128,8 +145,6 @@ RunSummary Engine::run(SignalWatch& signals) {
                metrics->port());
   }
 
-  std::latch shutdown_barrier(config_.shards);
-  for (auto& shard : set.shards) shard->set_shutdown_barrier(&shutdown_barrier);
   std::vector<std::future<void>> starts;
   for (auto& shard : set.shards) starts.push_back(shard->start());
   try {
@@ -139,13 +154,14 @@ RunSummary Engine::run(SignalWatch& signals) {
     set.join();
     throw;
   }
+  member.subscribe();
 
   bool stopping = false;
   int end_ticks = 0;
-  RunSummary previous = collect(set, started);
+  RunSummary previous = collect(set, member, started);
   Clock::time_point last_stats = Clock::now();
   while (set.any_running()) {
-    if (int signal = signals.wait(100); signal != 0) {
+    if (int signal = signals.wait(stopping ? 0 : 5); signal != 0) {
       if (stopping) {
         fmt::print(stderr, "kilp: second signal, exiting at once (offsets not committed)\n");
         std::_Exit(128 + signal);
@@ -154,6 +170,8 @@ RunSummary Engine::run(SignalWatch& signals) {
       stopping = true;
       set.request_stop();
     }
+    // Rebalance and commit callbacks run in here, on this thread.
+    member.tick(std::chrono::milliseconds(stopping ? 5 : 0));
     if (!stopping && !set.failure().empty()) {
       stopping = true;
       set.request_stop();
@@ -168,9 +186,11 @@ RunSummary Engine::run(SignalWatch& signals) {
         set.request_stop();
       }
     }
-    if (metrics) metrics->serve_pending([&] { return render_prometheus(counter_views); });
+    if (metrics) {
+      metrics->serve_pending([&] { return render_prometheus(counter_views, member_metrics(member)); });
+    }
     if (Clock::now() - last_stats >= config_.stats_interval) {
-      RunSummary now = collect(set, started);
+      RunSummary now = collect(set, member, started);
       fmt::print(stderr, "{}\n",
                  format_stats_line(now, previous, seconds_between(last_stats, Clock::now()),
                                    set.sum(&ShardCounters::partitions_assigned),
@@ -180,8 +200,13 @@ RunSummary Engine::run(SignalWatch& signals) {
     }
   }
   set.join();
-  RunSummary summary = collect(set, started);
+  // The shards delivered what they could and stored its offsets: commit them while
+  // still a member, then leave (the final revoke has nothing left to hand off).
+  const bool committed = member.commit_now();
+  member.close();
+  RunSummary summary = collect(set, member, started);
   summary.failure = set.failure();
+  if (summary.failure.empty() && !committed) summary.failure = "the final offset commit failed";
   summary.exit_code = summary.failure.empty() ? 0 : 1;
   return summary;
 }

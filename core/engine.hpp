@@ -7,7 +7,7 @@
 #include <vector>
 
 #include "core/shard.hpp"
-#include "io/kafka_consumer.hpp"
+#include "io/kafka/group_consumer.hpp"
 #include "parse/mapping_plan.hpp"
 
 namespace kilp::core {
@@ -21,6 +21,7 @@ struct EngineConfig {
   bool exit_at_end = false;
   std::chrono::milliseconds startup_timeout{10000};
   std::chrono::milliseconds stats_interval{5000};
+  std::chrono::milliseconds commit_interval{100};  // coalesced async commits of stored offsets
   std::string metrics_address;  // HOST:PORT for Prometheus /metrics; empty = off
   SinkFactory make_sink;
   DeadLetterFactory make_dead_letters;
@@ -31,6 +32,8 @@ struct RunSummary {
   double elapsed_s = 0;        // whole run, start-up included
   double active_s = 0;         // first consumed message to last delivered row
   std::uint64_t rejected_by_reason[parse::kRejectReasonCount] = {};
+  std::uint64_t rebalances = 0;       // assignments received
+  std::uint64_t commit_failures = 0;  // offset commits refused or failed
   std::string failure;         // empty on success
   int exit_code = 0;
 };

@@ -4,6 +4,9 @@
 #include <pthread.h>
 #include <sched.h>
 
+#include <optional>
+#include <thread>
+
 namespace kilp::core {
 namespace {
 
@@ -19,23 +22,25 @@ constexpr std::uint64_t kLoggedPerShard = 20;
 
 }  // namespace
 
-Shard::Shard(int index, const ShardOptions& options, const io::KafkaSettings& kafka,
-             const std::vector<parse::MappingPlan>& plans, SinkFactory make_sink,
-             DeadLetterFactory make_dead_letters, ShardCounters& counters)
+Shard::Shard(int index, const ShardOptions& options, io::GroupConsumer& consumer,
+             const std::vector<std::string>& topics, const std::vector<parse::MappingPlan>& plans,
+             SinkFactory make_sink, DeadLetterFactory make_dead_letters, ShardCounters& counters,
+             const std::atomic<bool>& hold)
     : index_(index),
       options_(options),
       plans_(plans),
       make_sink_(std::move(make_sink)),
       make_dead_letters_(std::move(make_dead_letters)),
       counters_(counters),
+      consumer_(consumer),
+      queue_(consumer.make_queue()),
+      hold_(hold),
       encoder_(options.max_message_bytes),
       ring_(options.ring_buffers, options.buffer_bytes, options.max_offset_marks),
       batch_(options.batch_size),
-      done_(options.ring_buffers) {
-  io::KafkaSettings settings = kafka;
-  settings.client_id = fmt::format("{}-{}", kafka.client_id, index);
-  consumer_ = std::make_unique<io::KafkaConsumer>(settings, this);
-  slots_ = std::make_unique<PartitionSlots>(consumer_->handle(), settings.topics);
+      done_(options.ring_buffers),
+      submitted_at_(options.ring_buffers) {
+  slots_ = std::make_unique<PartitionSlots>(consumer.handle(), topics);
 }
 
 Shard::~Shard() { join(); }
@@ -51,6 +56,14 @@ void Shard::join() {
   if (thread_.joinable()) thread_.join();
 }
 
+std::uint64_t Shard::send(ShardCommand command) {
+  command.sequence = ++sent_;
+  // 64 slots and the control thread waits for each acknowledgement: never full.
+  if (!commands_.push(std::move(command))) throw std::logic_error("shard command queue full");
+  queue_->wake();
+  return sent_;
+}
+
 void Shard::run(std::promise<void>& started) {
   try {
     if (options_.cpu >= 0) {
@@ -62,46 +75,42 @@ void Shard::run(std::promise<void>& started) {
     sink_ = make_sink_(ring_.size());
     dead_letters_ = make_dead_letters_(index_);
     apply_sink_limits();
-    counters_.running.store(true);
+    counters_.running.store(true, std::memory_order_release);
     started.set_value();
   } catch (...) {
-    arrive_at_shutdown_barrier();
     started.set_exception(std::current_exception());
     return;
   }
   try {
-    consumer_->subscribe();
     consume_loop();
     shutdown();
   } catch (const std::exception& e) {
     failure_ = fmt::format("shard {}: {}", index_, e.what());
     counters_.failed.store(true);
-    // The sink is unusable: leave the group without flushing through it. Offsets
-    // stored so far cover only accepted rows, so committing them is still right.
+    // The sink is unusable: never flush through it again. Offsets stored so far
+    // cover only accepted rows, so the control thread may still commit them.
     sink_failed_ = true;
-    arrive_at_shutdown_barrier();
-    try {
-      consumer_->commit_stored();
-      consumer_->close();
-    } catch (const std::exception& close_error) {
-      fmt::print(stderr, "kilp: shard {}: while leaving the group: {}\n", index_,
-                 close_error.what());
-    }
   }
   counters_.publish(totals_);
-  counters_.running.store(false);
+  counters_.running.store(false, std::memory_order_release);
 }
 
 void Shard::consume_loop() {
   while (!stop_.load(std::memory_order_relaxed)) {
+    run_commands();
     reap(std::chrono::milliseconds(0));
     if (ring_.fill_buffer() == nullptr) {
       reap(std::chrono::milliseconds(50));  // backpressure: no free buffer, stop polling
       continue;
     }
     const bool sink_busy = sink_->pending() > 0;
-    std::size_t n = consumer_->consume(
-        batch_, sink_busy ? std::chrono::milliseconds(0) : std::chrono::milliseconds(100));
+    std::size_t n = 0;
+    if (!hold_.load(std::memory_order_relaxed)) {
+      n = queue_->consume(batch_, sink_busy ? std::chrono::milliseconds(0)
+                                            : std::chrono::milliseconds(100));
+    } else if (!sink_busy) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     for (std::size_t i = 0; i < n; ++i) {
       handle_message(batch_[i]);
       rd_kafka_message_destroy(batch_[i]);
@@ -115,20 +124,47 @@ void Shard::consume_loop() {
       seal_fill_buffer();
     }
     if (n == 0 && sink_busy) reap(std::chrono::milliseconds(5));
-    commit_periodically();
     counters_.publish(totals_);
     counters_.buffers_in_flight.store(ring_.in_flight(), std::memory_order_relaxed);
     counters_.partitions_at_end.store(slots_->at_end_count(), std::memory_order_relaxed);
   }
 }
 
-void Shard::commit_periodically() {
-  if (offsets_stored_ == offsets_committed_) return;  // nothing new since the last commit
-  const auto now = std::chrono::steady_clock::now();
-  if (now - last_commit_ < options_.commit_interval) return;
-  consumer_->commit_stored(/*async=*/true);
-  last_commit_ = now;
-  offsets_committed_ = offsets_stored_;
+void Shard::run_commands() {
+  while (std::optional<ShardCommand> command = commands_.pop()) {
+    if (command->kind == ShardCommand::Kind::kTake) take(*command);
+    if (command->kind == ShardCommand::Kind::kGiveBack) give_back(*command);
+    counters_.publish(totals_);  // what the control thread reads next is current
+    acknowledged_.store(command->sequence, std::memory_order_release);
+  }
+}
+
+void Shard::take(const ShardCommand& command) {
+  for (const auto& tp : command.partitions) {
+    PartitionSlot& slot = slots_->at(slots_->ensure(tp.topic, tp.partition));
+    slot.assigned = true;
+    slot.at_end = false;
+  }
+  publish_partition_counts();
+}
+
+void Shard::give_back(const ShardCommand& command) {
+  // From here on, messages of these partitions still queued are not ours to write.
+  for (const auto& tp : command.partitions) {
+    PartitionSlot& slot = slots_->at(slots_->ensure(tp.topic, tp.partition));
+    slot.assigned = false;
+    slot.at_end = false;
+  }
+  publish_partition_counts();
+  // Rows already encoded for them are delivered and their offsets stored before the
+  // control thread commits and releases them, so a clean hand-off repeats nothing.
+  // Lost partitions may have a new owner already: nothing of theirs is committed.
+  if (!command.lost && sink_ != nullptr && !sink_failed_) flush_and_drain(options_.drain_timeout);
+}
+
+void Shard::publish_partition_counts() {
+  counters_.partitions_assigned.store(slots_->assigned_count(), std::memory_order_relaxed);
+  counters_.partitions_at_end.store(slots_->at_end_count(), std::memory_order_relaxed);
 }
 
 void Shard::handle_message(rd_kafka_message_t* message) {
@@ -147,6 +183,7 @@ void Shard::handle_message(rd_kafka_message_t* message) {
     ++totals_.tombstones;
     for (;;) {
       OutputBuffer& buffer = writable_buffer();
+      if (!slots_->at(id).assigned) return;  // given back while waiting for a buffer
       if (buffer.can_mark(id)) {
         buffer.mark(id, message->offset, false);
         return;
@@ -163,6 +200,7 @@ void Shard::handle_message(rd_kafka_message_t* message) {
   const parse::MappingPlan& plan = plans_[slot->topic_index];
   for (;;) {
     OutputBuffer& buffer = writable_buffer();
+    if (!slots_->at(id).assigned) return;  // given back while waiting for a buffer
     if (!buffer.can_mark(id) || (buffer.row_index_enabled() && buffer.row_index_full())) {
       seal_fill_buffer();
       continue;
@@ -210,7 +248,7 @@ void Shard::handle_event(const rd_kafka_message_t* message) {
   }
   if (message->err == RD_KAFKA_RESP_ERR__FATAL) {
     char reason[512];
-    rd_kafka_fatal_error(consumer_->handle(), reason, sizeof reason);
+    rd_kafka_fatal_error(consumer_.handle(), reason, sizeof reason);
     throw std::runtime_error(fmt::format("fatal Kafka consumer error: {}", reason));
   }
 }
@@ -236,6 +274,9 @@ OutputBuffer& Shard::writable_buffer() {
   for (;;) {
     if (OutputBuffer* buffer = ring_.fill_buffer()) return *buffer;
     reap(std::chrono::milliseconds(50));  // ring full: wait for the sink
+    // A give-back must not wait for a sink that may stay full: the caller checks
+    // that the partition is still its own after this returns.
+    run_commands();
   }
 }
 
@@ -247,6 +288,7 @@ void Shard::seal_fill_buffer() {
     ring_.complete(index);  // only dead letters or tombstones: nothing to send
     release_delivered();
   } else {
+    submitted_at_[index] = std::chrono::steady_clock::now();
     sink_->submit_rows(index, buffer->bytes(), buffer->row_ends());
   }
 }
@@ -287,7 +329,10 @@ void Shard::on_row_rejected(io::BufferId buffer_id, std::size_t row, std::string
 void Shard::reap(std::chrono::milliseconds wait) {
   if (ring_.in_flight() == 0) return;
   std::size_t n = sink_->poll(wait, done_);
-  for (std::size_t i = 0; i < n; ++i) ring_.complete(done_[i]);
+  for (std::size_t i = 0; i < n; ++i) {
+    observe_sink_latency(done_[i]);
+    ring_.complete(done_[i]);
+  }
   if (n > 0) release_delivered();
 }
 
@@ -297,10 +342,10 @@ void Shard::release_delivered() {
   if (dead_letters_) dead_letters_->flush();
   ring_.release_completed([this](OutputBuffer& buffer) {
     for (const OffsetMark& mark : buffer.marks()) {
-      consumer_->store_offset(slots_->topic_handle(mark.slot), slots_->at(mark.slot).partition,
-                              mark.offset);
+      consumer_.store_offset(slots_->topic_handle(mark.slot), slots_->at(mark.slot).partition,
+                             mark.offset);
     }
-    offsets_stored_ += buffer.marks().size();
+    if (!buffer.marks().empty()) counters_.offsets_stored.fetch_add(1, std::memory_order_relaxed);
     totals_.rows_delivered += buffer.rows();
     totals_.bytes_delivered += buffer.bytes().size();
     if (!buffer.bytes().empty()) counters_.last_delivery_ns.store(steady_now_ns());
@@ -324,41 +369,14 @@ void Shard::flush_and_drain(std::chrono::milliseconds timeout) {
 void Shard::shutdown() {
   flush_and_drain(options_.drain_timeout);
   if (dead_letters_) dead_letters_->flush();
-  consumer_->commit_stored();
-  arrive_at_shutdown_barrier();
-  consumer_->close();  // leaves the group; the final revoke commits again
+  // Commands sent while stopping (a last revoke) are acknowledged when the thread
+  // ends: the control thread sees running() false.
 }
 
-void Shard::arrive_at_shutdown_barrier() {
-  if (arrived_ || shutdown_barrier_ == nullptr) return;
-  arrived_ = true;
-  shutdown_barrier_->arrive_and_wait();
-}
-
-void Shard::on_assigned(std::span<const io::TopicPartition> partitions) {
-  for (const auto& tp : partitions) {
-    PartitionSlot& slot = slots_->at(slots_->ensure(tp.topic, tp.partition));
-    slot.assigned = true;
-    slot.at_end = false;
-  }
-  counters_.partitions_assigned.store(slots_->assigned_count());
-  counters_.partitions_at_end.store(slots_->at_end_count());
-}
-
-void Shard::on_revoking(std::span<const io::TopicPartition> partitions, bool lost) {
-  // Rows already encoded for these partitions are delivered and committed before
-  // the next owner starts, so a clean rebalance produces no duplicates.
-  if (!lost && sink_ != nullptr && !sink_failed_) {
-    flush_and_drain(options_.drain_timeout);
-    consumer_->commit_stored();
-  }
-  for (const auto& tp : partitions) {
-    PartitionSlot& slot = slots_->at(slots_->ensure(tp.topic, tp.partition));
-    slot.assigned = false;
-    slot.at_end = false;
-  }
-  counters_.partitions_assigned.store(slots_->assigned_count());
-  counters_.partitions_at_end.store(slots_->at_end_count());
+void Shard::observe_sink_latency(io::BufferId buffer) {
+  const auto elapsed = std::chrono::steady_clock::now() - submitted_at_[buffer];
+  counters_.sink_latency.observe(
+      std::chrono::duration_cast<std::chrono::microseconds>(elapsed).count());
 }
 
 }  // namespace kilp::core

@@ -1,12 +1,12 @@
 #pragma once
-// One shard: a pinned thread that owns a Kafka consumer (a member of the group),
-// a JSON->ILP encoder, a ring of output buffers and one sink connection. It shares
-// nothing mutable with other shards; the control thread only reads its counters
-// and asks it to stop.
+// One shard: a pinned thread that owns the queue its partitions' messages are
+// forwarded to, a JSON->ILP encoder, a ring of output buffers and one sink
+// connection. It shares nothing mutable with other shards; the control thread hands
+// it partitions and takes them back through a lock-free command queue, reads its
+// counters and asks it to stop.
 #include <atomic>
 #include <chrono>
 #include <functional>
-#include <latch>
 #include <future>
 #include <memory>
 #include <string>
@@ -17,7 +17,9 @@
 #include "core/partition_slots.hpp"
 #include "core/shard_counters.hpp"
 #include "io/dead_letter_sink.hpp"
-#include "io/kafka_consumer.hpp"
+#include "core/shard_command.hpp"
+#include "core/spsc_queue.hpp"
+#include "io/kafka/group_consumer.hpp"
 #include "io/sink.hpp"
 #include "parse/json_to_ilp.hpp"
 #include "parse/mapping_plan.hpp"
@@ -31,33 +33,44 @@ struct ShardOptions {
   std::size_t batch_size = 4096;        // messages per consume call
   std::chrono::milliseconds linger{100};
   std::size_t max_message_bytes = 1 << 20;
-  std::chrono::milliseconds drain_timeout{30000};  // on stop: wait this long for the sink
-  std::chrono::milliseconds commit_interval{1000};  // async commit of stored offsets
+  std::chrono::milliseconds drain_timeout{30000};  // on stop or give-back: wait this long for the sink
   int cpu = -1;                                    // pin to this core; -1 = no pinning
 };
 
 using SinkFactory = std::function<std::unique_ptr<io::Sink>(std::size_t max_pending)>;
 using DeadLetterFactory = std::function<std::unique_ptr<io::DeadLetterSink>(int shard)>;
 
-class Shard final : public io::RebalanceListener, private io::RowRejectionListener {
+class Shard final : private io::RowRejectionListener {
  public:
-  Shard(int index, const ShardOptions& options, const io::KafkaSettings& kafka,
-        const std::vector<parse::MappingPlan>& plans, SinkFactory make_sink,
-        DeadLetterFactory make_dead_letters, ShardCounters& counters);
-  ~Shard() override;
+  // `topics` in the order of `plans`; `hold` set by the control thread makes every
+  // shard stop taking messages (offsets cannot be committed right now).
+  Shard(int index, const ShardOptions& options, io::GroupConsumer& consumer,
+        const std::vector<std::string>& topics, const std::vector<parse::MappingPlan>& plans,
+        SinkFactory make_sink, DeadLetterFactory make_dead_letters, ShardCounters& counters,
+        const std::atomic<bool>& hold);
+  ~Shard();
 
   // Connects the sink on the shard's own thread (io_uring rings belong to the
   // thread that drives them) and starts consuming. The future fails with the
   // start-up error, e.g. the sink refused the connection.
   std::future<void> start();
-  void request_stop() { stop_.store(true, std::memory_order_relaxed); }
-  // Every shard commits, then waits here until all have, before leaving the group:
-  // the first member to leave starts a rebalance, and a commit sent during a
-  // rebalance can be refused, which would re-deliver rows after a restart.
-  void set_shutdown_barrier(std::latch* barrier) { shutdown_barrier_ = barrier; }
+  // On stop the shard stops taking messages, delivers what it holds (bounded by
+  // drain_timeout) and stores its offsets; the control thread then commits.
+  void request_stop() {
+    stop_.store(true, std::memory_order_relaxed);
+    queue_->wake();
+  }
   void join();
 
-  io::KafkaConsumer& consumer() { return *consumer_; }
+  // Control thread only. Returns the sequence number that acknowledged() reaches
+  // once the shard carried the command out.
+  std::uint64_t send(ShardCommand command);
+  std::uint64_t acknowledged() const { return acknowledged_.load(std::memory_order_acquire); }
+  // False once the shard's thread ended (it acknowledges nothing more).
+  bool running() const { return counters_.running.load(std::memory_order_acquire); }
+  io::PartitionQueue& queue() { return *queue_; }
+  const ShardCounters& counters() const { return counters_; }
+  int index() const { return index_; }
   // The error that ended the shard, empty if none.
   const std::string& failure() const { return failure_; }
 
@@ -65,7 +78,10 @@ class Shard final : public io::RebalanceListener, private io::RowRejectionListen
   void run(std::promise<void>& started);
   void consume_loop();
   void handle_message(rd_kafka_message_t* message);
-  void commit_periodically();
+  void run_commands();
+  void take(const ShardCommand& command);
+  void give_back(const ShardCommand& command);
+  void publish_partition_counts();
   void handle_event(const rd_kafka_message_t* message);
   void dead_letter(const rd_kafka_message_t* message, parse::RejectReason reason);
   OutputBuffer& writable_buffer();
@@ -74,13 +90,10 @@ class Shard final : public io::RebalanceListener, private io::RowRejectionListen
   void release_delivered();
   void flush_and_drain(std::chrono::milliseconds timeout);
   void shutdown();
-  void arrive_at_shutdown_barrier();
+  void observe_sink_latency(io::BufferId buffer);
 
   void apply_sink_limits();
   void on_row_rejected(io::BufferId buffer, std::size_t row, std::string_view reason) override;
-
-  void on_assigned(std::span<const io::TopicPartition> partitions) override;
-  void on_revoking(std::span<const io::TopicPartition> partitions, bool lost) override;
 
   const int index_;
   const ShardOptions options_;
@@ -89,7 +102,12 @@ class Shard final : public io::RebalanceListener, private io::RowRejectionListen
   DeadLetterFactory make_dead_letters_;
   ShardCounters& counters_;
 
-  std::unique_ptr<io::KafkaConsumer> consumer_;
+  io::GroupConsumer& consumer_;
+  std::unique_ptr<io::PartitionQueue> queue_;
+  SpscQueue<ShardCommand, 64> commands_;
+  std::uint64_t sent_ = 0;  // control thread: sequence of the last command sent
+  std::atomic<std::uint64_t> acknowledged_{0};
+  const std::atomic<bool>& hold_;
   std::unique_ptr<PartitionSlots> slots_;
   std::unique_ptr<io::Sink> sink_;
   std::unique_ptr<io::DeadLetterSink> dead_letters_;
@@ -100,13 +118,9 @@ class Shard final : public io::RebalanceListener, private io::RowRejectionListen
   std::vector<rd_kafka_message_t*> batch_;
   std::vector<io::BufferId> done_;
   ShardTotals totals_;
-  std::chrono::steady_clock::time_point last_commit_{};
-  std::uint64_t offsets_stored_ = 0;     // offset marks stored so far
-  std::uint64_t offsets_committed_ = 0;  // offsets_stored_ at the last commit
+  std::vector<std::chrono::steady_clock::time_point> submitted_at_;  // per ring buffer
 
   std::atomic<bool> stop_{false};
-  std::latch* shutdown_barrier_ = nullptr;
-  bool arrived_ = false;
   bool sink_failed_ = false;  // the sink threw: never flush through it again
   std::thread thread_;
   std::string failure_;

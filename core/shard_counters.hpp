@@ -6,6 +6,7 @@
 #include <atomic>
 #include <cstdint>
 
+#include "core/latency_histogram.hpp"
 #include "parse/reject_reason.hpp"
 
 namespace kilp::core {
@@ -35,6 +36,10 @@ struct ShardCounters {
   std::atomic<std::size_t> buffers_in_flight{0};
   std::atomic<bool> running{false};
   std::atomic<bool> failed{false};
+  // Bumped whenever the shard stored new offsets: the control thread commits then.
+  std::atomic<std::uint64_t> offsets_stored{0};
+  // Time from handing a buffer to the sink to its acceptance.
+  LatencyHistogram sink_latency;
   // steady_clock nanoseconds; 0 = not yet.
   std::atomic<std::int64_t> first_message_ns{0};
   std::atomic<std::int64_t> last_delivery_ns{0};

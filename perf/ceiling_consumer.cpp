@@ -1,5 +1,5 @@
 // ceiling_consumer: the raw consume ceiling for the perf harness. It is kilp's own
-// Kafka consumer (io::KafkaConsumer: same defaults, same -X pass-through, same
+// Kafka consumer (io::GroupConsumer: same defaults, same -X pass-through, same
 // rd_kafka_consume_batch_queue call and batch size) with nothing behind it: it
 // counts messages and payload bytes and never touches a payload.
 //
@@ -18,11 +18,11 @@
 #include <string>
 #include <vector>
 
-#include "io/kafka_consumer.hpp"
+#include "io/kafka/group_consumer.hpp"
 
 namespace {
 
-using kilp::io::KafkaConsumer;
+using kilp::io::GroupConsumer;
 using kilp::io::KafkaSettings;
 using kilp::io::TopicPartition;
 
@@ -72,7 +72,7 @@ class EndTracker final : public kilp::io::RebalanceListener {
   std::exit(2);
 }
 
-void print_settings(KafkaConsumer& consumer) {
+void print_settings(GroupConsumer& consumer) {
   const rd_kafka_conf_t* conf = rd_kafka_conf(consumer.handle());
   for (const char* key : kSharedSettings) {
     char value[256];
@@ -128,7 +128,7 @@ int main(int argc, char** argv) {
 
   try {
     EndTracker tracker;
-    KafkaConsumer consumer(settings, &tracker);
+    GroupConsumer consumer(settings, &tracker);
     if (settings_only) {
       print_settings(consumer);
       return 0;

@@ -60,7 +60,8 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
   app.add_option("--topic", kafka.topics, "Topic to consume (repeat for several)");
   app.add_option("--group", kafka.group_id, "Consumer group id")->capture_default_str();
   app.add_option("--sink", options.sink,
-                 "Sink, as a QuestDB client config string: 'tcp::addr=HOST:PORT;' or "
+                 "Sink, as a QuestDB client config string: 'http::addr=HOST:PORT;' (ILP over "
+                 "HTTP, acknowledged), 'tcp::addr=HOST:PORT;' (ILP over TCP) or "
                  "'file::path=FILE;' ('-' = stdout)");
   options.dead_letters = "file::path=kilp-dlq.jsonl;";
   app.add_option("--dlq", options.dead_letters,
@@ -114,7 +115,8 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
       ->capture_default_str();
 
   engine.shards = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  app.add_option("--shards", engine.shards, "Shard threads (one Kafka consumer and sink each)")
+  app.add_option("--shards", engine.shards,
+                 "Shard threads, each with its own partitions, encoder and sink connection")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
   app.add_flag("--from-beginning", kafka.from_beginning,
@@ -147,7 +149,13 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
       ->capture_default_str();
   int drain_ms = static_cast<int>(shard.drain_timeout.count());
   app.add_option("--drain-timeout-ms", drain_ms,
-                 "On stop, how long to wait for the sink to accept what is in flight")
+                 "On stop or when partitions are revoked, how long to wait for the sink to "
+                 "accept what is in flight")
+      ->capture_default_str();
+  int commit_ms = static_cast<int>(engine.commit_interval.count());
+  app.add_option("--commit-interval-ms", commit_ms,
+                 "How often offsets of accepted rows are committed (asynchronous, coalesced)")
+      ->check(CLI::Range(1, 600000))
       ->capture_default_str();
   int stats_s = 5;
   app.add_option("--stats-interval", stats_s, "Seconds between stats lines on stderr")
@@ -183,6 +191,7 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
   shard.linger = std::chrono::milliseconds(linger_ms);
   shard.drain_timeout = std::chrono::milliseconds(drain_ms);
   engine.stats_interval = std::chrono::seconds(stats_s);
+  engine.commit_interval = std::chrono::milliseconds(commit_ms);
   engine.startup_timeout = std::chrono::milliseconds(startup_ms);
   engine.pin_shards = !no_pin;
 

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "core/group_member.hpp"
 #include "core/shard.hpp"
 #include "tests/support/allocation_counter.hpp"
 #include "tools/mock_cluster.hpp"
@@ -87,22 +88,28 @@ TEST(ShardAllocation, SteadyStateAllocatesNothingPerMessage) {
   std::vector<SamplingSink::Sample> samples;
   samples.reserve(100000);
   ShardCounters counters;
+  GroupMember member(kafka, GroupMemberOptions{});
   Shard shard(
-      0, options, kafka, plans,
+      0, options, member.consumer(), kafka.topics, plans,
       [&samples](std::size_t capacity) -> std::unique_ptr<io::Sink> {
         auto sink = std::make_unique<SamplingSink>(capacity, samples);
         kilp::testing::count_only_thread(pthread_self());  // the factory runs on the shard's thread
         return sink;
       },
-      [](int) { return std::unique_ptr<io::DeadLetterSink>(); }, counters);
+      [](int) { return std::unique_ptr<io::DeadLetterSink>(); }, counters, member.hold());
+  member.set_shards({&shard});
   shard.start().get();
+  member.subscribe();
   const auto deadline = std::chrono::steady_clock::now() + 60s;
   while (counters.rows_delivered.load() < kMessages && std::chrono::steady_clock::now() < deadline) {
-    std::this_thread::sleep_for(10ms);
+    member.tick(10ms);
   }
   kilp::testing::count_no_thread();
   shard.request_stop();
+  while (shard.running()) member.tick(5ms);
   shard.join();
+  member.commit_now();
+  member.close();
 
   ASSERT_EQ(counters.rows_delivered.load(), kMessages) << shard.failure();
   ASSERT_GE(samples.size(), 2u);

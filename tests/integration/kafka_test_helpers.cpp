@@ -34,8 +34,10 @@ std::vector<std::int64_t> committed_offsets(const std::string& bootstrap, const 
   return out;
 }
 
-std::vector<std::int64_t> end_offsets(const std::string& bootstrap, const std::string& topic,
-                                      int partitions) {
+namespace {
+
+std::vector<std::int64_t> watermarks(const std::string& bootstrap, const std::string& topic,
+                                     int partitions, bool low_side) {
   rd_kafka_t* rk = make_consumer(bootstrap, "kilp-test-watermarks");
   std::vector<std::int64_t> out;
   for (int p = 0; p < partitions; ++p) {
@@ -46,10 +48,22 @@ std::vector<std::int64_t> end_offsets(const std::string& bootstrap, const std::s
       rd_kafka_destroy(rk);
       throw std::runtime_error(rd_kafka_err2str(err));
     }
-    out.push_back(high);
+    out.push_back(low_side ? low : high);
   }
   rd_kafka_destroy(rk);
   return out;
+}
+
+}  // namespace
+
+std::vector<std::int64_t> end_offsets(const std::string& bootstrap, const std::string& topic,
+                                      int partitions) {
+  return watermarks(bootstrap, topic, partitions, false);
+}
+
+std::vector<std::int64_t> start_offsets(const std::string& bootstrap, const std::string& topic,
+                                        int partitions) {
+  return watermarks(bootstrap, topic, partitions, true);
 }
 
 }  // namespace kilp::testing

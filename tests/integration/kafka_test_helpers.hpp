@@ -12,5 +12,8 @@ std::vector<std::int64_t> committed_offsets(const std::string& bootstrap, const 
 // High watermark (end offset) per partition.
 std::vector<std::int64_t> end_offsets(const std::string& bootstrap, const std::string& topic,
                                       int partitions);
+// Low watermark per partition: above 0 when the mock dropped old batches (5 MiB cap).
+std::vector<std::int64_t> start_offsets(const std::string& bootstrap, const std::string& topic,
+                                        int partitions);
 
 }  // namespace kilp::testing

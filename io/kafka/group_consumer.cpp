@@ -1,4 +1,4 @@
-#include "io/kafka_consumer.hpp"
+#include "io/kafka/group_consumer.hpp"
 
 #include <fmt/format.h>
 
@@ -18,7 +18,7 @@ void set_property(rd_kafka_conf_t* conf, const std::string& key, const std::stri
 
 // Routes librdkafka's own log lines through one prefix so users can tell them apart.
 void log_line(const rd_kafka_t* rk, int level, const char* facility, const char* message) {
-  const auto* consumer = static_cast<const KafkaConsumer*>(rd_kafka_opaque(rk));
+  const auto* consumer = static_cast<const GroupConsumer*>(rd_kafka_opaque(rk));
   // -X debug=... asks for librdkafka's debug lines: show every level then.
   if (consumer != nullptr && (level <= 4 || consumer->settings_debug()) &&
       consumer->client_logs_shown()) {
@@ -36,8 +36,9 @@ std::vector<TopicPartition> to_vector(const rd_kafka_topic_partition_list_t* lis
 
 }  // namespace
 
-KafkaConsumer::KafkaConsumer(const KafkaSettings& settings, RebalanceListener* listener)
-    : settings_(settings), listener_(listener) {
+GroupConsumer::GroupConsumer(const KafkaSettings& settings, RebalanceListener* rebalances,
+                             CommitListener* commits)
+    : settings_(settings), rebalances_(rebalances), commits_(commits) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
   set_property(conf, "bootstrap.servers", settings.brokers);
   set_property(conf, "group.id", settings.group_id);
@@ -49,12 +50,13 @@ KafkaConsumer::KafkaConsumer(const KafkaSettings& settings, RebalanceListener* l
   // another rebalance (librdkafka #4059), and kilp commits manually. The rebalance
   // callback handles both protocols, so -X can still choose cooperative-sticky.
   set_property(conf, "partition.assignment.strategy", "range,roundrobin");
-  // kilp commits itself (every second, on revoke, at shutdown): librdkafka's own
-  // commit on unassign races other members leaving and only produces warnings.
+  // kilp commits itself (every --commit-interval-ms, on revoke, at shutdown), only
+  // offsets whose rows the sink accepted.
   set_property(conf, "enable.auto.commit", "false");
   // librdkafka 2.0.2 pauses fetching at queued.min.messages and resumes only at its
-  // next 1 s wake-up (librdkafka #2879): keep the threshold above what one shard
-  // holds in flight so a fast consumer never waits on that timer.
+  // next 1 s wake-up (librdkafka #2879): keep the threshold above what the shards
+  // hold so a fast consumer never waits on that timer; the prefetch is bounded by
+  // queued.max.messages.kbytes instead.
   set_property(conf, "queued.min.messages", "1000000");
   set_property(conf, "queued.max.messages.kbytes", "262144");
   for (const auto& [key, value] : settings.properties) {
@@ -71,6 +73,7 @@ KafkaConsumer::KafkaConsumer(const KafkaSettings& settings, RebalanceListener* l
   set_property(conf, "enable.auto.offset.store", "false");
   rd_kafka_conf_set_log_cb(conf, log_line);
   rd_kafka_conf_set_rebalance_cb(conf, rebalance_trampoline);
+  rd_kafka_conf_set_offset_commit_cb(conf, commit_trampoline);
   rd_kafka_conf_set_opaque(conf, this);
 
   char error[512];
@@ -82,7 +85,7 @@ KafkaConsumer::KafkaConsumer(const KafkaSettings& settings, RebalanceListener* l
   queue_ = rd_kafka_queue_get_consumer(rk_);
 }
 
-KafkaConsumer::~KafkaConsumer() {
+GroupConsumer::~GroupConsumer() {
   if (queue_ != nullptr) rd_kafka_queue_destroy(queue_);
   if (rk_ != nullptr) {
     if (!closed_) rd_kafka_consumer_close(rk_);
@@ -90,7 +93,7 @@ KafkaConsumer::~KafkaConsumer() {
   }
 }
 
-std::vector<int> KafkaConsumer::describe_topics(std::chrono::milliseconds timeout) {
+std::vector<int> GroupConsumer::describe_topics(std::chrono::milliseconds timeout) {
   // Ask for all topics: a request naming one topic makes brokers that allow
   // auto-creation (the mock cluster among them) create it, hiding a typo.
   const rd_kafka_metadata_t* metadata = nullptr;
@@ -120,7 +123,7 @@ std::vector<int> KafkaConsumer::describe_topics(std::chrono::milliseconds timeou
   return partition_counts;
 }
 
-void KafkaConsumer::subscribe() {
+void GroupConsumer::subscribe() {
   rd_kafka_topic_partition_list_t* list =
       rd_kafka_topic_partition_list_new(static_cast<int>(settings_.topics.size()));
   for (const auto& topic : settings_.topics) {
@@ -133,62 +136,137 @@ void KafkaConsumer::subscribe() {
   }
 }
 
-std::size_t KafkaConsumer::consume(std::span<rd_kafka_message_t*> out,
+std::size_t GroupConsumer::consume(std::span<rd_kafka_message_t*> out,
                                    std::chrono::milliseconds timeout) {
   ssize_t n = rd_kafka_consume_batch_queue(queue_, static_cast<int>(timeout.count()), out.data(),
                                            out.size());
   return n < 0 ? 0 : static_cast<std::size_t>(n);
 }
 
-bool KafkaConsumer::store_offset(rd_kafka_topic_t* topic, std::int32_t partition,
+bool GroupConsumer::store_offset(rd_kafka_topic_t* topic, std::int32_t partition,
                                  std::int64_t offset) {
   return rd_kafka_offset_store(topic, partition, offset) == RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
-void KafkaConsumer::commit_stored(bool async) {
-  rd_kafka_resp_err_t err = rd_kafka_commit(rk_, nullptr, async ? 1 : 0);
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR && err != RD_KAFKA_RESP_ERR__NO_OFFSET) {
-    fmt::print(stderr, "kilp: offset commit failed: {}\n", rd_kafka_err2str(err));
+void GroupConsumer::commit_async() {
+  // Errors (also "nothing to commit") arrive at the commit callback.
+  rd_kafka_commit(rk_, nullptr, 1);
+}
+
+rd_kafka_resp_err_t GroupConsumer::commit_sync() {
+  const rd_kafka_resp_err_t err = rd_kafka_commit(rk_, nullptr, 0);
+  return err == RD_KAFKA_RESP_ERR__NO_OFFSET ? RD_KAFKA_RESP_ERR_NO_ERROR : err;
+}
+
+std::int64_t GroupConsumer::cached_high_watermark(const TopicPartition& partition) const {
+  std::int64_t low = -1, high = -1;
+  if (rd_kafka_get_watermark_offsets(rk_, partition.topic.c_str(), partition.partition, &low,
+                                     &high) != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    return -1;
+  }
+  return high;
+}
+
+void GroupConsumer::forward(const TopicPartition& partition, PartitionQueue& queue) {
+  rd_kafka_queue_t* source =
+      rd_kafka_queue_get_partition(rk_, partition.topic.c_str(), partition.partition);
+  if (source == nullptr) {
+    throw std::runtime_error(fmt::format("no queue for {} [{}]", partition.topic,
+                                         partition.partition));
+  }
+  rd_kafka_queue_forward(source, queue.get());
+  rd_kafka_queue_destroy(source);
+}
+
+bool GroupConsumer::cooperative() const {
+  return std::string_view(rd_kafka_rebalance_protocol(rk_)) == "COOPERATIVE";
+}
+
+void GroupConsumer::poll_events(std::chrono::milliseconds timeout) {
+  // Partition messages never come here (they are forwarded to the shards' queues):
+  // this serves rebalance and commit callbacks and returns consumer errors.
+  rd_kafka_message_t* event = rd_kafka_consumer_poll(rk_, static_cast<int>(timeout.count()));
+  while (event != nullptr) {
+    handle_event(event);
+    event = rd_kafka_consumer_poll(rk_, 0);
   }
 }
 
-void KafkaConsumer::close() {
+void GroupConsumer::handle_event(rd_kafka_message_t* event) {
+  const rd_kafka_resp_err_t err = event->err;
+  std::string text = rd_kafka_message_errstr(event);
+  const bool is_message = err == RD_KAFKA_RESP_ERR_NO_ERROR;
+  rd_kafka_message_destroy(event);
+  if (is_message) {
+    // Every partition is forwarded before it is assigned; a message here would be
+    // consumed by nobody, so stop rather than let a later offset skip it.
+    throw std::logic_error("a Kafka message reached the group's main queue");
+  }
+  if (err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return;
+  if (errors_.fetch_add(1, std::memory_order_relaxed) < 20) {
+    fmt::print(stderr, "kilp: Kafka error: {}\n", text);
+  }
+  if (err == RD_KAFKA_RESP_ERR__FATAL) {
+    char reason[512];
+    rd_kafka_fatal_error(rk_, reason, sizeof reason);
+    throw std::runtime_error(fmt::format("fatal Kafka consumer error: {}", reason));
+  }
+}
+
+void GroupConsumer::close() {
   if (closed_) return;
   closed_ = true;
   rd_kafka_consumer_close(rk_);
 }
 
-void KafkaConsumer::rebalance_trampoline(rd_kafka_t*, rd_kafka_resp_err_t err,
+void GroupConsumer::rebalance_trampoline(rd_kafka_t*, rd_kafka_resp_err_t err,
                                          rd_kafka_topic_partition_list_t* partitions,
                                          void* opaque) {
-  static_cast<KafkaConsumer*>(opaque)->rebalance(err, partitions);
+  static_cast<GroupConsumer*>(opaque)->rebalance(err, partitions);
 }
 
-void KafkaConsumer::rebalance(rd_kafka_resp_err_t err,
+void GroupConsumer::commit_trampoline(rd_kafka_t*, rd_kafka_resp_err_t err,
+                                      rd_kafka_topic_partition_list_t* offsets, void* opaque) {
+  auto* self = static_cast<GroupConsumer*>(opaque);
+  if (self->commits_ == nullptr) return;
+  std::vector<CommittedOffset> committed;
+  if (offsets != nullptr) {
+    for (int i = 0; i < offsets->cnt; ++i) {
+      const rd_kafka_topic_partition_t& tp = offsets->elems[i];
+      if (tp.err == RD_KAFKA_RESP_ERR_NO_ERROR && tp.offset >= 0) {
+        committed.push_back({{tp.topic, tp.partition}, tp.offset});
+      }
+    }
+  }
+  self->commits_->on_commit(err == RD_KAFKA_RESP_ERR__NO_OFFSET ? RD_KAFKA_RESP_ERR_NO_ERROR : err,
+                            committed);
+}
+
+void GroupConsumer::rebalance(rd_kafka_resp_err_t err,
                               rd_kafka_topic_partition_list_t* partitions) {
-  const bool cooperative = std::string_view(rd_kafka_rebalance_protocol(rk_)) == "COOPERATIVE";
+  const bool incremental = cooperative();
   std::vector<TopicPartition> moved = to_vector(partitions);
+  rd_kafka_error_t* error = nullptr;
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-    if (listener_ != nullptr) listener_->on_assigned(moved);
-    rd_kafka_error_t* error = nullptr;
-    if (cooperative) {
+    if (rebalances_ != nullptr) rebalances_->on_assigned(moved);
+    if (incremental) {
       error = rd_kafka_incremental_assign(rk_, partitions);
     } else {
       rd_kafka_assign(rk_, partitions);
     }
-    if (error != nullptr) {
-      fmt::print(stderr, "kilp: partition assign failed: {}\n", rd_kafka_error_string(error));
-      rd_kafka_error_destroy(error);
-    }
-    return;
-  }
-  // Revoke: deliver and commit what was consumed before giving the partitions up.
-  if (listener_ != nullptr) listener_->on_revoking(moved, rd_kafka_assignment_lost(rk_) != 0);
-  if (cooperative) {
-    rd_kafka_error_t* error = rd_kafka_incremental_unassign(rk_, partitions);
-    if (error != nullptr) rd_kafka_error_destroy(error);
   } else {
-    rd_kafka_assign(rk_, nullptr);
+    // Revoke: the listener hands the partitions off (delivers, stores, commits)
+    // before they are given up.
+    if (rebalances_ != nullptr) rebalances_->on_revoking(moved, rd_kafka_assignment_lost(rk_) != 0);
+    if (incremental) {
+      error = rd_kafka_incremental_unassign(rk_, partitions);
+    } else {
+      rd_kafka_assign(rk_, nullptr);
+    }
+  }
+  if (error != nullptr) {
+    fmt::print(stderr, "kilp: partition (un)assign failed: {}\n", rd_kafka_error_string(error));
+    rd_kafka_error_destroy(error);
   }
 }
 

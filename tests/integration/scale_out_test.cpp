@@ -1,0 +1,215 @@
+// Scale-out: two kilp processes in one consumer group under a live producer. The
+// second joins mid-stream, then the first leaves (SIGTERM: a clean hand-off) or dies
+// (SIGKILL). Every message must arrive; the clean hand-off may repeat at most 1% of
+// them; after SIGKILL, at most what one commit interval and the buffers in flight
+// hold. Also: one kilp with two shards while a core is kept busy.
+#include <gtest/gtest.h>
+#include <librdkafka/rdkafka.h>
+#include <signal.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <numeric>
+#include <thread>
+
+#include "tests/integration/ilp_tcp_server.hpp"
+#include "tests/integration/kafka_test_helpers.hpp"
+#include "tests/integration/subprocess.hpp"
+#include "tests/integration/trade_rows.hpp"
+#include "tools/mock_cluster.hpp"
+#include "tools/trade_generator.hpp"
+
+namespace kilp::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+const std::string kKilp = KILP_BINARY_DIR "/tools/kilp";
+constexpr int kPartitions = 32;
+constexpr int kRatePerSecond = 25000;
+constexpr auto kProduceFor = 10s;
+constexpr std::uint64_t kMessages = kRatePerSecond * 10;
+
+// Produces trades 0..kMessages-1 at a steady rate, keyed, trade i to partition
+// i % kPartitions, so no partition comes near the mock's 5 MiB cap.
+class SteadyProducer {
+ public:
+  explicit SteadyProducer(const std::string& bootstrap) {
+    rd_kafka_conf_t* conf = rd_kafka_conf_new();
+    char error[512];
+    rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), error, sizeof error);
+    rd_kafka_conf_set(conf, "linger.ms", "5", error, sizeof error);
+    producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
+    if (producer_ == nullptr) throw std::runtime_error(error);
+    thread_ = std::thread([this] { run(); });
+  }
+  ~SteadyProducer() {
+    if (thread_.joinable()) thread_.join();
+    rd_kafka_destroy(producer_);
+  }
+  void join() { thread_.join(); }
+  std::uint64_t failed() const { return failed_.load(); }
+
+ private:
+  void run() {
+    const auto start = Clock::now();
+    std::string value;
+    for (std::uint64_t i = 0; i < kMessages; ++i) {
+      const auto due = start + std::chrono::microseconds(i * 1000000 / kRatePerSecond);
+      if (Clock::now() < due) std::this_thread::sleep_until(due);
+      const std::string_view json = tools::format_trade_json(tools::make_trade(i), value);
+      const std::string key = "k" + std::to_string(i);
+      rd_kafka_resp_err_t err;
+      do {
+        err = rd_kafka_producev(
+            producer_, RD_KAFKA_V_TOPIC("trades"),
+            RD_KAFKA_V_PARTITION(static_cast<std::int32_t>(i % kPartitions)),
+            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key.data(), key.size()),
+            RD_KAFKA_V_VALUE(const_cast<char*>(json.data()), json.size()), RD_KAFKA_V_END);
+        if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) rd_kafka_poll(producer_, 10);
+      } while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL);
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) failed_.fetch_add(1);
+      rd_kafka_poll(producer_, 0);
+    }
+    if (rd_kafka_flush(producer_, 30000) != RD_KAFKA_RESP_ERR_NO_ERROR) failed_.fetch_add(1);
+  }
+
+  rd_kafka_t* producer_ = nullptr;
+  std::atomic<std::uint64_t> failed_{0};
+  std::thread thread_;
+};
+
+std::vector<std::string> kilp_args(const std::string& bootstrap, const std::string& group,
+                                   const IlpTcpServer& server, const fs::path& dir) {
+  return {"--brokers", bootstrap, "--topic", "trades", "--group", group,
+          "--sink", "tcp::addr=" + server.address() + ";",
+          "--dlq", "file::path=" + (dir / "dlq.jsonl").string() + ";",
+          "--symbols", "symbol,side", "--timestamp-field", "ts", "--timestamp-units", "us",
+          "--from-beginning", "--shards", "2", "--stats-interval", "1",
+          "-X", "fetch.wait.max.ms=100", "-X", "session.timeout.ms=6000"};
+}
+
+std::uint64_t sum(const std::vector<std::int64_t>& v) {
+  return std::accumulate(v.begin(), v.end(), std::uint64_t{0});
+}
+
+// Waits until every trade arrived at least once (or the time is up).
+TradeCounts wait_for_all(const IlpTcpServer& server, std::chrono::seconds limit) {
+  const auto deadline = Clock::now() + limit;
+  TradeCounts counts = count_trades(server, "trades", kMessages);
+  while (counts.missing() > 0 && Clock::now() < deadline) {
+    std::this_thread::sleep_for(500ms);
+    counts = count_trades(server, "trades", kMessages);
+  }
+  return counts;
+}
+
+// The two-process scenario; returns the counts after the second process stopped.
+TradeCounts run_hand_off(int first_stops_with, const std::string& name, std::string& logs,
+                         bool& committed_everything) {
+  const fs::path dir = make_temp_dir(name);
+  tools::MockCluster cluster(1);
+  cluster.create_topic("trades", kPartitions);
+  IlpTcpServer server;
+  const std::string group = "scale-" + name;
+  SteadyProducer producer(cluster.bootstrap_servers());
+
+  Subprocess first(kKilp, kilp_args(cluster.bootstrap_servers(), group, server, dir),
+                   (dir / "first.err").string());
+  std::this_thread::sleep_for(3s);
+  Subprocess second(kKilp, kilp_args(cluster.bootstrap_servers(), group, server, dir),
+                    (dir / "second.err").string());
+  std::this_thread::sleep_for(4s);
+  first.signal(first_stops_with);
+  const int first_exit = first.wait(60s);
+  producer.join();
+  EXPECT_EQ(producer.failed(), 0u);
+
+  TradeCounts counts = wait_for_all(server, 90s);
+  second.signal(SIGTERM);
+  EXPECT_EQ(second.wait(60s), 0);
+  counts = count_trades(server, "trades", kMessages);
+  logs = "--- first:\n" + read_file((dir / "first.err").string()) + "--- second:\n" +
+         read_file((dir / "second.err").string());
+  EXPECT_EQ(first_exit, first_stops_with == SIGKILL ? 128 + SIGKILL : 0) << logs;
+
+  // The mock still holds every message (nothing dropped by its 5 MiB cap), and the
+  // group committed all of them.
+  const auto ends = end_offsets(cluster.bootstrap_servers(), "trades", kPartitions);
+  EXPECT_EQ(sum(ends), kMessages);
+  EXPECT_EQ(sum(start_offsets(cluster.bootstrap_servers(), "trades", kPartitions)), 0u);
+  committed_everything =
+      committed_offsets(cluster.bootstrap_servers(), group, "trades", kPartitions) == ends;
+  return counts;
+}
+
+TEST(ScaleOut, SecondProcessJoinsThenFirstStopsCleanly) {
+  std::string logs;
+  bool committed = false;
+  const TradeCounts counts = run_hand_off(SIGTERM, "sigterm", logs, committed);
+  std::printf("[ scale-out ] SIGTERM hand-off: %llu rows for %llu messages, %llu repeated (%.3f%%)\n",
+              static_cast<unsigned long long>(counts.rows),
+              static_cast<unsigned long long>(kMessages),
+              static_cast<unsigned long long>(counts.repeated()), 100.0 * counts.repeated() / kMessages);
+  EXPECT_EQ(counts.missing(), 0u) << logs;
+  EXPECT_EQ(counts.bad_rows, 0u);
+  EXPECT_LE(counts.repeated(), kMessages / 100) << logs;
+  EXPECT_TRUE(committed) << logs;
+}
+
+TEST(ScaleOut, SecondProcessJoinsThenFirstIsKilled) {
+  std::string logs;
+  bool committed = false;
+  const TradeCounts counts = run_hand_off(SIGKILL, "sigkill", logs, committed);
+  std::printf("[ scale-out ] SIGKILL: %llu rows for %llu messages, %llu repeated (%.3f%%)\n",
+              static_cast<unsigned long long>(counts.rows),
+              static_cast<unsigned long long>(kMessages),
+              static_cast<unsigned long long>(counts.repeated()), 100.0 * counts.repeated() / kMessages);
+  EXPECT_EQ(counts.missing(), 0u) << logs;
+  EXPECT_EQ(counts.bad_rows, 0u);
+  // One commit interval (100 ms) of the stream plus what was in flight; the old
+  // once-a-second commits repeated about half of the stream.
+  EXPECT_LE(counts.repeated(), kMessages / 20) << logs;
+  EXPECT_TRUE(committed) << logs;
+}
+
+TEST(ScaleOut, TwoShardsWithABusyCoreDeliverEveryMessageOnceAndStartPromptly) {
+  const fs::path dir = make_temp_dir("busy");
+  tools::MockCluster cluster(1);
+  cluster.create_topic("trades", kPartitions);
+  cluster.produce("trades", kPartitions, kMessages, [](std::uint64_t i, std::string& buffer) {
+    return tools::format_trade_json(tools::make_trade(i), buffer);
+  });
+  IlpTcpServer server;
+  std::atomic<bool> busy{true};
+  std::thread spinner([&] {
+    volatile std::uint64_t n = 0;
+    while (busy.load(std::memory_order_relaxed)) n = n + 1;
+  });
+  auto args = kilp_args(cluster.bootstrap_servers(), "busy", server, dir);
+  args.push_back("--exit-at-end");
+  const auto started = Clock::now();
+  Subprocess kilp(kKilp, args, (dir / "kilp.err").string());
+  while (server.bytes_received() == 0 && Clock::now() - started < 30s) std::this_thread::sleep_for(5ms);
+  const auto first_row = Clock::now() - started;
+  const int exit_code = kilp.wait(120s);
+  busy.store(false);
+  spinner.join();
+  const std::string log = read_file((dir / "kilp.err").string());
+  ASSERT_EQ(exit_code, 0) << log;
+  std::printf("[ scale-out ] busy core: first row %.2f s after start\n",
+              std::chrono::duration<double>(first_row).count());
+  EXPECT_LT(first_row, 5s) << log;
+  const TradeCounts counts = count_trades(server, "trades", kMessages);
+  EXPECT_EQ(counts.missing(), 0u) << log;
+  EXPECT_EQ(counts.repeated(), 0u) << log;
+  EXPECT_EQ(counts.bad_rows, 0u);
+  EXPECT_EQ(committed_offsets(cluster.bootstrap_servers(), "busy", "trades", kPartitions),
+            end_offsets(cluster.bootstrap_servers(), "trades", kPartitions));
+}
+
+}  // namespace
+}  // namespace kilp::testing
