@@ -21,7 +21,7 @@ struct EngineConfig {
   bool exit_at_end = false;
   std::chrono::milliseconds startup_timeout{10000};
   std::chrono::milliseconds stats_interval{5000};
-  std::chrono::milliseconds commit_interval{100};  // coalesced async commits of stored offsets
+  std::chrono::milliseconds commit_interval{50};  // coalesced async commits of stored offsets
   std::string metrics_address;  // HOST:PORT for Prometheus /metrics; empty = off
   SinkFactory make_sink;
   DeadLetterFactory make_dead_letters;

@@ -53,8 +53,19 @@ std::uint64_t GroupMember::stored_total() const {
   return total;
 }
 
-void GroupMember::on_assigned(std::span<const io::TopicPartition> partitions) {
+void GroupMember::on_assigned(std::span<const io::TopicPartition> partitions,
+                              std::span<std::int64_t> start_offsets) {
   rebalances_.fetch_add(1, std::memory_order_relaxed);
+  // Every row before a handed-back position was delivered by this process, and in
+  // an eager rebalance nobody else owned the partition since: resuming there skips
+  // nothing and repeats nothing. (Had another member consumed it meanwhile, this
+  // would only repeat rows, never skip one.)
+  for (std::size_t i = 0; i < partitions.size(); ++i) {
+    if (auto it = handed_back_.find(partitions[i]); it != handed_back_.end()) {
+      start_offsets[i] = it->second;
+    }
+  }
+  handed_back_.clear();
   const std::vector<int> owners = placement_.place(partitions);
   // Forward first, then let the shards take them, and only then (when this
   // returns) librdkafka starts fetching: no message can reach a shard that does
@@ -79,6 +90,11 @@ void GroupMember::on_revoking(std::span<const io::TopicPartition> partitions, bo
   }
   const rd_kafka_resp_err_t error = consumer_->commit_sync();
   if (error != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    for (const Shard* shard : shards_) {
+      for (const io::CommittedOffset& position : shard->handed_back()) {
+        handed_back_[position.partition] = position.offset;
+      }
+    }
     commit_failures_.fetch_add(1, std::memory_order_relaxed);
     fmt::print(stderr,
                "kilp: commit before releasing {} partition(s) refused: {}; rows delivered "

@@ -24,7 +24,7 @@ namespace kilp::core {
 
 struct GroupMemberOptions {
   int shards = 1;
-  std::chrono::milliseconds commit_interval{100};
+  std::chrono::milliseconds commit_interval{50};
   // Longest wait for a shard to acknowledge a command (its drain timeout and some).
   std::chrono::milliseconds handoff_timeout{35000};
   // Longest hold after a refused commit, in case no rebalance follows it.
@@ -56,7 +56,8 @@ class GroupMember final : private io::RebalanceListener, private io::CommitListe
   std::vector<PartitionLag> lag() const;
 
  private:
-  void on_assigned(std::span<const io::TopicPartition> partitions) override;
+  void on_assigned(std::span<const io::TopicPartition> partitions,
+                   std::span<std::int64_t> start_offsets) override;
   void on_revoking(std::span<const io::TopicPartition> partitions, bool lost) override;
   void on_commit(rd_kafka_resp_err_t error, std::span<const io::CommittedOffset> committed) override;
   // Sends one command per shard that owns any of `partitions` and waits for each.
@@ -70,6 +71,10 @@ class GroupMember final : private io::RebalanceListener, private io::CommitListe
   std::vector<Shard*> shards_;
   PartitionPlacement placement_;
   std::map<io::TopicPartition, std::int64_t> committed_;
+  // Where this process stopped delivering each partition it handed back in the last
+  // revoke whose commit was refused: if the next assignment gives it back, it
+  // resumes there instead of at the older committed offset.
+  std::map<io::TopicPartition, std::int64_t> handed_back_;
   std::atomic<bool> hold_{false};
   std::chrono::steady_clock::time_point hold_since_{};
   std::chrono::steady_clock::time_point last_commit_{};

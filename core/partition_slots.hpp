@@ -17,6 +17,7 @@ struct PartitionSlot {
   std::int32_t partition = 0;
   bool assigned = false;
   bool at_end = false;  // partition EOF seen and nothing consumed since
+  std::int64_t delivered_next = -1;  // offset after the last one delivered; -1 = none yet
 };
 
 class PartitionSlots {

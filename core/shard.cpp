@@ -144,6 +144,7 @@ void Shard::take(const ShardCommand& command) {
     PartitionSlot& slot = slots_->at(slots_->ensure(tp.topic, tp.partition));
     slot.assigned = true;
     slot.at_end = false;
+    slot.delivered_next = -1;
   }
   publish_partition_counts();
 }
@@ -159,7 +160,13 @@ void Shard::give_back(const ShardCommand& command) {
   // Rows already encoded for them are delivered and their offsets stored before the
   // control thread commits and releases them, so a clean hand-off repeats nothing.
   // Lost partitions may have a new owner already: nothing of theirs is committed.
-  if (!command.lost && sink_ != nullptr && !sink_failed_) flush_and_drain(options_.drain_timeout);
+  handed_back_.clear();
+  if (command.lost || sink_ == nullptr || sink_failed_) return;
+  flush_and_drain(options_.drain_timeout);
+  for (const auto& tp : command.partitions) {
+    const PartitionSlot& slot = slots_->at(slots_->ensure(tp.topic, tp.partition));
+    if (slot.delivered_next >= 0) handed_back_.push_back({tp, slot.delivered_next});
+  }
 }
 
 void Shard::publish_partition_counts() {
@@ -342,8 +349,9 @@ void Shard::release_delivered() {
   if (dead_letters_) dead_letters_->flush();
   ring_.release_completed([this](OutputBuffer& buffer) {
     for (const OffsetMark& mark : buffer.marks()) {
-      consumer_.store_offset(slots_->topic_handle(mark.slot), slots_->at(mark.slot).partition,
-                             mark.offset);
+      PartitionSlot& slot = slots_->at(mark.slot);
+      consumer_.store_offset(slots_->topic_handle(mark.slot), slot.partition, mark.offset);
+      slot.delivered_next = mark.offset + 1;
     }
     if (!buffer.marks().empty()) counters_.offsets_stored.fetch_add(1, std::memory_order_relaxed);
     totals_.rows_delivered += buffer.rows();

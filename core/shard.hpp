@@ -70,6 +70,9 @@ class Shard final : private io::RowRejectionListener {
   bool running() const { return counters_.running.load(std::memory_order_acquire); }
   io::PartitionQueue& queue() { return *queue_; }
   const ShardCounters& counters() const { return counters_; }
+  // After a give-back was acknowledged: the next offset to deliver of each partition
+  // it gave back (those it delivered anything of).
+  const std::vector<io::CommittedOffset>& handed_back() const { return handed_back_; }
   int index() const { return index_; }
   // The error that ended the shard, empty if none.
   const std::string& failure() const { return failure_; }
@@ -108,6 +111,7 @@ class Shard final : private io::RowRejectionListener {
   std::uint64_t sent_ = 0;  // control thread: sequence of the last command sent
   std::atomic<std::uint64_t> acknowledged_{0};
   const std::atomic<bool>& hold_;
+  std::vector<io::CommittedOffset> handed_back_;  // written before the acknowledgement
   std::unique_ptr<PartitionSlots> slots_;
   std::unique_ptr<io::Sink> sink_;
   std::unique_ptr<io::DeadLetterSink> dead_letters_;

@@ -41,7 +41,7 @@ std::int64_t monotonic_ns() {
 // Tracks which partitions are assigned and which reached their end.
 class EndTracker final : public kilp::io::RebalanceListener {
  public:
-  void on_assigned(std::span<const TopicPartition> partitions) override {
+  void on_assigned(std::span<const TopicPartition> partitions, std::span<std::int64_t>) override {
     for (const auto& tp : partitions) at_end_[tp.partition] = false;
   }
   void on_revoking(std::span<const TopicPartition> partitions, bool) override {

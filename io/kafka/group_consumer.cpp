@@ -248,7 +248,9 @@ void GroupConsumer::rebalance(rd_kafka_resp_err_t err,
   std::vector<TopicPartition> moved = to_vector(partitions);
   rd_kafka_error_t* error = nullptr;
   if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-    if (rebalances_ != nullptr) rebalances_->on_assigned(moved);
+    std::vector<std::int64_t> start(moved.size(), RD_KAFKA_OFFSET_INVALID);
+    if (rebalances_ != nullptr) rebalances_->on_assigned(moved, start);
+    for (std::size_t i = 0; i < moved.size(); ++i) partitions->elems[i].offset = start[i];
     if (incremental) {
       error = rd_kafka_incremental_assign(rk_, partitions);
     } else {

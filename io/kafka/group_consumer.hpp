@@ -42,7 +42,10 @@ struct TopicPartition {
 class RebalanceListener {
  public:
   virtual ~RebalanceListener() = default;
-  virtual void on_assigned(std::span<const TopicPartition> partitions) = 0;
+  // `start_offsets` (one per partition, RD_KAFKA_OFFSET_INVALID = the committed
+  // offset) may be set to start a partition elsewhere.
+  virtual void on_assigned(std::span<const TopicPartition> partitions,
+                           std::span<std::int64_t> start_offsets) = 0;
   // `lost` means another member may already own them, so offsets must not be committed.
   virtual void on_revoking(std::span<const TopicPartition> partitions, bool lost) = 0;
 };

@@ -29,9 +29,13 @@ using Clock = std::chrono::steady_clock;
 
 const std::string kKilp = KILP_BINARY_DIR "/tools/kilp";
 constexpr int kPartitions = 32;
-constexpr int kRatePerSecond = 25000;
-constexpr auto kProduceFor = 10s;
-constexpr std::uint64_t kMessages = kRatePerSecond * 10;
+constexpr int kRatePerSecond = 20000;
+constexpr std::uint64_t kMessages = kRatePerSecond * 14;  // 14 s of stream
+// The first process owns every partition from ~3 s (the mock's first join waits
+// 3 s); the second joins at 5 s (the mock then holds the group in its joining state
+// for session.timeout.ms - 1 s = 5 s); the first leaves at 11.5 s, mid-stream.
+constexpr auto kSecondJoinsAt = 5s;
+constexpr auto kFirstStopsAt = 11500ms;
 
 // Produces trades 0..kMessages-1 at a steady rate, keyed, trade i to partition
 // i % kPartitions, so no partition comes near the mock's 5 MiB cap.
@@ -119,10 +123,11 @@ TradeCounts run_hand_off(int first_stops_with, const std::string& name, std::str
 
   Subprocess first(kKilp, kilp_args(cluster.bootstrap_servers(), group, server, dir),
                    (dir / "first.err").string());
-  std::this_thread::sleep_for(3s);
+  const auto start = Clock::now();
+  std::this_thread::sleep_until(start + kSecondJoinsAt);
   Subprocess second(kKilp, kilp_args(cluster.bootstrap_servers(), group, server, dir),
                     (dir / "second.err").string());
-  std::this_thread::sleep_for(4s);
+  std::this_thread::sleep_until(start + kFirstStopsAt);
   first.signal(first_stops_with);
   const int first_exit = first.wait(60s);
   producer.join();

@@ -47,7 +47,8 @@ TradeCounts count_trades(const IlpTcpServer& server, const std::string& table,
     std::vector<std::string_view> lines;
     std::string error;
     // A stream cut by a killed process may end mid-line: count only whole lines.
-    split_ilp_lines(stream.substr(0, stream.rfind('\n') + 1), lines, error);
+    const std::string_view whole(stream.data(), stream.rfind('\n') + 1);
+    split_ilp_lines(whole, lines, error);
     for (std::string_view line : lines) {
       ++counts.rows;
       IlpParseResult parsed = parse_ilp_line(line);
