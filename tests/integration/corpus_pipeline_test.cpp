@@ -110,16 +110,12 @@ struct MixedTopic {
   }
 };
 
-// One shard: these tests are about sink and restart semantics. With several group
-// members in one process, librdkafka's mock coordinator can refuse a late member's
-// SyncGroup under CPU load, and the extra rebalance re-delivers rows (README,
-// "Delivery guarantees"); pipeline_test covers --shards 2.
 std::vector<std::string> kilp_args(const std::string& bootstrap, const std::string& topic,
                                    const std::string& group, const std::string& sink,
                                    const std::string& dlq) {
   return {"--brokers", bootstrap, "--topic", topic, "--group", group, "--sink", sink,
           "--dlq", dlq, "--symbols", "symbol,side", "--timestamp-field", "ts",
-          "--shards", "1", "--from-beginning", "--exit-at-end", "--stats-interval", "1",
+          "--from-beginning", "--exit-at-end", "--stats-interval", "1",
           "-X", "fetch.wait.max.ms=100", "-X", "session.timeout.ms=6000"};
 }
 
@@ -211,7 +207,7 @@ TEST(CorpusPipeline, MappingFromATomlFile) {
                   {"--brokers", cluster.bootstrap_servers(), "--config", (dir / "kilp.toml").string(),
                    "--group", "it-toml", "--sink", "tcp::addr=" + server.address() + ";", "--dlq",
                    "file::path=" + (dir / "dlq.jsonl").string() + ";", "--from-beginning",
-                   "--exit-at-end", "--shards", "1", "-X", "fetch.wait.max.ms=100"},
+                   "--exit-at-end", "-X", "fetch.wait.max.ms=100"},
                   (dir / "kilp.err").string());
   const int exit_code = kilp.wait(120s);
   const std::string log = read_file((dir / "kilp.err").string());

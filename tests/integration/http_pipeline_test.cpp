@@ -58,10 +58,8 @@ struct Cluster {
   tools::MockCluster mock;
 };
 
-// One shard: these tests are about sink and restart semantics. With several group
-// members in one process, librdkafka's mock coordinator can refuse a late member's
-// SyncGroup under CPU load, and the extra rebalance re-delivers rows (README,
-// "Delivery guarantees"); pipeline_test covers --shards 2.
+// The default shards (one per core): the process is one group member whatever
+// their number.
 std::vector<std::string> kilp_args(const Cluster& cluster, const std::string& group,
                                    const std::string& sink, const fs::path& dir) {
   return {"--brokers", cluster.mock.bootstrap_servers(),
@@ -74,7 +72,6 @@ std::vector<std::string> kilp_args(const Cluster& cluster, const std::string& gr
           "--timestamp-units", "us",
           "--from-beginning",  "--exit-at-end",
           "--stats-interval",  "1",
-          "--shards",          "1",
           "--buffer-kib",      "256",
           "-X",                "fetch.wait.max.ms=100",
           "-X",                "session.timeout.ms=6000"};

@@ -181,12 +181,11 @@ TEST(InfluxDbSink, RowsWrittenOverHttpAreQueriedBack) {
   });
 
   const std::vector<std::string> args = {
-      // One shard, as in http_pipeline_test.cpp (see the note on kilp_args there).
       "--brokers", cluster.bootstrap_servers(), "--topic", "trades", "--group", "it-influx",
       "--sink", "http::addr=127.0.0.1:" + std::to_string(influxd.port()) + ";path=/write?db=kilp;",
       "--dlq", "file::path=" + (dir / "dlq.jsonl").string() + ";", "--symbols", "symbol,side",
       "--timestamp-field", "ts", "--timestamp-units", "us", "--from-beginning", "--exit-at-end",
-      "--shards", "1", "--buffer-kib", "256", "-X", "fetch.wait.max.ms=100", "-X",
+      "--buffer-kib", "256", "-X", "fetch.wait.max.ms=100", "-X",
       "session.timeout.ms=6000"};
   Subprocess kilp(kKilp, args, (dir / "kilp.err").string());
   ASSERT_EQ(kilp.wait(120s), 0) << read_file((dir / "kilp.err").string());

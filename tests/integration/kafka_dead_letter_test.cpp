@@ -100,7 +100,7 @@ TEST(KafkaDeadLetters, BadMessagesLandInTheDeadLetterTopicWithConnectHeaders) {
                   {"--brokers", bootstrap, "--topic", "ev", "--group", "it-kafka-dlq", "--sink",
                    "file::path=" + (dir / "out.ilp").string() + ";", "--dlq",
                    "kafka::topic=ev-dlq;", "--symbols", "symbol", "--timestamp-field", "ts",
-                   "--timestamp-units", "us", "--from-beginning", "--exit-at-end", "--shards", "1",
+                   "--timestamp-units", "us", "--from-beginning", "--exit-at-end",
                    "-X", "fetch.wait.max.ms=100"},
                   (dir / "kilp.err").string());
   const int exit_code = kilp.wait(120s);

@@ -189,8 +189,7 @@ TEST(Pipeline, MalformedMessagesBecomeDeadLettersAndEveryGoodRowArrives) {
   IlpTcpServer server;
   auto args = trade_args(cluster.bootstrap_servers(), "mixed", "it-malformed",
                          "tcp::addr=" + server.address() + ";", dir / "dlq.jsonl");
-  // One shard: this test is about bad input (see http_pipeline_test.cpp's kilp_args).
-  args.insert(args.end(), {"--shards", "1", "--max-message-kib", "1024"});
+  args.insert(args.end(), {"--max-message-kib", "1024"});
   Subprocess kilp(kKilp, args, (dir / "kilp.err").string());
   const int exit_code = kilp.wait(180s);
   const std::string log = read_file((dir / "kilp.err").string());
