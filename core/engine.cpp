@@ -57,7 +57,8 @@ struct ShardSet {
   }
   std::string failure() const {
     for (const auto& shard : shards) {
-      if (!shard->failure().empty()) return shard->failure();
+      // `failed` is stored (release) after the text is written.
+      if (shard->counters().failed.load(std::memory_order_acquire)) return shard->failure();
     }
     return {};
   }

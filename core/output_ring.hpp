@@ -103,6 +103,14 @@ class OutputRing {
 
   std::size_t in_flight() const { return in_use_; }
 
+  // Calls `visit(const OutputBuffer&)` for every buffer whose rows are not yet
+  // released, oldest first: the sealed ones, then the fill buffer if it holds any.
+  template <typename Visit>
+  void for_each_unreleased(Visit&& visit) const {
+    for (std::size_t i = 0; i < in_use_; ++i) visit(buffers_[(oldest_ + i) % buffers_.size()].buffer);
+    if (in_use_ < buffers_.size() && !buffers_[fill_].buffer.empty()) visit(buffers_[fill_].buffer);
+  }
+
   // Gives every buffer a row index of `max_rows` entries (start-up only).
   void enable_row_index(std::size_t max_rows) {
     for (Slot& slot : buffers_) slot.buffer.enable_row_index(max_rows);

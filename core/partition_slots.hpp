@@ -37,6 +37,7 @@ class PartitionSlots {
   PartitionSlot* find(const rd_kafka_topic_t* topic, std::int32_t partition, SlotId* id);
 
   PartitionSlot& at(SlotId id) { return slots_[id]; }
+  const PartitionSlot& at(SlotId id) const { return slots_[id]; }
   rd_kafka_topic_t* topic_handle(SlotId id) { return topics_[slots_[id].topic_index].handle; }
   const std::string& topic_name(std::uint32_t topic_index) const { return topics_[topic_index].name; }
   std::size_t size() const { return slots_.size(); }

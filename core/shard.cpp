@@ -85,8 +85,8 @@ void Shard::run(std::promise<void>& started) {
     consume_loop();
     shutdown();
   } catch (const std::exception& e) {
-    failure_ = fmt::format("shard {}: {}", index_, e.what());
-    counters_.failed.store(true);
+    failure_ = fmt::format("shard {}: {}{}", index_, e.what(), undelivered_report());
+    counters_.failed.store(true, std::memory_order_release);
     // The sink is unusable: never flush through it again. Offsets stored so far
     // cover only accepted rows, so the control thread may still commit them.
     sink_failed_ = true;
@@ -377,8 +377,36 @@ void Shard::flush_and_drain(std::chrono::milliseconds timeout) {
 void Shard::shutdown() {
   flush_and_drain(options_.drain_timeout);
   if (dead_letters_) dead_letters_->flush();
+  // Rows consumed but not accepted by the sink: the run did not do its job, even
+  // though their offsets stay uncommitted and a restart consumes them again.
+  if (ring_.in_flight() > 0) {
+    failure_ = fmt::format("shard {}: the sink did not accept every row before the drain timeout{}",
+                           index_, undelivered_report());
+    counters_.failed.store(true, std::memory_order_release);
+  }
   // Commands sent while stopping (a last revoke) are acknowledged when the thread
   // ends: the control thread sees running() false.
+}
+
+std::string Shard::undelivered_report() const {
+  const std::uint64_t undelivered = totals_.rows_encoded - totals_.rows_delivered;
+  if (undelivered == 0 && ring_.in_flight() == 0) return {};
+  // The first offset not delivered of each partition with rows still held.
+  std::string partitions;
+  std::vector<bool> listed(slots_->size(), false);
+  ring_.for_each_unreleased([&](const OutputBuffer& buffer) {
+    for (const OffsetMark& mark : buffer.marks()) {
+      if (listed[mark.slot]) continue;
+      listed[mark.slot] = true;
+      const PartitionSlot& slot = slots_->at(mark.slot);
+      partitions += fmt::format("{}{} [{}] from offset {}", partitions.empty() ? "" : ", ",
+                                slots_->topic_name(slot.topic_index), slot.partition,
+                                slot.delivered_next >= 0 ? std::to_string(slot.delivered_next)
+                                                         : std::string("its committed offset"));
+    }
+  });
+  return fmt::format("; {} row(s) consumed but not delivered; uncommitted: {}", undelivered,
+                     partitions.empty() ? "none" : partitions);
 }
 
 void Shard::observe_sink_latency(io::BufferId buffer) {

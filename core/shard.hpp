@@ -74,7 +74,8 @@ class Shard final : private io::RowRejectionListener {
   // it gave back (those it delivered anything of).
   const std::vector<io::CommittedOffset>& handed_back() const { return handed_back_; }
   int index() const { return index_; }
-  // The error that ended the shard, empty if none.
+  // The error that ended the shard, empty if none. Safe to read from another
+  // thread once counters().failed is true (or after join()).
   const std::string& failure() const { return failure_; }
 
  private:
@@ -94,6 +95,8 @@ class Shard final : private io::RowRejectionListener {
   void flush_and_drain(std::chrono::milliseconds timeout);
   void shutdown();
   void observe_sink_latency(io::BufferId buffer);
+  // "; N row(s) consumed but not delivered; uncommitted: t [p] from offset o, .."
+  std::string undelivered_report() const;
 
   void apply_sink_limits();
   void on_row_rejected(io::BufferId buffer, std::size_t row, std::string_view reason) override;

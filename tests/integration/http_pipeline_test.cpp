@@ -3,6 +3,8 @@
 // either side: server restarts, a 500 spell, kilp SIGKILLed or SIGTERMed and
 // restarted, poison rows the server refuses with 400.
 #include <gtest/gtest.h>
+
+#include <algorithm>
 #include <signal.h>
 #include <simdjson.h>
 #include <unistd.h>
@@ -221,6 +223,32 @@ TEST(HttpPipeline, ServerAnswering500ForFiveSecondsLosesNothing) {
   EXPECT_EQ(d.missing, 0u);
   EXPECT_EQ(d.distinct, kMessages);
   expect_committed_to_end(cluster, "ith-500");
+}
+
+TEST(HttpPipeline, StoppedWhileTheSinkRefusesEverythingExitsNonZeroAndSaysWhatIsUndelivered) {
+  const fs::path dir = make_temp_dir("undelivered");
+  Cluster cluster(kMessages);
+  IlpHttpServer server({.response_delay = 5ms});
+  auto args = kilp_args(cluster, "ith-undelivered", "http::addr=" + server.address() + ";", dir);
+  args.insert(args.end(), {"--drain-timeout-ms", "1500"});
+  Subprocess kilp(kKilp, args, (dir / "kilp.err").string());
+  ASSERT_TRUE(wait_until([&] { return server.accepted_rows() >= 20'000; }, 60s));
+  server.set_failing(true);
+  std::this_thread::sleep_for(1s);
+  kilp.signal(SIGTERM);
+  const int exit_code = kilp.wait(60s);
+  const std::string log = read_file((dir / "kilp.err").string());
+  EXPECT_EQ(exit_code, 1) << log;
+  EXPECT_NE(log.find("consumed but not delivered"), std::string::npos) << log;
+  EXPECT_NE(log.find("uncommitted: trades ["), std::string::npos) << log;
+  // Nothing undelivered was committed: a second run with a healthy server gets the rest.
+  server.set_failing(false);
+  args.erase(std::find(args.begin(), args.end(), "--drain-timeout-ms"), args.end());
+  Subprocess again(kKilp, args, (dir / "kilp-2.err").string());
+  EXPECT_EQ(again.wait(120s), 0) << read_file((dir / "kilp-2.err").string());
+  const Delivery d = check_delivery(server, kMessages, every_trade);
+  EXPECT_EQ(d.missing, 0u);
+  expect_committed_to_end(cluster, "ith-undelivered");
 }
 
 // Runs kilp, sends `signo` once the server accepted `after_rows`, then runs kilp

@@ -113,7 +113,8 @@ TradeCounts wait_for_all(const IlpTcpServer& server, std::chrono::seconds limit)
 
 // The two-process scenario; returns the counts after the second process stopped.
 TradeCounts run_hand_off(int first_stops_with, const std::string& name, std::string& logs,
-                         bool& committed_everything) {
+                         bool& committed_everything,
+                         const std::vector<std::string>& extra_args = {}) {
   const fs::path dir = make_temp_dir(name);
   tools::MockCluster cluster(1);
   cluster.create_topic("trades", kPartitions);
@@ -121,12 +122,12 @@ TradeCounts run_hand_off(int first_stops_with, const std::string& name, std::str
   const std::string group = "scale-" + name;
   SteadyProducer producer(cluster.bootstrap_servers());
 
-  Subprocess first(kKilp, kilp_args(cluster.bootstrap_servers(), group, server, dir),
-                   (dir / "first.err").string());
+  std::vector<std::string> args = kilp_args(cluster.bootstrap_servers(), group, server, dir);
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  Subprocess first(kKilp, args, (dir / "first.err").string());
   const auto start = Clock::now();
   std::this_thread::sleep_until(start + kSecondJoinsAt);
-  Subprocess second(kKilp, kilp_args(cluster.bootstrap_servers(), group, server, dir),
-                    (dir / "second.err").string());
+  Subprocess second(kKilp, args, (dir / "second.err").string());
   std::this_thread::sleep_until(start + kFirstStopsAt);
   first.signal(first_stops_with);
   const int first_exit = first.wait(60s);
@@ -162,6 +163,20 @@ TEST(ScaleOut, SecondProcessJoinsThenFirstStopsCleanly) {
   EXPECT_EQ(counts.missing(), 0u) << logs;
   EXPECT_EQ(counts.bad_rows, 0u);
   EXPECT_LE(counts.repeated(), kMessages / 100) << logs;
+  EXPECT_TRUE(committed) << logs;
+}
+
+TEST(ScaleOut, CooperativeStickyHandOffLosesNothing) {
+  std::string logs;
+  bool committed = false;
+  const TradeCounts counts =
+      run_hand_off(SIGTERM, "cooperative", logs, committed,
+                   {"-X", "partition.assignment.strategy=cooperative-sticky"});
+  std::printf("[ scale-out ] cooperative-sticky SIGTERM hand-off: %llu rows, %llu repeated (%.3f%%)\n",
+              static_cast<unsigned long long>(counts.rows),
+              static_cast<unsigned long long>(counts.repeated()), 100.0 * counts.repeated() / kMessages);
+  EXPECT_EQ(counts.missing(), 0u) << logs;
+  EXPECT_EQ(counts.bad_rows, 0u);
   EXPECT_TRUE(committed) << logs;
 }
 
