@@ -16,9 +16,9 @@
 #include "core/output_ring.hpp"
 #include "core/partition_slots.hpp"
 #include "core/shard_counters.hpp"
-#include "io/dead_letter_sink.hpp"
+#include "io/dead_letter/dead_letter_sink.hpp"
 #include "io/kafka_consumer.hpp"
-#include "io/sink.hpp"
+#include "io/ilp/sink.hpp"
 #include "parse/json_to_ilp.hpp"
 #include "parse/mapping_plan.hpp"
 

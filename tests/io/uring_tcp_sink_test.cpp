@@ -1,4 +1,4 @@
-#include "io/uring_tcp_sink.hpp"
+#include "io/ilp/uring_tcp_sink.hpp"
 
 #include <gtest/gtest.h>
 #include <netinet/in.h>

@@ -36,12 +36,12 @@
 #include <string>
 #include <vector>
 
-#include "io/backoff.hpp"
-#include "io/http_json.hpp"
-#include "io/http_response_parser.hpp"
-#include "io/sink.hpp"
-#include "io/sink_config.hpp"
-#include "io/uring_socket.hpp"
+#include "io/ilp/backoff.hpp"
+#include "io/http/http_json.hpp"
+#include "io/http/http_response_parser.hpp"
+#include "io/ilp/sink.hpp"
+#include "io/ilp/sink_config.hpp"
+#include "io/ilp/uring_socket.hpp"
 
 namespace kilp::io {
 

@@ -1,4 +1,4 @@
-#include "io/http_json.hpp"
+#include "io/http/http_json.hpp"
 
 #include <algorithm>
 

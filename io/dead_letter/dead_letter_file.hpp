@@ -18,8 +18,8 @@
 #include <string>
 #include <string_view>
 
-#include "io/dead_letter_sink.hpp"
-#include "io/uring_socket.hpp"
+#include "io/dead_letter/dead_letter_sink.hpp"
+#include "io/ilp/uring_socket.hpp"
 
 namespace kilp::io {
 

@@ -29,10 +29,10 @@
 #include <string>
 #include <vector>
 
-#include "io/backoff.hpp"
-#include "io/sink.hpp"
-#include "io/sink_config.hpp"
-#include "io/uring_socket.hpp"
+#include "io/ilp/backoff.hpp"
+#include "io/ilp/sink.hpp"
+#include "io/ilp/sink_config.hpp"
+#include "io/ilp/uring_socket.hpp"
 
 namespace kilp::io {
 

@@ -1,4 +1,4 @@
-#include "io/uring_socket.hpp"
+#include "io/ilp/uring_socket.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>

@@ -1,11 +1,11 @@
-#include "io/dead_letter_kafka.hpp"
+#include "io/dead_letter/dead_letter_kafka.hpp"
 
 #include <fmt/format.h>
 
 #include <charconv>
 #include <stdexcept>
 
-#include "io/sink.hpp"
+#include "io/ilp/sink.hpp"
 
 namespace kilp::io {
 namespace {

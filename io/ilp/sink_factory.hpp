@@ -3,8 +3,8 @@
 #include <cstddef>
 #include <memory>
 
-#include "io/sink.hpp"
-#include "io/sink_config.hpp"
+#include "io/ilp/sink.hpp"
+#include "io/ilp/sink_config.hpp"
 
 namespace kilp::io {
 

@@ -1,4 +1,4 @@
-#include "io/metrics_endpoint.hpp"
+#include "io/metrics/metrics_endpoint.hpp"
 
 #include <arpa/inet.h>
 #include <fmt/format.h>

@@ -7,7 +7,7 @@
 #include <span>
 #include <thread>
 
-#include "io/sink.hpp"
+#include "io/ilp/sink.hpp"
 
 namespace kilp::io {
 

@@ -1,4 +1,4 @@
-#include "io/http_ilp_sink.hpp"
+#include "io/ilp/http_ilp_sink.hpp"
 
 #include <fmt/format.h>
 #include <poll.h>
@@ -13,8 +13,8 @@
 #include <stdexcept>
 #include <thread>
 
-#include "io/dead_letter_file.hpp"
-#include "io/sink_poll.hpp"
+#include "io/dead_letter/dead_letter_file.hpp"
+#include "io/ilp/sink_poll.hpp"
 
 namespace kilp::io {
 namespace {

@@ -1,10 +1,10 @@
-#include "io/sink_factory.hpp"
+#include "io/ilp/sink_factory.hpp"
 
 #include <stdexcept>
 
-#include "io/file_sink.hpp"
-#include "io/http_ilp_sink.hpp"
-#include "io/uring_tcp_sink.hpp"
+#include "io/ilp/file_sink.hpp"
+#include "io/ilp/http_ilp_sink.hpp"
+#include "io/ilp/uring_tcp_sink.hpp"
 
 namespace kilp::io {
 

@@ -22,7 +22,7 @@
 #include <utility>
 #include <vector>
 
-#include "io/dead_letter_sink.hpp"
+#include "io/dead_letter/dead_letter_sink.hpp"
 
 namespace kilp::io {
 

@@ -1,4 +1,4 @@
-#include "io/sink_config.hpp"
+#include "io/ilp/sink_config.hpp"
 
 #include <fmt/format.h>
 

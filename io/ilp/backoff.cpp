@@ -1,4 +1,4 @@
-#include "io/backoff.hpp"
+#include "io/ilp/backoff.hpp"
 
 #include <algorithm>
 

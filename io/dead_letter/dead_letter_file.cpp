@@ -1,4 +1,4 @@
-#include "io/dead_letter_file.hpp"
+#include "io/dead_letter/dead_letter_file.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <utility>
 
-#include "io/sink.hpp"
+#include "io/ilp/sink.hpp"
 
 namespace kilp::io {
 namespace {

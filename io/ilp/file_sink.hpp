@@ -7,9 +7,9 @@
 #include <string>
 #include <vector>
 
-#include "io/sink.hpp"
-#include "io/sink_config.hpp"
-#include "io/uring_socket.hpp"
+#include "io/ilp/sink.hpp"
+#include "io/ilp/sink_config.hpp"
+#include "io/ilp/uring_socket.hpp"
 
 namespace kilp::io {
 

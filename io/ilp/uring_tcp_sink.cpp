@@ -1,6 +1,6 @@
-#include "io/uring_tcp_sink.hpp"
+#include "io/ilp/uring_tcp_sink.hpp"
 
-#include "io/sink_poll.hpp"
+#include "io/ilp/sink_poll.hpp"
 
 #include <fmt/format.h>
 #include <sys/socket.h>

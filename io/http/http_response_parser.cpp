@@ -1,4 +1,4 @@
-#include "io/http_response_parser.hpp"
+#include "io/http/http_response_parser.hpp"
 
 #include <algorithm>
 

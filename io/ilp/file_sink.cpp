@@ -1,4 +1,4 @@
-#include "io/file_sink.hpp"
+#include "io/ilp/file_sink.hpp"
 
 #include <fcntl.h>
 #include <fmt/format.h>
