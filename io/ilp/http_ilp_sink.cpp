@@ -75,6 +75,23 @@ UniqueFd connect_blocking(const std::vector<SocketEndpoint>& endpoints,
                                        error_text(last_error)));
 }
 
+std::shared_ptr<const TlsClientContext> make_tls_context(const HttpSinkConfig& config) {
+  if (!config.tls.enabled) return nullptr;
+  return std::make_shared<const TlsClientContext>(config.tls, config.addr.host);
+}
+
+// Connects `stream` (TLS handshake included) at start-up; throws naming the sink.
+void open_stream_blocking(UringStream& stream, const std::vector<SocketEndpoint>& endpoints,
+                          const std::string& address_text) {
+  UniqueFd socket = connect_blocking(endpoints, address_text);
+  const std::string failure =
+      stream.attach(std::move(socket), std::chrono::steady_clock::now() + kConnectTimeout);
+  if (!failure.empty()) {
+    throw std::runtime_error(
+        fmt::format("cannot connect to ILP/HTTP sink {}: {}", address_text, failure));
+  }
+}
+
 }  // namespace
 
 UringHttpSink::UringHttpSink(const HttpSinkConfig& config, std::size_t max_pending_buffers)
@@ -82,6 +99,7 @@ UringHttpSink::UringHttpSink(const HttpSinkConfig& config, std::size_t max_pendi
       address_text_(config.addr.to_string()),
       endpoints_(resolve_tcp_endpoints(config.addr.host, config.addr.port, address_text_)),
       backoff_(kFirstRetryDelay, kMaxRetryDelay, std::random_device{}()),
+      stream_(make_tls_context(config)),
       queue_(std::max<std::size_t>(max_pending_buffers, 1)),
       receive_buffer_(kReceiveBufferBytes) {
   head_prefix_ = fmt::format(
@@ -90,13 +108,11 @@ UringHttpSink::UringHttpSink(const HttpSinkConfig& config, std::size_t max_pendi
       config_.path, host_header(config_), authorization_header(config_));
   request_head_.reserve(head_prefix_.size() + 32);
   pending_reason_.reserve(4096);
-  socket_ = connect_blocking(endpoints_, address_text_);
+  open_stream_blocking(stream_, endpoints_, address_text_);
 }
 
-UringHttpSink::~UringHttpSink() {
-  // End an in-flight operation now; the ring's destructor waits for it.
-  if (ring_.in_flight() && socket_.valid()) ::shutdown(socket_.get(), SHUT_RDWR);
-}
+// The stream's destructor ends an in-flight operation now and waits for it.
+UringHttpSink::~UringHttpSink() = default;
 
 SinkLimits UringHttpSink::limits() const {
   SinkLimits limits;
@@ -154,19 +170,19 @@ void UringHttpSink::start_request() {
 }
 
 void UringHttpSink::continue_io() {
-  if (ring_.in_flight() || !socket_.valid()) return;
+  if (stream_.in_flight() || !stream_.connected()) return;
   int rc = 0;
   if (phase_ == Phase::sending) {
     if (sent_ < request_head_.size()) {
-      rc = ring_.start_send(socket_.get(), std::span<const char>(request_head_).subspan(sent_));
+      rc = stream_.start_send(std::span<const char>(request_head_).subspan(sent_));
     } else {
       const QueuedBuffer& buffer = current();
       const std::size_t body_offset = row_start(buffer, row_begin_) + (sent_ - request_head_.size());
       const std::size_t body_left = body_bytes_ - (sent_ - request_head_.size());
-      rc = ring_.start_send(socket_.get(), buffer.bytes.subspan(body_offset, body_left));
+      rc = stream_.start_send(buffer.bytes.subspan(body_offset, body_left));
     }
   } else if (phase_ == Phase::receiving) {
-    rc = ring_.start_recv(socket_.get(), receive_buffer_);
+    rc = stream_.start_recv(receive_buffer_);
   }
   if (rc == -EAGAIN || rc == -EBUSY || rc == -EINTR) return;  // retried by the next poll()
   if (rc < 0) {
@@ -343,11 +359,7 @@ void UringHttpSink::on_retriable_failure(std::string_view what, bool connection_
 }
 
 void UringHttpSink::close_connection() {
-  if (socket_.valid() && ring_.in_flight()) {
-    ::shutdown(socket_.get(), SHUT_RDWR);
-    ring_.wait_completion(std::chrono::seconds(1));
-  }
-  socket_.reset();
+  stream_.close();
   phase_ = Phase::idle;
 }
 
@@ -361,9 +373,9 @@ void UringHttpSink::try_reconnect(std::chrono::milliseconds wait) {
   if (link_ == Link::waiting_to_reconnect) {
     if (now < reconnect_at_) return;
     const SocketEndpoint& endpoint = endpoints_[next_endpoint_++ % endpoints_.size()];
-    const ConnectStatus status = start_connect(endpoint, socket_);
+    const ConnectStatus status = start_connect(endpoint, connecting_);
     if (status.state == ConnectStatus::State::failed) {
-      socket_.reset();
+      connecting_.reset();
       return on_retriable_failure(fmt::format("connect failed: {}", error_text(status.error)),
                                   true);
     }
@@ -373,23 +385,25 @@ void UringHttpSink::try_reconnect(std::chrono::milliseconds wait) {
     wait = std::chrono::milliseconds(0);
   }
   const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(connect_deadline_ - now);
-  ConnectStatus status = finish_connect(socket_.get(), std::clamp(wait, {}, left));
+  ConnectStatus status = finish_connect(connecting_.get(), std::clamp(wait, {}, left));
   if (status.state == ConnectStatus::State::in_progress && Clock::now() >= connect_deadline_) {
     status = {ConnectStatus::State::failed, ETIMEDOUT};
   }
   if (status.state == ConnectStatus::State::connected) return on_connected();
   if (status.state == ConnectStatus::State::failed) {
-    socket_.reset();
+    connecting_.reset();
     on_retriable_failure(fmt::format("connect failed: {}", error_text(status.error)), true);
   }
 }
 
 void UringHttpSink::on_connected() {
-  const int error = prepare_connected_socket(socket_.get(), {});
+  const int error = prepare_connected_socket(connecting_.get(), {});
   if (error != 0) {
-    socket_.reset();
+    connecting_.reset();
     return on_retriable_failure(fmt::format("connect failed: {}", error_text(error)), true);
   }
+  const std::string failure = stream_.attach(std::move(connecting_), Clock::now() + kConnectTimeout);
+  if (!failure.empty()) return on_retriable_failure(failure, true);
   link_ = Link::connected;
   start_request();
 }
@@ -405,16 +419,16 @@ std::size_t UringHttpSink::report_done(std::span<BufferId> done) {
 
 bool UringHttpSink::make_progress(std::chrono::milliseconds wait) {
   const Clock::time_point now = Clock::now();
-  if (ring_.in_flight()) {
+  if (stream_.in_flight()) {
     if (phase_ != Phase::idle && now >= request_deadline_ && !timed_out_) {
       timed_out_ = true;  // the operation now ends with an error; retried as a timeout
-      ::shutdown(socket_.get(), SHUT_RDWR);
+      stream_.interrupt();
     }
     if (phase_ != Phase::idle && !timed_out_) {
       wait = std::min(wait, std::chrono::ceil<std::chrono::milliseconds>(request_deadline_ - now));
     }
     const std::optional<int> result =
-        wait.count() <= 0 ? ring_.take_completion() : ring_.wait_completion(wait);
+        wait.count() <= 0 ? stream_.take_completion() : stream_.wait_completion(wait);
     if (result) on_io_result(*result);
     return result.has_value();
   }
@@ -427,7 +441,7 @@ bool UringHttpSink::make_progress(std::chrono::milliseconds wait) {
         return false;
       }
       start_request();
-      return ring_.in_flight();
+      return stream_.in_flight();
     }
     if (phase_ != Phase::idle) continue_io();  // a submission that had to wait
     return false;
@@ -451,7 +465,8 @@ int negotiate_http_protocol_version(const HttpSinkConfig& config) {
   const std::string address_text = config.addr.to_string();
   const std::vector<SocketEndpoint> endpoints =
       resolve_tcp_endpoints(config.addr.host, config.addr.port, address_text);
-  UniqueFd socket = connect_blocking(endpoints, address_text);
+  UringStream stream(make_tls_context(config));
+  open_stream_blocking(stream, endpoints, address_text);
   const std::string request =
       fmt::format("GET /settings HTTP/1.1\r\n{}User-Agent: kilp\r\n{}Connection: close\r\n\r\n",
                   host_header(config), authorization_header(config));
@@ -462,24 +477,25 @@ int negotiate_http_protocol_version(const HttpSinkConfig& config) {
     return 1;
   };
   const auto deadline = std::chrono::steady_clock::now() + config.request_timeout;
-  for (std::size_t sent = 0; sent < request.size();) {
-    const ssize_t n = ::send(socket.get(), request.data() + sent, request.size() - sent,
-                             MSG_NOSIGNAL);
-    if (n <= 0) return fall_back(fmt::format("GET /settings failed: {}", error_text(errno)));
-    sent += static_cast<std::size_t>(n);
+  if (const int error = stream.send_all_blocking(request, deadline); error != 0) {
+    return fall_back(fmt::format("GET /settings failed: {}", error_text(error)));
   }
   HttpResponseParser parser;
   std::vector<char> buffer(kReceiveBufferBytes);
   HttpParseState state = HttpParseState::need_more;
+  bool answered = false;
   while (state == HttpParseState::need_more) {
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
-    pollfd pfd{socket.get(), POLLIN, 0};
-    if (left.count() <= 0 || ::poll(&pfd, 1, static_cast<int>(left.count())) <= 0) {
-      return fall_back("no answer to GET /settings within request_timeout");
+    const int n = stream.receive_blocking(buffer, deadline);
+    if (n == -ETIMEDOUT) return fall_back("no answer to GET /settings within request_timeout");
+    if ((n == 0 || n == -ECONNRESET) && !answered && !stream.tls()) {
+      // What a TLS endpoint does with a plain request; nothing else would work either.
+      throw std::runtime_error(fmt::format(
+          "ILP/HTTP sink {}: the server closed the connection without answering GET /settings "
+          "(a TLS endpoint? then use https::)",
+          address_text));
     }
-    const ssize_t n = ::recv(socket.get(), buffer.data(), buffer.size(), 0);
-    if (n < 0) return fall_back(fmt::format("GET /settings failed: {}", error_text(errno)));
+    if (n < 0) return fall_back(fmt::format("GET /settings failed: {}", error_text(-n)));
+    answered = answered || n > 0;
     std::size_t consumed = 0;
     state = n == 0 ? parser.finish_at_eof()
                    : parser.feed(std::string_view(buffer.data(), static_cast<std::size_t>(n)),

@@ -1,5 +1,7 @@
 #pragma once
-// ILP over HTTP, as QuestDB's /write endpoint speaks it, through io_uring.
+// ILP over HTTP, as QuestDB's /write endpoint speaks it, through io_uring;
+// https:: is the same over TLS (UringStream: OpenSSL encrypts, io_uring moves
+// the ciphertext; each connection, reconnects included, does its own handshake).
 //
 // One HTTP/1.1 keep-alive connection per shard; each submitted buffer is the body
 // of `POST /write` requests, one request in flight at a time, buffers in order.
@@ -42,6 +44,7 @@
 #include "io/ilp/sink.hpp"
 #include "io/ilp/sink_config.hpp"
 #include "io/ilp/uring_socket.hpp"
+#include "io/ilp/uring_stream.hpp"
 
 namespace kilp::io {
 
@@ -58,7 +61,9 @@ class UringHttpSink final : public Sink {
                    std::span<const std::uint32_t> row_ends) override;
   std::size_t poll(std::chrono::milliseconds wait, std::span<BufferId> done) override;
   std::size_t pending() const override { return queued_; }
-  std::string describe() const override { return "http " + address_text_; }
+  std::string describe() const override {
+    return (stream_.tls() ? "https " : "http ") + address_text_;
+  }
   SinkLimits limits() const override;
   void set_row_rejection_listener(RowRejectionListener* listener) override {
     listener_ = listener;
@@ -119,8 +124,8 @@ class UringHttpSink final : public Sink {
   ReconnectBackoff backoff_;
   RowRejectionListener* listener_ = nullptr;
 
-  UringSendRing ring_;
-  UniqueFd socket_;
+  UringStream stream_;
+  UniqueFd connecting_;  // the socket of a connect in progress
   Link link_ = Link::connected;
   Clock::time_point reconnect_at_{};
   Clock::time_point connect_deadline_{};

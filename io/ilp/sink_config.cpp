@@ -5,12 +5,13 @@
 #include <algorithm>
 #include <array>
 #include <charconv>
-#include <cstdlib>
 #include <limits>
 #include <span>
 #include <stdexcept>
 #include <utility>
 #include <vector>
+
+#include "io/ilp/ilp_tcp_auth.hpp"
 
 namespace kilp::io {
 namespace {
@@ -34,50 +35,6 @@ bool is_secret_key(std::string_view key) {
 // What a value looks like in an error message: secrets are never echoed.
 std::string shown_value(std::string_view key, std::string_view value) {
   return is_secret_key(key) ? std::string("<redacted>") : fmt::format("'{}'", value);
-}
-
-bool is_env_name_char(char c, bool first) {
-  const bool alpha = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
-  return first ? alpha : alpha || (c >= '0' && c <= '9');
-}
-
-std::string expand_env(std::string_view schema, std::string_view key, std::string_view raw,
-                       const EnvLookup& env) {
-  std::string out;
-  out.reserve(raw.size());
-  for (std::size_t i = 0; i < raw.size(); ++i) {
-    if (raw[i] != '$') {
-      out += raw[i];
-      continue;
-    }
-    if (i + 1 < raw.size() && raw[i + 1] == '$') {
-      out += '$';
-      ++i;
-      continue;
-    }
-    if (i + 1 >= raw.size() || raw[i + 1] != '{') {
-      fail(fmt::format("{}::{}: a '$' must start '${{NAME}}' or be doubled as '$$'", schema, key));
-    }
-    const std::size_t close = raw.find('}', i + 2);
-    if (close == std::string_view::npos) {
-      fail(fmt::format("{}::{}: unterminated '${{' (missing '}}')", schema, key));
-    }
-    const std::string_view name = raw.substr(i + 2, close - i - 2);
-    bool valid = !name.empty();
-    for (std::size_t k = 0; valid && k < name.size(); ++k)
-      valid = is_env_name_char(name[k], k == 0);
-    if (!valid) {
-      fail(fmt::format("{}::{}: '${{{}}}' is not a valid environment variable name", schema, key,
-                       is_secret_key(key) ? "..." : std::string(name)));
-    }
-    const std::optional<std::string> value = env(name);
-    if (!value) {
-      fail(fmt::format("{}::{}: environment variable '{}' is not set", schema, key, name));
-    }
-    out += *value;
-    i = close;
-  }
-  return out;
 }
 
 // Splits "k=v;k=v;" honouring ";;" as a literal ';' inside values.
@@ -185,10 +142,11 @@ SinkAddress parse_address(std::string_view schema, std::string_view value,
   return addr;
 }
 
-constexpr std::array<std::string_view, 4> kTcpKeys = {"addr", "protocol_version",
-                                                      "reconnect_max_ms", "so_sndbuf"};
+constexpr std::array<std::string_view, 11> kTcpKeys = {
+    "addr",     "protocol_version", "reconnect_max_ms", "so_sndbuf", "username", "token",
+    "token_x",  "token_y",          "tls_verify",       "tls_ca",    "tls_roots"};
 constexpr std::array<std::string_view, 2> kFileKeys = {"path", "mode"};
-constexpr std::array<std::string_view, 12> kHttpKeys = {"addr",
+constexpr std::array<std::string_view, 15> kHttpKeys = {"addr",
                                                         "username",
                                                         "password",
                                                         "token",
@@ -199,7 +157,10 @@ constexpr std::array<std::string_view, 12> kHttpKeys = {"addr",
                                                         "auto_flush_bytes",
                                                         "auto_flush_interval",
                                                         "protocol_version",
-                                                        "path"};
+                                                        "path",
+                                                        "tls_verify",
+                                                        "tls_ca",
+                                                        "tls_roots"};
 constexpr std::array<std::string_view, 5> kSchemas = {"tcp", "http", "file", "tcps", "https"};
 
 void check_known_keys(std::string_view schema, const std::vector<KeyValue>& pairs,
@@ -223,9 +184,57 @@ void require_key(std::string_view schema, const std::vector<KeyValue>& pairs,
   fail(fmt::format("{}:: missing required key '{}'", schema, key));
 }
 
-TcpSinkConfig build_tcp(const std::vector<KeyValue>& pairs) {
+bool is_tls_key(std::string_view key) {
+  return key == "tls_verify" || key == "tls_ca" || key == "tls_roots";
+}
+
+// tls_verify, tls_ca, tls_roots as QuestDB's clients read them; only with tcps::/https::.
+TlsOptions build_tls(std::string_view schema, bool enabled, const std::vector<KeyValue>& pairs) {
+  TlsOptions tls;
+  tls.enabled = enabled;
+  bool ca_given = false;
+  for (const auto& [key, value] : pairs) {
+    if (!is_tls_key(key)) continue;
+    if (!enabled) {
+      fail(fmt::format("{}::{}: TLS settings need {}s:: (TLS)", schema, key, schema));
+    }
+    if (key == "tls_verify") {
+      if (value != "on" && value != "unsafe_off") {
+        fail(fmt::format("{}s::tls_verify: expected on or unsafe_off, got '{}'", schema, value));
+      }
+      tls.verify = value == "on";
+    } else if (key == "tls_ca") {
+      ca_given = true;
+      if (value == "os_roots" || value == "webpki_roots" || value == "webpki_and_os_roots") {
+        tls.roots = TlsRoots::os_roots;
+      } else if (value == "pem_file") {
+        tls.roots = TlsRoots::pem_file;
+      } else {
+        fail(fmt::format(
+            "{}s::tls_ca: expected os_roots, webpki_roots, webpki_and_os_roots or pem_file, got "
+            "'{}'",
+            schema, value));
+      }
+    } else if (key == "tls_roots") {
+      if (value.empty()) fail(fmt::format("{}s::tls_roots: must name a PEM file", schema));
+      tls.roots_file = value;
+    }
+  }
+  if (!tls.roots_file.empty() && !ca_given) tls.roots = TlsRoots::pem_file;
+  if (tls.roots == TlsRoots::pem_file && tls.roots_file.empty()) {
+    fail(fmt::format("{}s::tls_ca=pem_file: needs tls_roots=FILE", schema));
+  }
+  if (tls.roots == TlsRoots::os_roots && !tls.roots_file.empty()) {
+    fail(fmt::format("{}s::tls_roots: given with tls_ca={}; use tls_ca=pem_file", schema,
+                     "os_roots"));
+  }
+  return tls;
+}
+
+TcpSinkConfig build_tcp(const std::vector<KeyValue>& pairs, bool tls) {
   require_key("tcp", pairs, "addr");
   TcpSinkConfig c;
+  c.tls = build_tls("tcp", tls, pairs);
   for (const auto& [key, value] : pairs) {
     if (key == "addr") {
       c.addr = parse_address("tcp", value, kDefaultTcpPort);
@@ -236,8 +245,24 @@ TcpSinkConfig build_tcp(const std::vector<KeyValue>& pairs) {
     } else if (key == "so_sndbuf") {
       c.so_sndbuf =
           static_cast<int>(parse_unsigned("tcp", key, value, 1, std::numeric_limits<int>::max()));
+    } else if (key == "username") {
+      c.username = value;
+    } else if (key == "token") {
+      c.token = value;
+    } else if (key == "token_x") {
+      c.token_x = value;
+    } else if (key == "token_y") {
+      c.token_y = value;
     }
   }
+  if (c.username.empty() != c.token.empty()) {
+    fail("tcp:: authentication needs both username (the key id) and token (the private key)");
+  }
+  if (c.token.empty() && (!c.token_x.empty() || !c.token_y.empty())) {
+    fail("tcp::token_x/token_y: given without username and token");
+  }
+  // A token that is not a P-256 key is a configuration error, found now.
+  if (!c.token.empty()) IlpAuthKey::from_token(c.token, c.token_x, c.token_y);
   return c;
 }
 
@@ -261,9 +286,10 @@ FileSinkConfig build_file(const std::vector<KeyValue>& pairs) {
   return c;
 }
 
-HttpSinkConfig build_http(const std::vector<KeyValue>& pairs) {
+HttpSinkConfig build_http(const std::vector<KeyValue>& pairs, bool tls) {
   require_key("http", pairs, "addr");
   HttpSinkConfig c;
+  c.tls = build_tls("http", tls, pairs);
   for (const auto& [key, value] : pairs) {
     if (key == "addr") {
       c.addr = parse_address("http", value, kDefaultHttpPort);
@@ -321,20 +347,13 @@ std::string SinkAddress::to_string() const {
 std::string SinkConfig::describe() const {
   switch (schema) {
     case SinkSchema::tcp:
-      return "tcp " + tcp.addr.to_string();
+      return (tcp.tls.enabled ? "tcps " : "tcp ") + tcp.addr.to_string();
     case SinkSchema::http:
-      return "http " + http.addr.to_string();
+      return (http.tls.enabled ? "https " : "http ") + http.addr.to_string();
     case SinkSchema::file:
       return "file " + (file.path == "-" ? std::string("<stdout>") : file.path);
   }
   return "unknown sink";
-}
-
-std::optional<std::string> lookup_process_env(std::string_view name) {
-  const std::string key(name);
-  const char* value = std::getenv(key.c_str());  // NOLINT(concurrency-mt-unsafe): start-up only
-  if (value == nullptr) return std::nullopt;
-  return std::string(value);
 }
 
 SinkConfig parse_sink_config(std::string_view text, const EnvLookup& env) {
@@ -343,15 +362,13 @@ SinkConfig parse_sink_config(std::string_view text, const EnvLookup& env) {
     fail(fmt::format("sink configuration must look like 'schema::key=value;' (schemas: {})",
                      join_keys(kSchemas)));
   }
-  const std::string_view schema = text.substr(0, sep);
-  if (schema == "tcps" || schema == "https") {
-    fail(
-        fmt::format("{}:: TLS is not supported; use {}:: (plain) or terminate TLS in a local proxy",
-                    schema, schema.substr(0, schema.size() - 1)));
+  const std::string_view written = text.substr(0, sep);
+  if (std::find(kSchemas.begin(), kSchemas.end(), written) == kSchemas.end()) {
+    fail(fmt::format("unknown sink schema '{}' (accepted: {})", written, join_keys(kSchemas)));
   }
-  if (std::find(kSchemas.begin(), kSchemas.end(), schema) == kSchemas.end()) {
-    fail(fmt::format("unknown sink schema '{}' (accepted: tcp, http, file)", schema));
-  }
+  // tcps:: and https:: are tcp:: and http:: over TLS; messages name the base schema.
+  const bool tls = written == "tcps" || written == "https";
+  const std::string_view schema = tls ? written.substr(0, written.size() - 1) : written;
 
   std::vector<KeyValue> pairs = split_pairs(schema, text.substr(sep + 2));
   const std::span<const std::string_view> accepted =
@@ -359,18 +376,21 @@ SinkConfig parse_sink_config(std::string_view text, const EnvLookup& env) {
       : schema == "file" ? std::span<const std::string_view>(kFileKeys)
                          : std::span<const std::string_view>(kHttpKeys);
   check_known_keys(schema, pairs, accepted);
-  for (KeyValue& kv : pairs) kv.value = expand_env(schema, kv.key, kv.value, env);
+  for (KeyValue& kv : pairs) {
+    kv.value = expand_env_references(fmt::format("{}::{}", schema, kv.key), kv.value,
+                                     is_secret_key(kv.key), env);
+  }
 
   SinkConfig config;
   if (schema == "tcp") {
     config.schema = SinkSchema::tcp;
-    config.tcp = build_tcp(pairs);
+    config.tcp = build_tcp(pairs, tls);
   } else if (schema == "file") {
     config.schema = SinkSchema::file;
     config.file = build_file(pairs);
   } else {
     config.schema = SinkSchema::http;
-    config.http = build_http(pairs);
+    config.http = build_http(pairs, tls);
   }
   return config;
 }

@@ -10,13 +10,18 @@
 //   so a secret is never half-expanded by accident
 // - an unknown schema or key is an error that lists the accepted ones
 //
+// TLS: "https::" and "tcps::" take tls_verify, tls_ca and tls_roots (see
+// io/tls/tls_options.hpp). ILP/TCP authentication: username + token.
+//
 // Secrets (password, token) never appear in error messages or describe().
 #include <chrono>
 #include <cstdint>
-#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
+
+#include "io/env_expansion.hpp"
+#include "io/tls/tls_options.hpp"
 
 namespace kilp::io {
 
@@ -35,6 +40,13 @@ struct TcpSinkConfig {
   int protocol_version = 1;  // 1: text ILP; 2: binary doubles (encoder's business)
   std::chrono::milliseconds reconnect_max{5000};  // cap of the reconnect backoff
   std::optional<int> so_sndbuf;                   // kernel default when absent
+  TlsOptions tls;                                 // tcps::
+  // QuestDB's ILP/TCP authentication: the key id, and the ECDSA P-256 private key
+  // (base64url d; secret). token_x/token_y, the public key, are checked if given.
+  std::string username;
+  std::string token;
+  std::string token_x;
+  std::string token_y;
 };
 
 enum class FileMode { append, truncate };
@@ -64,6 +76,7 @@ struct HttpSinkConfig {
   // Request target of the writes. QuestDB ignores query parameters, so e.g.
   // "/write?db=NAME" also reaches InfluxDB 1.x.
   std::string path = "/write";
+  TlsOptions tls;  // https::
 };
 
 struct SinkConfig {
@@ -75,13 +88,6 @@ struct SinkConfig {
   // E.g. "tcp 127.0.0.1:9009", "file out.ilp". Never contains secrets.
   std::string describe() const;
 };
-
-// Looks a variable up; std::nullopt when it is not set. Injected so tests need
-// not touch the process environment.
-using EnvLookup = std::function<std::optional<std::string>(std::string_view name)>;
-
-// getenv()-backed lookup.
-std::optional<std::string> lookup_process_env(std::string_view name);
 
 // Throws std::invalid_argument naming the offending schema, key or variable.
 SinkConfig parse_sink_config(std::string_view text, const EnvLookup& env = lookup_process_env);

@@ -218,4 +218,44 @@ std::string UringSendRing::describe_setup() const {
   return out;
 }
 
+namespace {
+
+int wait_ready(int socket_fd, short events, std::chrono::steady_clock::time_point deadline) {
+  for (;;) {
+    const auto left = std::chrono::ceil<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    if (left.count() <= 0) return ETIMEDOUT;
+    pollfd pfd{socket_fd, events, 0};
+    const int ready = ::poll(&pfd, 1, static_cast<int>(left.count()));
+    if (ready > 0) return 0;
+    if (ready < 0 && errno != EINTR) return errno;
+  }
+}
+
+}  // namespace
+
+int send_all_blocking(int socket_fd, std::span<const char> bytes,
+                      std::chrono::steady_clock::time_point deadline) {
+  while (!bytes.empty()) {
+    if (const int error = wait_ready(socket_fd, POLLOUT, deadline); error != 0) return error;
+    const ssize_t n = ::send(socket_fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EINTR) continue;
+      return errno;
+    }
+    bytes = bytes.subspan(static_cast<std::size_t>(n));
+  }
+  return 0;
+}
+
+int receive_blocking(int socket_fd, std::span<char> into,
+                     std::chrono::steady_clock::time_point deadline) {
+  for (;;) {
+    if (const int error = wait_ready(socket_fd, POLLIN, deadline); error != 0) return -error;
+    const ssize_t n = ::recv(socket_fd, into.data(), into.size(), MSG_DONTWAIT);
+    if (n >= 0) return static_cast<int>(n);
+    if (errno != EAGAIN && errno != EINTR) return -errno;
+  }
+}
+
 }  // namespace kilp::io

@@ -110,4 +110,12 @@ class UringSendRing {
   bool in_flight_ = false;
 };
 
+// Blocking helpers for start-up exchanges (TLS handshake, authentication) on a
+// blocking socket, bounded by `deadline`. send_all: 0 or errno; receive: bytes,
+// 0 at end of stream, or -errno (-ETIMEDOUT when the deadline passed).
+int send_all_blocking(int socket_fd, std::span<const char> bytes,
+                      std::chrono::steady_clock::time_point deadline);
+int receive_blocking(int socket_fd, std::span<char> into,
+                     std::chrono::steady_clock::time_point deadline);
+
 }  // namespace kilp::io

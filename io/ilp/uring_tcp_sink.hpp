@@ -1,5 +1,6 @@
 #pragma once
-// ILP over plain TCP, sent through io_uring.
+// ILP over TCP (tcp::) or TLS (tcps::), sent through io_uring; optionally with
+// QuestDB's ILP/TCP authentication (username + token) on every connection.
 //
 // What this sink guarantees, and what TCP cannot:
 // - A buffer is reported done when the kernel has accepted all of its bytes into
@@ -20,26 +21,35 @@
 //   it contained may thus arrive twice (use DEDUP UPSERT KEYS to absorb that).
 // - Buffers are reported done in submission order.
 //
+// - tcps:: encrypts with OpenSSL and sends the ciphertext through the same
+//   io_uring (UringStream); every connection, reconnects included, does its own
+//   TLS handshake and authentication (blocking, bounded by the connect timeout).
+//
 // Threading: one shard thread uses the sink. The io_uring is enabled by the
 // first submit(), which ties it to that thread (IORING_SETUP_SINGLE_ISSUER).
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "io/ilp/backoff.hpp"
 #include "io/ilp/sink.hpp"
 #include "io/ilp/sink_config.hpp"
+#include "io/ilp/ilp_tcp_auth.hpp"
 #include "io/ilp/uring_socket.hpp"
+#include "io/ilp/uring_stream.hpp"
 
 namespace kilp::io {
 
 class UringTcpSink final : public Sink {
  public:
-  // Resolves and connects before returning. Throws std::runtime_error, e.g.
-  // "cannot connect to ILP/TCP sink 127.0.0.1:9009: Connection refused".
+  // Resolves and connects (TLS handshake, authentication) before returning.
+  // Throws std::runtime_error, e.g. "cannot connect to ILP/TCP sink
+  // 127.0.0.1:9009: Connection refused", or naming the TLS or authentication failure.
   // `max_pending_buffers` is the capacity of the submission queue (the shard's
   // ring size); submitting more than that is a programming error.
   UringTcpSink(const TcpSinkConfig& config, std::size_t max_pending_buffers);
@@ -53,7 +63,9 @@ class UringTcpSink final : public Sink {
   // longer than `wait`.
   std::size_t poll(std::chrono::milliseconds wait, std::span<BufferId> done) override;
   std::size_t pending() const override { return queued_; }
-  std::string describe() const override { return "tcp " + address_text_; }
+  std::string describe() const override {
+    return (stream_.tls() ? "tcps " : "tcp ") + address_text_;
+  }
 
   // Successful reconnects since construction; for stats and tests.
   std::uint64_t reconnects() const { return reconnects_; }
@@ -76,8 +88,9 @@ class UringTcpSink final : public Sink {
   bool make_progress(std::chrono::milliseconds wait);
   void start_next_send();
   void on_send_result(int result);
+  std::string open_connection(Clock::time_point deadline, std::chrono::milliseconds verdict_wait);
   void on_connection_lost(int error);
-  void schedule_reconnect(int error);
+  void schedule_reconnect(std::string_view why);
   void try_reconnect(std::chrono::milliseconds wait);
   void on_connected();
   std::size_t report_sent(std::span<BufferId> done);
@@ -88,8 +101,9 @@ class UringTcpSink final : public Sink {
   TcpSocketOptions socket_options_;
   ReconnectBackoff backoff_;
 
-  UringSendRing ring_;
-  UniqueFd socket_;
+  std::optional<IlpAuthRequest> auth_;
+  UringStream stream_;
+  UniqueFd connecting_;  // the socket of a connect in progress
   Link link_ = Link::connected;
   Clock::time_point reconnect_at_{};
   Clock::time_point connect_deadline_{};
