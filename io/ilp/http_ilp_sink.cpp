@@ -5,8 +5,8 @@
 #include <sys/socket.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cerrno>
+#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <random>
@@ -29,7 +29,15 @@ constexpr unsigned kLoggedRetries = 8;
 
 bool is_retriable_status(int status) {
   switch (status) {
-    case 500: case 503: case 504: case 507: case 509: case 523: case 524: case 529: case 599:
+    case 500:
+    case 503:
+    case 504:
+    case 507:
+    case 509:
+    case 523:
+    case 524:
+    case 529:
+    case 599:
       return true;
     default:
       return false;
@@ -71,8 +79,8 @@ UniqueFd connect_blocking(const std::vector<SocketEndpoint>& endpoints,
     }
     last_error = status.error;
   }
-  throw std::runtime_error(fmt::format("cannot connect to ILP/HTTP sink {}: {}", address_text,
-                                       error_text(last_error)));
+  throw std::runtime_error(
+      fmt::format("cannot connect to ILP/HTTP sink {}: {}", address_text, error_text(last_error)));
 }
 
 std::shared_ptr<const TlsClientContext> make_tls_context(const HttpSinkConfig& config) {
@@ -130,8 +138,8 @@ void UringHttpSink::submit(BufferId id, std::span<const char> bytes) {
 void UringHttpSink::submit_rows(BufferId id, std::span<const char> bytes,
                                 std::span<const std::uint32_t> row_ends) {
   if (queued_ == queue_.size()) {
-    throw std::logic_error(fmt::format(
-        "ILP/HTTP sink {}: submit() with {} buffers already pending", address_text_, queued_));
+    throw std::logic_error(fmt::format("ILP/HTTP sink {}: submit() with {} buffers already pending",
+                                       address_text_, queued_));
   }
   queued_at(queued_) = QueuedBuffer{id, bytes, row_ends};
   ++queued_;
@@ -159,10 +167,9 @@ void UringHttpSink::start_request() {
   sent_ = 0;
   timed_out_ = false;
   const std::uint64_t throughput = std::max<std::uint64_t>(config_.request_min_throughput, 1);
-  const auto transfer_allowance =
-      config_.request_min_throughput == 0
-          ? std::chrono::milliseconds(0)
-          : std::chrono::milliseconds(body_bytes_ * 1000 / throughput);
+  const auto transfer_allowance = config_.request_min_throughput == 0
+                                      ? std::chrono::milliseconds(0)
+                                      : std::chrono::milliseconds(body_bytes_ * 1000 / throughput);
   request_deadline_ = Clock::now() + config_.request_timeout + transfer_allowance;
   phase_ = Phase::sending;
   ++requests_;
@@ -177,7 +184,8 @@ void UringHttpSink::continue_io() {
       rc = stream_.start_send(std::span<const char>(request_head_).subspan(sent_));
     } else {
       const QueuedBuffer& buffer = current();
-      const std::size_t body_offset = row_start(buffer, row_begin_) + (sent_ - request_head_.size());
+      const std::size_t body_offset =
+          row_start(buffer, row_begin_) + (sent_ - request_head_.size());
       const std::size_t body_left = body_bytes_ - (sent_ - request_head_.size());
       rc = stream_.start_send(buffer.bytes.subspan(body_offset, body_left));
     }
@@ -212,17 +220,17 @@ void UringHttpSink::on_io_result(int result) {
   HttpParseState state = HttpParseState::need_more;
   if (result > 0) {
     std::size_t consumed = 0;
-    state = parser_.feed(
-        std::string_view(receive_buffer_.data(), static_cast<std::size_t>(result)), consumed);
+    state = parser_.feed(std::string_view(receive_buffer_.data(), static_cast<std::size_t>(result)),
+                         consumed);
     if (state == HttpParseState::complete && consumed < static_cast<std::size_t>(result)) {
       return on_retriable_failure("unexpected bytes after the response", true);
     }
   } else if (result == 0) {
     state = parser_.finish_at_eof();
   } else {
-    return on_retriable_failure(timed_out_ ? "request timed out"
-                                           : fmt::format("receive failed: {}", error_text(-result)),
-                                true);
+    return on_retriable_failure(
+        timed_out_ ? "request timed out" : fmt::format("receive failed: {}", error_text(-result)),
+        true);
   }
   if (state == HttpParseState::error) {
     return on_retriable_failure(fmt::format("bad HTTP response: {}", parser_.error()), true);
@@ -402,7 +410,8 @@ void UringHttpSink::on_connected() {
     connecting_.reset();
     return on_retriable_failure(fmt::format("connect failed: {}", error_text(error)), true);
   }
-  const std::string failure = stream_.attach(std::move(connecting_), Clock::now() + kConnectTimeout);
+  const std::string failure =
+      stream_.attach(std::move(connecting_), Clock::now() + kConnectTimeout);
   if (!failure.empty()) return on_retriable_failure(failure, true);
   link_ = Link::connected;
   start_request();

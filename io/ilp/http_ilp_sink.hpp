@@ -38,9 +38,9 @@
 #include <string>
 #include <vector>
 
-#include "io/ilp/backoff.hpp"
 #include "io/http/http_json.hpp"
 #include "io/http/http_response_parser.hpp"
+#include "io/ilp/backoff.hpp"
 #include "io/ilp/sink.hpp"
 #include "io/ilp/sink_config.hpp"
 #include "io/ilp/uring_socket.hpp"
@@ -65,9 +65,7 @@ class UringHttpSink final : public Sink {
     return (stream_.tls() ? "https " : "http ") + address_text_;
   }
   SinkLimits limits() const override;
-  void set_row_rejection_listener(RowRejectionListener* listener) override {
-    listener_ = listener;
-  }
+  void set_row_rejection_listener(RowRejectionListener* listener) override { listener_ = listener; }
 
   // For stats and tests.
   std::uint64_t requests_sent() const { return requests_; }
@@ -146,7 +144,7 @@ class UringHttpSink final : public Sink {
   std::string pending_reason_;
 
   Phase phase_ = Phase::idle;
-  std::string head_prefix_;  // request line and fixed headers, up to "Content-Length: "
+  std::string head_prefix_;   // request line and fixed headers, up to "Content-Length: "
   std::string request_head_;  // head_prefix_ + length + CRLFCRLF, rebuilt per request
   std::size_t body_bytes_ = 0;
   std::size_t sent_ = 0;  // bytes of request_head_ + body sent so far

@@ -48,8 +48,7 @@ int base64_value(char c) {
 }
 
 // A public coordinate given as token_x / token_y must equal the derived one.
-void check_coordinate(std::string_view name, std::string_view given,
-                      const unsigned char* derived) {
+void check_coordinate(std::string_view name, std::string_view given, const unsigned char* derived) {
   if (given.empty()) return;
   std::string bytes;
   if (!decode_base64_any(given, bytes) || bytes.size() != kScalarBytes ||
@@ -110,11 +109,11 @@ std::shared_ptr<const IlpAuthKey> IlpAuthKey::from_token(std::string_view token,
 
   const ParamBuilder builder(OSSL_PARAM_BLD_new());
   if (!builder ||
-      OSSL_PARAM_BLD_push_utf8_string(builder.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1",
-                                      0) != 1 ||
+      OSSL_PARAM_BLD_push_utf8_string(builder.get(), OSSL_PKEY_PARAM_GROUP_NAME, "prime256v1", 0) !=
+          1 ||
       OSSL_PARAM_BLD_push_BN(builder.get(), OSSL_PKEY_PARAM_PRIV_KEY, d.get()) != 1 ||
-      OSSL_PARAM_BLD_push_octet_string(builder.get(), OSSL_PKEY_PARAM_PUB_KEY,
-                                       public_octets.data(), public_octets.size()) != 1) {
+      OSSL_PARAM_BLD_push_octet_string(builder.get(), OSSL_PKEY_PARAM_PUB_KEY, public_octets.data(),
+                                       public_octets.size()) != 1) {
     bad_token("cannot load the key");
   }
   const Params params(OSSL_PARAM_BLD_to_param(builder.get()));
@@ -134,8 +133,7 @@ IlpAuthKey::~IlpAuthKey() {
 std::string IlpAuthKey::sign(std::string_view challenge) const {
   const DigestContext context(EVP_MD_CTX_new());
   std::size_t length = 0;
-  if (!context ||
-      EVP_DigestSignInit(context.get(), nullptr, EVP_sha256(), nullptr, key_) != 1 ||
+  if (!context || EVP_DigestSignInit(context.get(), nullptr, EVP_sha256(), nullptr, key_) != 1 ||
       EVP_DigestSign(context.get(), nullptr, &length,
                      reinterpret_cast<const unsigned char*>(challenge.data()),
                      challenge.size()) != 1) {
@@ -175,7 +173,8 @@ std::string authenticate_ilp_tcp(UringStream& stream, const IlpAuthRequest& requ
     challenge.append(chunk.data(), static_cast<std::size_t>(n));
     const std::size_t end = challenge.find('\n');
     if (end != std::string::npos) {
-      if (end + 1 != challenge.size()) return "authentication: unexpected bytes after the challenge";
+      if (end + 1 != challenge.size())
+        return "authentication: unexpected bytes after the challenge";
       challenge.pop_back();
       break;
     }

@@ -143,8 +143,8 @@ SinkAddress parse_address(std::string_view schema, std::string_view value,
 }
 
 constexpr std::array<std::string_view, 11> kTcpKeys = {
-    "addr",     "protocol_version", "reconnect_max_ms", "so_sndbuf", "username", "token",
-    "token_x",  "token_y",          "tls_verify",       "tls_ca",    "tls_roots"};
+    "addr",    "protocol_version", "reconnect_max_ms", "so_sndbuf", "username", "token",
+    "token_x", "token_y",          "tls_verify",       "tls_ca",    "tls_roots"};
 constexpr std::array<std::string_view, 2> kFileKeys = {"path", "mode"};
 constexpr std::array<std::string_view, 15> kHttpKeys = {"addr",
                                                         "username",
@@ -303,8 +303,8 @@ HttpSinkConfig build_http(const std::vector<KeyValue>& pairs, bool tls) {
       c.request_timeout = parse_millis("http", key, value, 1);
     } else if (key == "retry_timeout") {
       // "off": retry for as long as it takes (kilp's default; see sink_config.hpp).
-      c.retry_timeout = value == "off" ? std::chrono::milliseconds::max()
-                                       : parse_millis("http", key, value, 0);
+      c.retry_timeout =
+          value == "off" ? std::chrono::milliseconds::max() : parse_millis("http", key, value, 0);
     } else if (key == "request_min_throughput") {
       c.request_min_throughput =
           parse_unsigned("http", key, value, 0, std::numeric_limits<std::int64_t>::max());

@@ -222,8 +222,8 @@ namespace {
 
 int wait_ready(int socket_fd, short events, std::chrono::steady_clock::time_point deadline) {
   for (;;) {
-    const auto left = std::chrono::ceil<std::chrono::milliseconds>(
-        deadline - std::chrono::steady_clock::now());
+    const auto left =
+        std::chrono::ceil<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return ETIMEDOUT;
     pollfd pfd{socket_fd, events, 0};
     const int ready = ::poll(&pfd, 1, static_cast<int>(left.count()));

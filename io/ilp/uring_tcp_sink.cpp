@@ -1,7 +1,5 @@
 #include "io/ilp/uring_tcp_sink.hpp"
 
-#include "io/ilp/sink_poll.hpp"
-
 #include <fmt/format.h>
 #include <sys/socket.h>
 
@@ -12,6 +10,8 @@
 #include <random>
 #include <stdexcept>
 #include <thread>
+
+#include "io/ilp/sink_poll.hpp"
 
 namespace kilp::io {
 namespace {

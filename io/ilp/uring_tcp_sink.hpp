@@ -37,9 +37,9 @@
 #include <vector>
 
 #include "io/ilp/backoff.hpp"
+#include "io/ilp/ilp_tcp_auth.hpp"
 #include "io/ilp/sink.hpp"
 #include "io/ilp/sink_config.hpp"
-#include "io/ilp/ilp_tcp_auth.hpp"
 #include "io/ilp/uring_socket.hpp"
 #include "io/ilp/uring_stream.hpp"
 

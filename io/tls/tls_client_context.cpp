@@ -31,10 +31,10 @@ TlsClientContext::TlsClientContext(const TlsOptions& options, std::string host)
     return;
   }
   SSL_CTX_set_verify(context_, SSL_VERIFY_PEER, nullptr);
-  const bool loaded = options.roots == TlsRoots::pem_file
-                          ? SSL_CTX_load_verify_locations(context_, options.roots_file.c_str(),
-                                                          nullptr) == 1
-                          : SSL_CTX_set_default_verify_paths(context_) == 1;
+  const bool loaded =
+      options.roots == TlsRoots::pem_file
+          ? SSL_CTX_load_verify_locations(context_, options.roots_file.c_str(), nullptr) == 1
+          : SSL_CTX_set_default_verify_paths(context_) == 1;
   if (!loaded) {
     const std::string why = take_openssl_error("no certificates");
     SSL_CTX_free(context_);

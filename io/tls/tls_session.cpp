@@ -15,9 +15,9 @@ namespace {
 
 // Room for one full encrypt(): 16 KiB records, each with at most a few hundred
 // bytes of header, padding and tag; plus the handshake's messages.
-constexpr std::size_t kCiphertextCapacity =
-    TlsSession::kMaxPlaintextPerSend + (TlsSession::kMaxPlaintextPerSend / 16384 + 1) * 512 +
-    16 * 1024;
+constexpr std::size_t kCiphertextCapacity = TlsSession::kMaxPlaintextPerSend +
+                                            (TlsSession::kMaxPlaintextPerSend / 16384 + 1) * 512 +
+                                            16 * 1024;
 // One maximal TLS record with its header, so a single recv can complete a record.
 constexpr std::size_t kReceiveCapacity = 16 * 1024 + 2048;
 

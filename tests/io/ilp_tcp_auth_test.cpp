@@ -89,15 +89,14 @@ TEST(IlpTcpAuth, UnknownKeyIdIsRefusedAtStartUp) {
                       4);
     FAIL() << "an unknown key id was accepted";
   } catch (const std::runtime_error& e) {
-    EXPECT_NE(std::string(e.what()).find("authentication refused"), std::string::npos)
-        << e.what();
+    EXPECT_NE(std::string(e.what()).find("authentication refused"), std::string::npos) << e.what();
   }
 }
 
 TEST(IlpTcpAuth, BadTokensAreConfigurationErrorsThatNeverEchoThem) {
   const std::string secret_looking = "c2VjcmV0LXNlY3JldC1zZWNyZXQ";  // 20 bytes, not 32
-  for (const std::string& token : {secret_looking, std::string("not base64 at all!"),
-                                   std::string(43, 'A') /* d = 0 */}) {
+  for (const std::string& token :
+       {secret_looking, std::string("not base64 at all!"), std::string(43, 'A') /* d = 0 */}) {
     try {
       parse_sink_config("tcp::addr=127.0.0.1:9009;username=u;token=" + token + ";");
       FAIL() << "accepted token " << token;

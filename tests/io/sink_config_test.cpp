@@ -117,8 +117,8 @@ TEST(SinkConfig, TlsKeysFollowQuestDbClients) {
   EXPECT_TRUE(contains(parse_error("tcps::addr=h;tls_ca=pem_file;"), "needs tls_roots"));
   EXPECT_TRUE(contains(parse_error("tcps::addr=h;tls_verify=off;"), "on or unsafe_off"));
   EXPECT_TRUE(contains(parse_error("tcps::addr=h;tls_ca=mine;"), "pem_file"));
-  EXPECT_TRUE(contains(parse_error("tcps::addr=h;tls_ca=os_roots;tls_roots=x.pem;"),
-                       "tls_ca=pem_file"));
+  EXPECT_TRUE(
+      contains(parse_error("tcps::addr=h;tls_ca=os_roots;tls_roots=x.pem;"), "tls_ca=pem_file"));
   // TLS settings without TLS are a mistake worth stopping for.
   EXPECT_TRUE(contains(parse_error("tcp::addr=h;tls_verify=unsafe_off;"), "need tcps::"));
   EXPECT_TRUE(contains(parse_error("http::addr=h;tls_roots=x.pem;"), "need https::"));
@@ -173,8 +173,7 @@ TEST(SinkConfig, HttpKeysAreKept) {
   EXPECT_EQ(c.http.password, "quest");
   EXPECT_EQ(c.http.request_timeout, 2500ms);
   EXPECT_EQ(c.http.retry_timeout, 0ms);
-  EXPECT_EQ(parse_sink_config("http::addr=h;").http.retry_timeout,
-            std::chrono::milliseconds::max())
+  EXPECT_EQ(parse_sink_config("http::addr=h;").http.retry_timeout, std::chrono::milliseconds::max())
       << "kilp retries forever unless told otherwise";
   EXPECT_EQ(parse_sink_config("http::addr=h;retry_timeout=off;").http.retry_timeout,
             std::chrono::milliseconds::max());

@@ -32,7 +32,7 @@ inline std::vector<std::string> make_buffers(std::size_t count, std::size_t line
 // Submits buffers [first, end) with ids equal to their index (keeping at most
 // `capacity` pending) and polls until all are reported done, in submission order.
 inline void send_range(Sink& sink, const std::vector<std::string>& buffers, std::size_t first,
-                std::size_t end, std::size_t capacity) {
+                       std::size_t end, std::size_t capacity) {
   std::array<BufferId, 16> done{};
   std::size_t next_done = first;
   std::size_t next_submit = first;
@@ -54,7 +54,7 @@ inline void send_all(Sink& sink, const std::vector<std::string>& buffers, std::s
 }
 
 inline std::string concat(const std::vector<std::string>& parts, std::size_t first = 0,
-                   std::size_t end = std::string::npos) {
+                          std::size_t end = std::string::npos) {
   std::string all;
   for (std::size_t i = first; i < std::min(end, parts.size()); ++i) all += parts[i];
   return all;
@@ -74,7 +74,7 @@ inline std::vector<std::string> complete_lines(const std::string& stream) {
 // and a new connection restarts at a buffer's first line no later than where the
 // previous one stopped: at least once, in order, nothing skipped.
 inline void expect_delivered_at_least_once(const std::vector<std::string>& buffers,
-                                    const std::vector<std::string>& connections) {
+                                           const std::vector<std::string>& connections) {
   std::vector<std::string> expected_lines;
   std::vector<std::size_t> first_line_of_buffer;
   for (const std::string& b : buffers) {

@@ -41,9 +41,9 @@ Pki& pki() {
 }
 
 TcpSinkConfig tcps_config(std::uint16_t port, const std::string& extra = "") {
-  SinkConfig config = parse_sink_config(
-      "tcps::addr=127.0.0.1:" + std::to_string(port) + ";tls_roots=" + pki().ca_file +
-      ";reconnect_max_ms=200;" + extra);
+  SinkConfig config =
+      parse_sink_config("tcps::addr=127.0.0.1:" + std::to_string(port) +
+                        ";tls_roots=" + pki().ca_file + ";reconnect_max_ms=200;" + extra);
   return config.tcp;
 }
 
@@ -74,8 +74,8 @@ TEST(TlsSink, TcpsReconnectDoesANewHandshakeAndResends) {
   // Buffers of ~0.9 MB; the reset comes early in buffer 2, so even with every
   // socket buffer on the way full, all unread bytes belong to buffer 2.
   constexpr std::size_t kResetAfter = 1900 * 1024;
-  LoopbackServer backend({.receive_buffer_bytes = 32 * 1024,
-                          .reset_first_connection_after = kResetAfter});
+  LoopbackServer backend(
+      {.receive_buffer_bytes = 32 * 1024, .reset_first_connection_after = kResetAfter});
   // Small socket buffers everywhere: what the reset destroys belongs to buffer 2,
   // which the sink must resend whole over a new TLS session.
   TlsTerminator front(pki().server, backend.port(), 32 * 1024);
@@ -96,9 +96,10 @@ TEST(TlsSink, TcpsReconnectDoesANewHandshakeAndResends) {
 TEST(TlsSink, HttpsDeliversEveryRowAndKeepsBasicAuth) {
   kilp::testing::IlpHttpServer backend;
   TlsTerminator front(pki().server, backend.port());
-  const SinkConfig config = parse_sink_config(
-      "https::addr=localhost:" + std::to_string(front.port()) + ";tls_ca=pem_file;tls_roots=" +
-      pki().ca_file + ";username=admin;password=quest;protocol_version=1;");
+  const SinkConfig config =
+      parse_sink_config("https::addr=localhost:" + std::to_string(front.port()) +
+                        ";tls_ca=pem_file;tls_roots=" + pki().ca_file +
+                        ";username=admin;password=quest;protocol_version=1;");
   UringHttpSink sink(config.http, 4);
   EXPECT_EQ(sink.describe(), "https localhost:" + std::to_string(front.port()));
   const std::vector<std::string> buffers = make_buffers(40, 100);
@@ -110,9 +111,9 @@ TEST(TlsSink, HttpsDeliversEveryRowAndKeepsBasicAuth) {
 TEST(TlsSink, HttpsNegotiatesTheProtocolVersionOverTls) {
   kilp::testing::IlpHttpServer backend({.settings_v2 = true});
   TlsTerminator front(pki().server, backend.port());
-  const SinkConfig config = parse_sink_config("https::addr=127.0.0.1:" +
-                                              std::to_string(front.port()) +
-                                              ";tls_roots=" + pki().ca_file + ";");
+  const SinkConfig config =
+      parse_sink_config("https::addr=127.0.0.1:" + std::to_string(front.port()) +
+                        ";tls_roots=" + pki().ca_file + ";");
   EXPECT_EQ(negotiate_http_protocol_version(config.http), 2);
 }
 

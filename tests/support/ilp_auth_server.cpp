@@ -72,8 +72,7 @@ IlpAuthKeyPair generate_ilp_auth_key() {
   pair.token = base64url(scalar, sizeof scalar);
   unsigned char point[65];
   std::size_t length = 0;
-  EVP_PKEY_get_octet_string_param(pair.key, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point,
-                                  &length);
+  EVP_PKEY_get_octet_string_param(pair.key, OSSL_PKEY_PARAM_PUB_KEY, point, sizeof point, &length);
   if (length != sizeof point) throw std::runtime_error("test key: unexpected public key form");
   pair.token_x = base64url(point + 1, 32);
   pair.token_y = base64url(point + 33, 32);

@@ -19,9 +19,9 @@ namespace kilp::testing {
 
 // A P-256 key pair as QuestDB's clients take it: base64url d, x and y.
 struct IlpAuthKeyPair {
-  std::string token;    // private key d
-  std::string token_x;  // public key x
-  std::string token_y;  // public key y
+  std::string token;           // private key d
+  std::string token_x;         // public key x
+  std::string token_y;         // public key y
   evp_pkey_st* key = nullptr;  // owned by the pair's holder (see generate_ilp_auth_key)
 };
 

@@ -45,8 +45,8 @@ void add_extension(X509* certificate, X509* issuer, int nid, const std::string& 
   X509_EXTENSION_free(extension);
 }
 
-X509* new_certificate(EVP_PKEY* key, const std::string& common_name, long serial,
-                      long valid_from_s, long valid_until_s) {
+X509* new_certificate(EVP_PKEY* key, const std::string& common_name, long serial, long valid_from_s,
+                      long valid_until_s) {
   X509* certificate = X509_new();
   X509_set_version(certificate, 2);
   ASN1_INTEGER_set(X509_get_serialNumber(certificate), serial);
@@ -87,8 +87,8 @@ TestCertificateAuthority::~TestCertificateAuthority() {
 PemIdentity TestCertificateAuthority::issue(const std::vector<std::string>& names,
                                             long valid_from_s, long valid_until_s) const {
   EVP_PKEY* key = EVP_EC_gen("P-256");
-  X509* certificate = new_certificate(key, names.empty() ? "server" : names.front(),
-                                      next_serial_++, valid_from_s, valid_until_s);
+  X509* certificate = new_certificate(key, names.empty() ? "server" : names.front(), next_serial_++,
+                                      valid_from_s, valid_until_s);
   X509_set_issuer_name(certificate, X509_get_subject_name(certificate_));
   std::string alt_names;
   for (const std::string& name : names) {
@@ -107,8 +107,8 @@ PemIdentity TestCertificateAuthority::issue(const std::vector<std::string>& name
 
 std::string write_temp_file(const std::string& name, const std::string& contents) {
   const char* base = std::getenv("TMPDIR");
-  const std::filesystem::path dir = std::filesystem::path(base ? base : "/tmp") /
-                                    ("kilp-test-" + std::to_string(::getpid()));
+  const std::filesystem::path dir =
+      std::filesystem::path(base ? base : "/tmp") / ("kilp-test-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const std::filesystem::path path = dir / name;
   std::ofstream(path, std::ios::binary | std::ios::trunc) << contents;

@@ -61,10 +61,10 @@ TlsTerminator::TlsTerminator(const PemIdentity& identity, std::uint16_t backend_
                              int socket_buffer_bytes)
     : backend_port_(backend_port), socket_buffer_bytes_(socket_buffer_bytes) {
   context_ = SSL_CTX_new(TLS_server_method());
-  BIO* cert_bio = BIO_new_mem_buf(identity.certificate.data(),
-                                  static_cast<int>(identity.certificate.size()));
-  BIO* key_bio = BIO_new_mem_buf(identity.private_key.data(),
-                                 static_cast<int>(identity.private_key.size()));
+  BIO* cert_bio =
+      BIO_new_mem_buf(identity.certificate.data(), static_cast<int>(identity.certificate.size()));
+  BIO* key_bio =
+      BIO_new_mem_buf(identity.private_key.data(), static_cast<int>(identity.private_key.size()));
   X509* certificate = PEM_read_bio_X509(cert_bio, nullptr, nullptr, nullptr);
   EVP_PKEY* key = PEM_read_bio_PrivateKey(key_bio, nullptr, nullptr, nullptr);
   BIO_free(cert_bio);
