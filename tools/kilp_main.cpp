@@ -32,7 +32,8 @@ std::unique_ptr<kilp::tools::MockCluster> start_demo_cluster(KilpOptions& option
                                   demo.messages * (sample.size() + 2));
   auto cluster = std::make_unique<kilp::tools::MockCluster>(1);
   cluster->create_topic(topic, demo.partitions);
-  fmt::print(stderr, "kilp: demo: mock Kafka cluster at {}, producing {} trades to '{}' ({} partitions)\n",
+  fmt::print(stderr,
+             "kilp: demo: mock Kafka cluster at {}, producing {} trades to '{}' ({} partitions)\n",
              cluster->bootstrap_servers(), demo.messages, topic, demo.partitions);
   cluster->produce(topic, demo.partitions, demo.messages, [](std::uint64_t i, std::string& buffer) {
     return kilp::tools::format_trade_json(kilp::tools::make_trade(i), buffer);
@@ -77,6 +78,12 @@ void wire_sinks(KilpOptions& options) {
     kilp::io::DeadLetterKafkaConfig dlq =
         kilp::io::parse_dead_letter_kafka_config(options.dead_letters);
     if (dlq.brokers.empty()) dlq.brokers = options.engine.kafka.brokers;
+    // The consumer's security settings first, so the kafka:: keys override them.
+    std::vector<std::pair<std::string, std::string>> inherited;
+    for (const auto& property : options.engine.kafka.properties) {
+      if (kilp::io::is_kafka_security_property(property.first)) inherited.push_back(property);
+    }
+    dlq.properties.insert(dlq.properties.begin(), inherited.begin(), inherited.end());
     options.engine.make_dead_letters = [dlq](int shard) {
       return std::unique_ptr<kilp::io::DeadLetterSink>(
           std::make_unique<kilp::io::DeadLetterKafka>(dlq, shard));

@@ -12,12 +12,15 @@ namespace {
 
 constexpr std::string_view kSchema = "kafka::";
 
-void set(rd_kafka_conf_t* conf, const std::string& key, const std::string& value) {
+void set(rd_kafka_conf_t* conf, const std::string& key, const std::string& value,
+         const SecretMask& mask) {
   char error[512];
   if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), error, sizeof error) !=
       RD_KAFKA_CONF_OK) {
     rd_kafka_conf_destroy(conf);
-    throw std::invalid_argument(fmt::format("--dlq: {}={}: {}", key, value, error));
+    const std::string shown = is_secret_kafka_property(key) ? "***" : value;
+    throw std::invalid_argument(
+        mask.mask(fmt::format("--dlq producer: {}={}: {}", key, shown, error)));
   }
 }
 
@@ -31,7 +34,14 @@ bool is_kafka_dead_letter_config(std::string_view text) {
   return text.substr(0, kSchema.size()) == kSchema;
 }
 
-DeadLetterKafkaConfig parse_dead_letter_kafka_config(std::string_view text) {
+bool is_kafka_security_property(std::string_view name) {
+  for (const std::string_view prefix : {"security.", "sasl.", "ssl.", "ssl_", "enable.ssl."}) {
+    if (name.substr(0, prefix.size()) == prefix) return true;
+  }
+  return false;
+}
+
+DeadLetterKafkaConfig parse_dead_letter_kafka_config(std::string_view text, const EnvLookup& env) {
   if (!is_kafka_dead_letter_config(text)) {
     throw std::invalid_argument(fmt::format("--dlq '{}': expected kafka::topic=NAME;", text));
   }
@@ -47,8 +57,12 @@ DeadLetterKafkaConfig parse_dead_letter_kafka_config(std::string_view text) {
       throw std::invalid_argument(fmt::format("--dlq: '{}' is not key=value", item));
     }
     const std::string key(item.substr(0, eq));
-    const std::string value(item.substr(eq + 1));
-    if (key == "topic") {
+    const std::string value =
+        expand_env_references(fmt::format("--dlq kafka::{}", key), item.substr(eq + 1),
+                              is_secret_kafka_property(key), env);
+    if (key.find('.') != std::string::npos) {
+      config.properties.emplace_back(key, value);  // a librdkafka producer property
+    } else if (key == "topic") {
       config.topic = value;
     } else if (key == "brokers") {
       config.brokers = value;
@@ -60,28 +74,32 @@ DeadLetterKafkaConfig parse_dead_letter_kafka_config(std::string_view text) {
       }
       config.flush_timeout = std::chrono::milliseconds(ms);
     } else {
-      throw std::invalid_argument(fmt::format(
-          "--dlq: unknown key '{}' (kafka:: takes topic, brokers, flush_timeout_ms)", key));
+      throw std::invalid_argument(
+          fmt::format("--dlq: unknown key '{}' (kafka:: takes topic, brokers, flush_timeout_ms and "
+                      "librdkafka properties such as sasl.username)",
+                      key));
     }
   }
   if (config.topic.empty()) throw std::invalid_argument("--dlq kafka::: topic=NAME is required");
   return config;
 }
 
-DeadLetterKafka::DeadLetterKafka(const DeadLetterKafkaConfig& config, int shard)
-    : config_(config) {
+DeadLetterKafka::DeadLetterKafka(const DeadLetterKafkaConfig& config, int shard) : config_(config) {
+  mask_.add_properties(config.properties);
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  set(conf, "bootstrap.servers", config.brokers);
-  set(conf, "client.id", fmt::format("kilp-dlq-{}", shard));
-  set(conf, "acks", "all");
-  set(conf, "linger.ms", "5");
-  for (const auto& [key, value] : config.properties) set(conf, key, value);
+  set(conf, "bootstrap.servers", config.brokers, mask_);
+  set(conf, "client.id", fmt::format("kilp-dlq-{}", shard), mask_);
+  set(conf, "acks", "all", mask_);
+  set(conf, "linger.ms", "5", mask_);
+  for (const auto& [key, value] : config.properties) set(conf, key, value, mask_);
+  rd_kafka_conf_set_log_cb(conf, on_log);
   rd_kafka_conf_set_dr_msg_cb(conf, on_delivery);
   rd_kafka_conf_set_opaque(conf, this);
   char error[512];
   producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
   if (producer_ == nullptr) {
-    throw std::runtime_error(fmt::format("dead-letter producer for '{}': {}", config.topic, error));
+    throw std::runtime_error(
+        mask_.mask(fmt::format("dead-letter producer for '{}': {}", config.topic, error)));
   }
   topic_ = rd_kafka_topic_new(producer_, config.topic.c_str(), nullptr);
 }
@@ -98,8 +116,15 @@ void DeadLetterKafka::on_delivery(rd_kafka_t*, const rd_kafka_message_t* message
   auto* self = static_cast<DeadLetterKafka*>(opaque);
   --self->unacknowledged_;
   if (message->err != RD_KAFKA_RESP_ERR_NO_ERROR && self->first_failure_.empty()) {
-    self->first_failure_ = rd_kafka_err2str(message->err);
+    self->first_failure_ = self->mask_.mask(rd_kafka_err2str(message->err));
   }
+}
+
+void DeadLetterKafka::on_log(const rd_kafka_t* rk, int level, const char* facility,
+                             const char* message) {
+  const auto* self = static_cast<const DeadLetterKafka*>(rd_kafka_opaque(rk));
+  const std::string line = self != nullptr ? self->mask_.mask(message) : SecretMask().mask(message);
+  fmt::print(stderr, "kilp: dead-letter producer: librdkafka {} [{}]: {}\n", level, facility, line);
 }
 
 void DeadLetterKafka::write(const DeadLetterRecord& record) {
@@ -121,8 +146,8 @@ void DeadLetterKafka::write(const DeadLetterRecord& record) {
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;  // the message owns the headers now
     if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
       rd_kafka_headers_destroy(headers);
-      throw SinkFatalError(fmt::format("dead letter to Kafka topic '{}': {}", config_.topic,
-                                       rd_kafka_err2str(err)));
+      throw SinkFatalError(
+          fmt::format("dead letter to Kafka topic '{}': {}", config_.topic, rd_kafka_err2str(err)));
     }
     rd_kafka_poll(producer_, 100);  // the local queue is full: let deliveries drain it
   }
@@ -137,13 +162,13 @@ void DeadLetterKafka::flush() {
     rd_kafka_flush(producer_, 100);
   }
   if (unacknowledged_ > 0) {
-    throw SinkFatalError(fmt::format(
-        "dead letters to Kafka topic '{}': {} not acknowledged within {} ms", config_.topic,
-        unacknowledged_, config_.flush_timeout.count()));
+    throw SinkFatalError(
+        fmt::format("dead letters to Kafka topic '{}': {} not acknowledged within {} ms",
+                    config_.topic, unacknowledged_, config_.flush_timeout.count()));
   }
   if (!first_failure_.empty()) {
-    throw SinkFatalError(fmt::format("dead letter to Kafka topic '{}' failed: {}", config_.topic,
-                                     first_failure_));
+    throw SinkFatalError(
+        fmt::format("dead letter to Kafka topic '{}' failed: {}", config_.topic, first_failure_));
   }
 }
 
