@@ -8,6 +8,7 @@
 #include <sstream>
 #include <thread>
 
+#include "io/secret_mask.hpp"
 #include "tools/kafka_config_file.hpp"
 #include "tools/mapping_file.hpp"
 
@@ -186,7 +187,10 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
   for (const auto& property : properties) {
     auto eq = property.find('=');
     if (eq == std::string::npos || eq == 0) {
-      throw std::invalid_argument(fmt::format("-X {}: expected key=value", property));
+      // A mistyped "sasl.password:..." must not end up on the terminal either.
+      const bool secret = io::is_secret_kafka_property(property);
+      throw std::invalid_argument(
+          fmt::format("-X {}: expected key=value", secret ? "<hidden>" : property));
     }
     kafka.properties.emplace_back(property.substr(0, eq), property.substr(eq + 1));
   }
