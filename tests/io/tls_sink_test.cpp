@@ -126,6 +126,28 @@ TEST(TlsSink, UnknownCaIsRefusedAtStartUp) {
   EXPECT_NE(error.find("tls_roots"), std::string::npos) << error;
 }
 
+TEST(TlsSink, HttpsRefusesAnUnknownCaAndAWrongHostAtStartUp) {
+  kilp::testing::IlpHttpServer backend;
+  TestCertificateAuthority stranger("someone else's CA");
+  TlsTerminator unknown_ca(stranger.issue({"localhost"}), backend.port());
+  TlsTerminator wrong_host(pki().ca.issue({"127.0.0.1"}), backend.port());
+  auto error_for = [](std::uint16_t port) {
+    const SinkConfig config = parse_sink_config("https::addr=localhost:" + std::to_string(port) +
+                                                ";tls_roots=" + pki().ca_file + ";");
+    try {
+      UringHttpSink sink(config.http, 4);
+    } catch (const std::runtime_error& e) {
+      return std::string(e.what());
+    }
+    return std::string("connected");
+  };
+  const std::string ca_error = error_for(unknown_ca.port());
+  EXPECT_NE(ca_error.find("cannot connect to ILP/HTTP sink"), std::string::npos) << ca_error;
+  EXPECT_NE(ca_error.find("unknown CA"), std::string::npos) << ca_error;
+  const std::string host_error = error_for(wrong_host.port());
+  EXPECT_NE(host_error.find("is not for 'localhost'"), std::string::npos) << host_error;
+}
+
 TEST(TlsSink, OsRootsDoNotTrustATestCa) {
   LoopbackServer backend;
   TlsTerminator front(pki().server, backend.port());
