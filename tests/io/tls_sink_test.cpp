@@ -68,6 +68,7 @@ TEST(TlsSink, TcpsDeliversEveryRowExactlyOnce) {
   ASSERT_EQ(backend.connections().size(), 1u);
   EXPECT_EQ(backend.connections().at(0), expected);
   EXPECT_EQ(front.handshakes_completed(), 1u);
+  EXPECT_EQ(front.last_server_name(), "");  // no SNI for an IP literal (RFC 6066)
 }
 
 TEST(TlsSink, TcpsReconnectDoesANewHandshakeAndResends) {
@@ -106,6 +107,7 @@ TEST(TlsSink, HttpsDeliversEveryRowAndKeepsBasicAuth) {
   send_all(sink, buffers, 4);
   EXPECT_EQ(backend.accepted(), concat(buffers));
   EXPECT_TRUE(backend.protocol_errors().empty());
+  EXPECT_EQ(front.last_server_name(), "localhost");  // SNI: the host in addr
 }
 
 TEST(TlsSink, HttpsNegotiatesTheProtocolVersionOverTls) {

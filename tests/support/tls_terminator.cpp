@@ -117,6 +117,11 @@ void TlsTerminator::serve(int client) {
     ::close(client);
     return;
   }
+  {
+    const char* name = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+    std::lock_guard lock(mutex_);
+    server_name_ = name != nullptr ? name : "";
+  }
   ++completed_;
   const int backend = connect_to_loopback(backend_port_);
   if (backend >= 0 && socket_buffer_bytes_ > 0) {
