@@ -110,6 +110,21 @@ TEST(TlsSink, HttpsDeliversEveryRowAndKeepsBasicAuth) {
   EXPECT_EQ(front.last_server_name(), "localhost");  // SNI: the host in addr
 }
 
+TEST(TlsSink, HttpsReconnectsWithANewHandshakeAfterAServerRestart) {
+  kilp::testing::IlpHttpServer backend;
+  TlsTerminator front(pki().server, backend.port());
+  const SinkConfig config = parse_sink_config(
+      "https::addr=127.0.0.1:" + std::to_string(front.port()) + ";tls_roots=" + pki().ca_file +
+      ";protocol_version=1;");
+  UringHttpSink sink(config.http, 4);
+  const std::vector<std::string> buffers = make_buffers(60, 100);
+  send_range(sink, buffers, 0, 30, 4);
+  backend.restart(200ms);  // every connection drops: the front closes the TLS side too
+  send_range(sink, buffers, 30, 60, 4);
+  EXPECT_EQ(backend.accepted(), concat(buffers));  // HTTP: acknowledged, so exactly once
+  EXPECT_GE(front.handshakes_completed(), 2u);
+}
+
 TEST(TlsSink, HttpsNegotiatesTheProtocolVersionOverTls) {
   kilp::testing::IlpHttpServer backend({.settings_v2 = true});
   TlsTerminator front(pki().server, backend.port());
