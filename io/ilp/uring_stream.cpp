@@ -17,7 +17,14 @@ UringStream::UringStream(std::shared_ptr<const TlsClientContext> tls)
     : tls_context_(std::move(tls)) {}
 
 UringStream::~UringStream() {
-  if (ring_.in_flight()) interrupt();  // the ring's destructor then waits for it
+  if (ring_.in_flight()) {
+    interrupt();  // the ring's destructor then waits for it
+  } else if (session_ && socket_.valid()) {
+    // An idle healthy session ends with close_notify; briefly, never blocking shutdown.
+    session_->close_notify();
+    io::send_all_blocking(socket_.get(), session_->ciphertext(),
+                          Clock::now() + std::chrono::milliseconds(100));
+  }
 }
 
 std::string UringStream::attach(UniqueFd socket, Clock::time_point deadline) {

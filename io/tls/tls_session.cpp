@@ -149,6 +149,13 @@ std::size_t TlsSession::encrypt(std::span<const char> plain) {
   return written;
 }
 
+void TlsSession::close_notify() {
+  ERR_clear_error();
+  SSL_shutdown(ssl_);  // 0: our close_notify is queued; the server's is not awaited
+  ERR_clear_error();
+  drain_output();
+}
+
 bool TlsSession::received(std::size_t bytes) {
   const int n = BIO_write(network_in_, receive_.data(), static_cast<int>(bytes));
   return n == static_cast<int>(bytes);

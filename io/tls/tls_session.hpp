@@ -48,6 +48,10 @@ class TlsSession {
   // `bytes` of receive_buffer() came from the socket.
   bool received(std::size_t bytes);
 
+  // Queues TLS close_notify in ciphertext(): an orderly end the server can tell
+  // from a cut connection.
+  void close_notify();
+
   // Plaintext into `into`: > 0 bytes, 0 when more ciphertext is needed, -1 when
   // the server closed the session, -2 on a TLS error (failure() says which).
   int decrypt(std::span<char> into);

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -59,7 +60,8 @@ std::string connect_error(const TcpSinkConfig& config) {
 TEST(TlsSink, TcpsDeliversEveryRowExactlyOnce) {
   LoopbackServer backend;
   TlsTerminator front(pki().server, backend.port());
-  UringTcpSink sink(tcps_config(front.port()), 8);
+  auto sink_holder = std::make_unique<UringTcpSink>(tcps_config(front.port()), 8);
+  UringTcpSink& sink = *sink_holder;
   EXPECT_EQ(sink.describe(), "tcps 127.0.0.1:" + std::to_string(front.port()));
   const std::vector<std::string> buffers = make_buffers(300, 200);
   send_all(sink, buffers, 8);
@@ -69,6 +71,9 @@ TEST(TlsSink, TcpsDeliversEveryRowExactlyOnce) {
   EXPECT_EQ(backend.connections().at(0), expected);
   EXPECT_EQ(front.handshakes_completed(), 1u);
   EXPECT_EQ(front.last_server_name(), "");  // no SNI for an IP literal (RFC 6066)
+  sink_holder.reset();                      // an orderly end: close_notify, not just a TCP close
+  for (int i = 0; i < 500 && front.clean_closes() == 0; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(front.clean_closes(), 1u);
 }
 
 TEST(TlsSink, TcpsReconnectDoesANewHandshakeAndResends) {
@@ -113,9 +118,9 @@ TEST(TlsSink, HttpsDeliversEveryRowAndKeepsBasicAuth) {
 TEST(TlsSink, HttpsReconnectsWithANewHandshakeAfterAServerRestart) {
   kilp::testing::IlpHttpServer backend;
   TlsTerminator front(pki().server, backend.port());
-  const SinkConfig config = parse_sink_config(
-      "https::addr=127.0.0.1:" + std::to_string(front.port()) + ";tls_roots=" + pki().ca_file +
-      ";protocol_version=1;");
+  const SinkConfig config =
+      parse_sink_config("https::addr=127.0.0.1:" + std::to_string(front.port()) +
+                        ";tls_roots=" + pki().ca_file + ";protocol_version=1;");
   UringHttpSink sink(config.http, 4);
   const std::vector<std::string> buffers = make_buffers(60, 100);
   send_range(sink, buffers, 0, 30, 4);

@@ -134,7 +134,9 @@ void TlsTerminator::serve(int client) {
     if (SSL_pending(ssl) > 0 || (fds[0].revents & (POLLIN | POLLHUP | POLLERR))) {
       const int n = SSL_read(ssl, chunk.data(), static_cast<int>(chunk.size()));
       if (n <= 0) {
-        if (SSL_get_error(ssl, n) == SSL_ERROR_WANT_READ) continue;
+        const int error = SSL_get_error(ssl, n);
+        if (error == SSL_ERROR_WANT_READ) continue;
+        if (error == SSL_ERROR_ZERO_RETURN) ++clean_closes_;
         break;
       }
       if (!write_all(backend, chunk.data(), static_cast<std::size_t>(n))) break;

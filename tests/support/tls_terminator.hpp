@@ -29,6 +29,8 @@ class TlsTerminator {
   std::uint16_t port() const { return port_; }
   std::size_t handshakes_completed() const { return completed_.load(); }
   std::size_t handshakes_failed() const { return failed_.load(); }
+  // Connections the client ended with TLS close_notify (not just a TCP close).
+  std::size_t clean_closes() const { return clean_closes_.load(); }
   // The SNI host name the last client sent ("" when none).
   std::string last_server_name() const {
     std::lock_guard lock(mutex_);
@@ -47,6 +49,7 @@ class TlsTerminator {
   std::atomic<bool> stop_{false};
   std::atomic<std::size_t> completed_{0};
   std::atomic<std::size_t> failed_{0};
+  std::atomic<std::size_t> clean_closes_{0};
   mutable std::mutex mutex_;
   std::string server_name_;
   std::vector<std::thread> connections_;
