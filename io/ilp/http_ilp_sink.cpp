@@ -1,8 +1,6 @@
 #include "io/ilp/http_ilp_sink.hpp"
 
 #include <fmt/format.h>
-#include <poll.h>
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -13,7 +11,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "io/dead_letter/dead_letter_file.hpp"
+#include "io/ilp/http_connection.hpp"
 #include "io/ilp/sink_poll.hpp"
 
 namespace kilp::io {
@@ -22,7 +20,6 @@ namespace {
 // QuestDB's clients start retrying after ~10 ms and double up to about a second.
 constexpr std::chrono::milliseconds kFirstRetryDelay{10};
 constexpr std::chrono::milliseconds kMaxRetryDelay{1000};
-constexpr std::chrono::milliseconds kConnectTimeout{10000};
 constexpr std::size_t kReceiveBufferBytes = 16 * 1024;
 // Retry log lines per failure episode; the rest are counted silently.
 constexpr unsigned kLoggedRetries = 8;
@@ -48,58 +45,6 @@ std::string error_text(int error) {
   return std::strerror(error);
 }
 
-std::string authorization_header(const HttpSinkConfig& config) {
-  if (!config.token.empty()) return "Authorization: Bearer " + config.token + "\r\n";
-  if (config.username.empty() && config.password.empty()) return {};
-  std::string encoded;
-  append_base64(config.username + ":" + config.password, encoded);
-  return "Authorization: Basic " + encoded + "\r\n";
-}
-
-std::string host_header(const HttpSinkConfig& config) {
-  return "Host: " + config.addr.to_string() + "\r\n";
-}
-
-// A blocking connect to the first endpoint that answers; throws naming `what`.
-UniqueFd connect_blocking(const std::vector<SocketEndpoint>& endpoints,
-                          const std::string& address_text) {
-  int last_error = ECONNREFUSED;
-  for (const SocketEndpoint& endpoint : endpoints) {
-    UniqueFd socket;
-    ConnectStatus status = start_connect(endpoint, socket);
-    if (status.state == ConnectStatus::State::in_progress) {
-      status = finish_connect(socket.get(), kConnectTimeout);
-      if (status.state == ConnectStatus::State::in_progress) {
-        status = {ConnectStatus::State::failed, ETIMEDOUT};
-      }
-    }
-    if (status.state == ConnectStatus::State::connected) {
-      status.error = prepare_connected_socket(socket.get(), {});
-      if (status.error == 0) return socket;
-    }
-    last_error = status.error;
-  }
-  throw std::runtime_error(
-      fmt::format("cannot connect to ILP/HTTP sink {}: {}", address_text, error_text(last_error)));
-}
-
-std::shared_ptr<const TlsClientContext> make_tls_context(const HttpSinkConfig& config) {
-  if (!config.tls.enabled) return nullptr;
-  return std::make_shared<const TlsClientContext>(config.tls, config.addr.host);
-}
-
-// Connects `stream` (TLS handshake included) at start-up; throws naming the sink.
-void open_stream_blocking(UringStream& stream, const std::vector<SocketEndpoint>& endpoints,
-                          const std::string& address_text) {
-  UniqueFd socket = connect_blocking(endpoints, address_text);
-  const std::string failure =
-      stream.attach(std::move(socket), std::chrono::steady_clock::now() + kConnectTimeout);
-  if (!failure.empty()) {
-    throw std::runtime_error(
-        fmt::format("cannot connect to ILP/HTTP sink {}: {}", address_text, failure));
-  }
-}
-
 }  // namespace
 
 UringHttpSink::UringHttpSink(const HttpSinkConfig& config, std::size_t max_pending_buffers)
@@ -107,16 +52,16 @@ UringHttpSink::UringHttpSink(const HttpSinkConfig& config, std::size_t max_pendi
       address_text_(config.addr.to_string()),
       endpoints_(resolve_tcp_endpoints(config.addr.host, config.addr.port, address_text_)),
       backoff_(kFirstRetryDelay, kMaxRetryDelay, std::random_device{}()),
-      stream_(make_tls_context(config)),
+      stream_(make_http_tls_context(config)),
       queue_(std::max<std::size_t>(max_pending_buffers, 1)),
       receive_buffer_(kReceiveBufferBytes) {
   head_prefix_ = fmt::format(
       "POST {} HTTP/1.1\r\n{}User-Agent: kilp\r\nContent-Type: text/plain; charset=utf-8\r\n"
       "{}Content-Length: ",
-      config_.path, host_header(config_), authorization_header(config_));
+      config_.path, http_host_header(config_), http_authorization_header(config_));
   request_head_.reserve(head_prefix_.size() + 32);
   pending_reason_.reserve(4096);
-  open_stream_blocking(stream_, endpoints_, address_text_);
+  open_http_stream_blocking(stream_, endpoints_, address_text_);
 }
 
 // The stream's destructor ends an in-flight operation now and waits for it.
@@ -388,7 +333,7 @@ void UringHttpSink::try_reconnect(std::chrono::milliseconds wait) {
                                   true);
     }
     link_ = Link::connecting;
-    connect_deadline_ = now + kConnectTimeout;
+    connect_deadline_ = now + kHttpConnectTimeout;
     if (status.state == ConnectStatus::State::connected) return on_connected();
     wait = std::chrono::milliseconds(0);
   }
@@ -411,7 +356,7 @@ void UringHttpSink::on_connected() {
     return on_retriable_failure(fmt::format("connect failed: {}", error_text(error)), true);
   }
   const std::string failure =
-      stream_.attach(std::move(connecting_), Clock::now() + kConnectTimeout);
+      stream_.attach(std::move(connecting_), Clock::now() + kHttpConnectTimeout);
   if (!failure.empty()) return on_retriable_failure(failure, true);
   link_ = Link::connected;
   start_request();
@@ -467,67 +412,6 @@ std::size_t UringHttpSink::poll(std::chrono::milliseconds wait, std::span<Buffer
       wait, done, [this](std::chrono::milliseconds w) { return make_progress(w); },
       [this](std::span<BufferId> out) { return report_done(out); },
       [this] { return queued_ > completed_; });
-}
-
-int negotiate_http_protocol_version(const HttpSinkConfig& config) {
-  if (config.protocol_version == 1 || config.protocol_version == 2) return config.protocol_version;
-  const std::string address_text = config.addr.to_string();
-  const std::vector<SocketEndpoint> endpoints =
-      resolve_tcp_endpoints(config.addr.host, config.addr.port, address_text);
-  UringStream stream(make_tls_context(config));
-  open_stream_blocking(stream, endpoints, address_text);
-  const std::string request =
-      fmt::format("GET /settings HTTP/1.1\r\n{}User-Agent: kilp\r\n{}Connection: close\r\n\r\n",
-                  host_header(config), authorization_header(config));
-  auto fall_back = [&](std::string_view why) {
-    fmt::print(stderr,
-               "kilp: ILP/HTTP sink {}: protocol_version=auto: {}; using ILP protocol version 1\n",
-               address_text, why);
-    return 1;
-  };
-  const auto deadline = std::chrono::steady_clock::now() + config.request_timeout;
-  if (const int error = stream.send_all_blocking(request, deadline); error != 0) {
-    return fall_back(fmt::format("GET /settings failed: {}", error_text(error)));
-  }
-  HttpResponseParser parser;
-  std::vector<char> buffer(kReceiveBufferBytes);
-  HttpParseState state = HttpParseState::need_more;
-  bool answered = false;
-  while (state == HttpParseState::need_more) {
-    const int n = stream.receive_blocking(buffer, deadline);
-    if (n == -ETIMEDOUT) return fall_back("no answer to GET /settings within request_timeout");
-    if ((n == 0 || n == -ECONNRESET) && !answered && !stream.tls()) {
-      // What a TLS endpoint does with a plain request; nothing else would work either.
-      throw std::runtime_error(fmt::format(
-          "ILP/HTTP sink {}: the server closed the connection without answering GET /settings "
-          "(a TLS endpoint? then use https::)",
-          address_text));
-    }
-    if (n < 0) return fall_back(fmt::format("GET /settings failed: {}", error_text(-n)));
-    answered = answered || n > 0;
-    std::size_t consumed = 0;
-    state = n == 0 ? parser.finish_at_eof()
-                   : parser.feed(std::string_view(buffer.data(), static_cast<std::size_t>(n)),
-                                 consumed);
-  }
-  if (state == HttpParseState::error) {
-    return fall_back(fmt::format("bad answer to GET /settings: {}", parser.error()));
-  }
-  if (parser.status() == 401 || parser.status() == 403) {
-    throw SinkFatalError(fmt::format(
-        "ILP/HTTP sink {}: authentication refused (HTTP {}); check username/password or token",
-        address_text, parser.status()));
-  }
-  if (parser.status() != 200) {
-    return fall_back(fmt::format("GET /settings answered HTTP {}", parser.status()));
-  }
-  const std::uint32_t versions = parse_settings_protocol_versions(parser.body());
-  if (versions & (1u << 2)) return 2;
-  if (versions & (1u << 1)) return 1;
-  if (versions == 0) return fall_back("/settings does not list line.proto.support.versions");
-  throw std::runtime_error(fmt::format(
-      "ILP/HTTP sink {}: the server supports none of kilp's ILP protocol versions (1, 2)",
-      address_text));
 }
 
 }  // namespace kilp::io

@@ -41,6 +41,7 @@
 #include "io/http/http_json.hpp"
 #include "io/http/http_response_parser.hpp"
 #include "io/ilp/backoff.hpp"
+#include "io/ilp/http_protocol_version.hpp"
 #include "io/ilp/sink.hpp"
 #include "io/ilp/sink_config.hpp"
 #include "io/ilp/uring_socket.hpp"
@@ -159,13 +160,5 @@ class UringHttpSink final : public Sink {
   std::uint64_t retries_ = 0;
   std::uint64_t rows_rejected_ = 0;
 };
-
-// The ILP protocol version to encode for `config`: its protocol_version when it
-// is 1 or 2; for 0 (auto), asks the server's GET /settings as QuestDB's clients
-// do and picks the highest version both sides support, falling back to 1 when
-// the server does not say (older QuestDB, InfluxDB). Start-up only (blocking).
-// Throws std::runtime_error when the server cannot be reached, SinkFatalError
-// when it refuses the credentials.
-int negotiate_http_protocol_version(const HttpSinkConfig& config);
 
 }  // namespace kilp::io
