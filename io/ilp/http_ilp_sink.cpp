@@ -50,7 +50,8 @@ std::string error_text(int error) {
 UringHttpSink::UringHttpSink(const HttpSinkConfig& config, std::size_t max_pending_buffers)
     : config_(config),
       address_text_(config.addr.to_string()),
-      endpoints_(resolve_tcp_endpoints(config.addr.host, config.addr.port, address_text_)),
+      connector_(resolve_tcp_endpoints(config.addr.host, config.addr.port, address_text_),
+                 kHttpConnectTimeout),
       backoff_(kFirstRetryDelay, kMaxRetryDelay, std::random_device{}()),
       stream_(make_http_tls_context(config)),
       queue_(std::max<std::size_t>(max_pending_buffers, 1)),
@@ -61,7 +62,7 @@ UringHttpSink::UringHttpSink(const HttpSinkConfig& config, std::size_t max_pendi
       config_.path, http_host_header(config_), http_authorization_header(config_));
   request_head_.reserve(head_prefix_.size() + 32);
   pending_reason_.reserve(4096);
-  open_http_stream_blocking(stream_, endpoints_, address_text_);
+  open_http_stream_blocking(stream_, connector_.endpoints(), address_text_);
 }
 
 // The stream's destructor ends an in-flight operation now and waits for it.
@@ -322,41 +323,24 @@ void UringHttpSink::schedule_reconnect(std::chrono::milliseconds delay) {
 }
 
 void UringHttpSink::try_reconnect(std::chrono::milliseconds wait) {
-  const Clock::time_point now = Clock::now();
   if (link_ == Link::waiting_to_reconnect) {
-    if (now < reconnect_at_) return;
-    const SocketEndpoint& endpoint = endpoints_[next_endpoint_++ % endpoints_.size()];
-    const ConnectStatus status = start_connect(endpoint, connecting_);
-    if (status.state == ConnectStatus::State::failed) {
-      connecting_.reset();
-      return on_retriable_failure(fmt::format("connect failed: {}", error_text(status.error)),
-                                  true);
-    }
+    if (Clock::now() < reconnect_at_) return;
     link_ = Link::connecting;
-    connect_deadline_ = now + kHttpConnectTimeout;
-    if (status.state == ConnectStatus::State::connected) return on_connected();
-    wait = std::chrono::milliseconds(0);
   }
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(connect_deadline_ - now);
-  ConnectStatus status = finish_connect(connecting_.get(), std::clamp(wait, {}, left));
-  if (status.state == ConnectStatus::State::in_progress && Clock::now() >= connect_deadline_) {
-    status = {ConnectStatus::State::failed, ETIMEDOUT};
-  }
+  const ConnectStatus status = connector_.advance(wait);
   if (status.state == ConnectStatus::State::connected) return on_connected();
   if (status.state == ConnectStatus::State::failed) {
-    connecting_.reset();
     on_retriable_failure(fmt::format("connect failed: {}", error_text(status.error)), true);
   }
 }
 
 void UringHttpSink::on_connected() {
-  const int error = prepare_connected_socket(connecting_.get(), {});
+  UniqueFd socket = connector_.take();
+  const int error = prepare_connected_socket(socket.get(), {});
   if (error != 0) {
-    connecting_.reset();
     return on_retriable_failure(fmt::format("connect failed: {}", error_text(error)), true);
   }
-  const std::string failure =
-      stream_.attach(std::move(connecting_), Clock::now() + kHttpConnectTimeout);
+  const std::string failure = stream_.attach(std::move(socket), Clock::now() + kHttpConnectTimeout);
   if (!failure.empty()) return on_retriable_failure(failure, true);
   link_ = Link::connected;
   start_request();

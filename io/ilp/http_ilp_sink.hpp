@@ -44,6 +44,7 @@
 #include "io/ilp/http_protocol_version.hpp"
 #include "io/ilp/sink.hpp"
 #include "io/ilp/sink_config.hpp"
+#include "io/ilp/socket_connector.hpp"
 #include "io/ilp/uring_socket.hpp"
 #include "io/ilp/uring_stream.hpp"
 
@@ -118,16 +119,13 @@ class UringHttpSink final : public Sink {
 
   HttpSinkConfig config_;
   std::string address_text_;
-  std::vector<SocketEndpoint> endpoints_;
-  std::size_t next_endpoint_ = 0;
+  SocketConnector connector_;
   ReconnectBackoff backoff_;
   RowRejectionListener* listener_ = nullptr;
 
   UringStream stream_;
-  UniqueFd connecting_;  // the socket of a connect in progress
   Link link_ = Link::connected;
   Clock::time_point reconnect_at_{};
-  Clock::time_point connect_deadline_{};
   Clock::time_point retry_at_{};  // a retriable answer on a healthy connection waits until then
 
   // Fixed-capacity FIFO of submitted buffers: [head_, head_ + queued_); the first

@@ -44,7 +44,8 @@ std::string error_text(int error) {
 
 UringTcpSink::UringTcpSink(const TcpSinkConfig& config, std::size_t max_pending_buffers)
     : address_text_(config.addr.to_string()),
-      endpoints_(resolve_tcp_endpoints(config.addr.host, config.addr.port, address_text_)),
+      connector_(resolve_tcp_endpoints(config.addr.host, config.addr.port, address_text_),
+                 kConnectTimeout),
       socket_options_{config.so_sndbuf},
       backoff_(kFirstReconnectDelay, config.reconnect_max, std::random_device{}()),
       auth_(make_auth(config)),
@@ -77,7 +78,7 @@ std::string UringTcpSink::open_connection(Clock::time_point deadline,
 
 void UringTcpSink::connect_at_startup() {
   std::string last_failure = error_text(ECONNREFUSED);
-  for (const SocketEndpoint& endpoint : endpoints_) {
+  for (const SocketEndpoint& endpoint : connector_.endpoints()) {
     const Clock::time_point deadline = Clock::now() + kConnectTimeout;
     ConnectStatus status = start_connect(endpoint, connecting_);
     if (status.state == ConnectStatus::State::in_progress) {
@@ -160,34 +161,17 @@ void UringTcpSink::schedule_reconnect(std::string_view why) {
 }
 
 void UringTcpSink::try_reconnect(std::chrono::milliseconds wait) {
-  const Clock::time_point now = Clock::now();
   if (link_ == Link::waiting_to_reconnect) {
-    if (now < reconnect_at_) return;
-    const SocketEndpoint& endpoint = endpoints_[next_endpoint_++ % endpoints_.size()];
-    const ConnectStatus status = start_connect(endpoint, connecting_);
-    if (status.state == ConnectStatus::State::failed) {
-      connecting_.reset();
-      schedule_reconnect(error_text(status.error));
-      return;
-    }
+    if (Clock::now() < reconnect_at_) return;
     link_ = Link::connecting;
-    connect_deadline_ = now + kConnectTimeout;
-    if (status.state == ConnectStatus::State::connected) return on_connected();
-    wait = std::chrono::milliseconds(0);  // just started: check, wait next time
   }
-  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(connect_deadline_ - now);
-  ConnectStatus status = finish_connect(connecting_.get(), std::clamp(wait, {}, left));
-  if (status.state == ConnectStatus::State::in_progress && Clock::now() >= connect_deadline_) {
-    status = {ConnectStatus::State::failed, ETIMEDOUT};
-  }
+  const ConnectStatus status = connector_.advance(wait);
   if (status.state == ConnectStatus::State::connected) return on_connected();
-  if (status.state == ConnectStatus::State::failed) {
-    connecting_.reset();
-    schedule_reconnect(error_text(status.error));
-  }
+  if (status.state == ConnectStatus::State::failed) schedule_reconnect(error_text(status.error));
 }
 
 void UringTcpSink::on_connected() {
+  connecting_ = connector_.take();
   const std::string failure =
       open_connection(Clock::now() + kConnectTimeout, std::chrono::milliseconds(0));
   if (!failure.empty()) return schedule_reconnect(failure);

@@ -40,6 +40,7 @@
 #include "io/ilp/ilp_tcp_auth.hpp"
 #include "io/ilp/sink.hpp"
 #include "io/ilp/sink_config.hpp"
+#include "io/ilp/socket_connector.hpp"
 #include "io/ilp/uring_socket.hpp"
 #include "io/ilp/uring_stream.hpp"
 
@@ -96,17 +97,15 @@ class UringTcpSink final : public Sink {
   std::size_t report_sent(std::span<BufferId> done);
 
   std::string address_text_;
-  std::vector<SocketEndpoint> endpoints_;
-  std::size_t next_endpoint_ = 0;
+  SocketConnector connector_;
   TcpSocketOptions socket_options_;
   ReconnectBackoff backoff_;
 
   std::optional<IlpAuthRequest> auth_;
   UringStream stream_;
-  UniqueFd connecting_;  // the socket of a connect in progress
+  UniqueFd connecting_;  // a connected socket not yet attached to the stream
   Link link_ = Link::connected;
   Clock::time_point reconnect_at_{};
-  Clock::time_point connect_deadline_{};
   std::uint64_t reconnects_ = 0;
 
   // Fixed-capacity FIFO of submitted buffers: [head_, head_ + queued_).
