@@ -68,6 +68,13 @@ void prepare_shared_file(kilp::io::SinkConfig& sink, int& shards) {
 void wire_sinks(KilpOptions& options) {
   kilp::io::SinkConfig sink = kilp::io::parse_sink_config(options.sink);
   prepare_shared_file(sink, options.engine.shards);
+  const kilp::io::TlsOptions& tls =
+      sink.schema == kilp::io::SinkSchema::http ? sink.http.tls : sink.tcp.tls;
+  if (sink.schema != kilp::io::SinkSchema::file && tls.enabled && !tls.verify) {
+    fmt::print(stderr,
+               "kilp: warning: tls_verify=unsafe_off: the sink's certificate and host name are "
+               "not checked; anyone on the path can read and change the rows\n");
+  }
   // protocol_version=auto (ILP/HTTP) asks the server once, before any shard starts.
   const int protocol = kilp::io::resolve_protocol_version(sink);
   for (auto& mapping : options.engine.mappings) mapping.protocol_version = protocol;
