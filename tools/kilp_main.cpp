@@ -73,7 +73,7 @@ void wire_sinks(KilpOptions& options) {
   if (sink.schema != kilp::io::SinkSchema::file && tls.enabled && !tls.verify) {
     fmt::print(stderr,
                "kilp: warning: tls_verify=unsafe_off: the sink's certificate and host name are "
-               "not checked; anyone on the path can read and change the rows\n");
+               "not checked; a man in the middle can read and change the rows\n");
   }
   // protocol_version=auto (ILP/HTTP) asks the server once, before any shard starts.
   const int protocol = kilp::io::resolve_protocol_version(sink);
