@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "io/uring_tcp_sink.hpp"
+#include "io/ilp/uring_tcp_sink.hpp"
 
 namespace {
 

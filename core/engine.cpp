@@ -10,7 +10,7 @@
 #include "core/group_member.hpp"
 #include "core/prometheus_text.hpp"
 #include "core/signal_watch.hpp"
-#include "io/metrics_endpoint.hpp"
+#include "io/metrics/metrics_endpoint.hpp"
 
 namespace kilp::core {
 namespace {

@@ -111,6 +111,7 @@ void Shard::consume_loop() {
     } else if (!sink_busy) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
+    batch_epoch_ = commands_done_;
     for (std::size_t i = 0; i < n; ++i) {
       handle_message(batch_[i]);
       rd_kafka_message_destroy(batch_[i]);
@@ -140,8 +141,10 @@ void Shard::run_commands() {
 }
 
 void Shard::take(const ShardCommand& command) {
+  ++commands_done_;
   for (const auto& tp : command.partitions) {
     PartitionSlot& slot = slots_->at(slots_->ensure(tp.topic, tp.partition));
+    slot.changed_at = commands_done_;
     slot.assigned = true;
     slot.at_end = false;
     slot.delivered_next = -1;
@@ -151,8 +154,10 @@ void Shard::take(const ShardCommand& command) {
 
 void Shard::give_back(const ShardCommand& command) {
   // From here on, messages of these partitions still queued are not ours to write.
+  ++commands_done_;
   for (const auto& tp : command.partitions) {
     PartitionSlot& slot = slots_->at(slots_->ensure(tp.topic, tp.partition));
+    slot.changed_at = commands_done_;
     slot.assigned = false;
     slot.at_end = false;
   }
@@ -179,18 +184,20 @@ void Shard::handle_message(rd_kafka_message_t* message) {
     handle_event(message);
     return;
   }
+  if (abandoning_) return;
   SlotId id = 0;
   PartitionSlot* slot = slots_->find(message->rkt, message->partition, &id);
   // Not (or no longer) ours: the partition's new owner consumes it again.
-  if (slot == nullptr || !slot->assigned) return;
+  if (slot == nullptr || !still_ours(id)) return;
   slot->at_end = false;
   if (totals_.messages++ == 0) counters_.first_message_ns.store(steady_now_ns());
 
   if (message->payload == nullptr) {  // tombstone: nothing to write, offset still moves
     ++totals_.tombstones;
     for (;;) {
-      OutputBuffer& buffer = writable_buffer();
-      if (!slots_->at(id).assigned) return;  // given back while waiting for a buffer
+      OutputBuffer* writable = writable_buffer();
+      if (writable == nullptr || !still_ours(id)) return;  // stopping, or given back meanwhile
+      OutputBuffer& buffer = *writable;
       if (buffer.can_mark(id)) {
         buffer.mark(id, message->offset, false);
         return;
@@ -206,8 +213,9 @@ void Shard::handle_message(rd_kafka_message_t* message) {
   const std::string_view json(static_cast<const char*>(message->payload), message->len);
   const parse::MappingPlan& plan = plans_[slot->topic_index];
   for (;;) {
-    OutputBuffer& buffer = writable_buffer();
-    if (!slots_->at(id).assigned) return;  // given back while waiting for a buffer
+    OutputBuffer* writable = writable_buffer();
+    if (writable == nullptr || !still_ours(id)) return;  // stopping, or given back meanwhile
+    OutputBuffer& buffer = *writable;
     if (!buffer.can_mark(id) || (buffer.row_index_enabled() && buffer.row_index_full())) {
       seal_fill_buffer();
       continue;
@@ -251,7 +259,7 @@ void Shard::handle_event(const rd_kafka_message_t* message) {
                message->rkt ? fmt::format(" on {} [{}]", rd_kafka_topic_name(message->rkt),
                                           message->partition)
                             : std::string(),
-               rd_kafka_message_errstr(message));
+               consumer_.secret_mask().mask(rd_kafka_message_errstr(message)));
   }
   if (message->err == RD_KAFKA_RESP_ERR__FATAL) {
     char reason[512];
@@ -277,14 +285,27 @@ void Shard::dead_letter(const rd_kafka_message_t* message, parse::RejectReason r
       std::string_view(static_cast<const char*>(message->payload), message->len)});
 }
 
-OutputBuffer& Shard::writable_buffer() {
+OutputBuffer* Shard::writable_buffer() {
   for (;;) {
-    if (OutputBuffer* buffer = ring_.fill_buffer()) return *buffer;
+    if (OutputBuffer* buffer = ring_.fill_buffer()) return buffer;
+    // Stopping with the ring full (the sink accepts nothing): give up this message
+    // and every later one of the batch, so no later offset is stored past it.
+    if (stop_.load(std::memory_order_relaxed)) {
+      abandoning_ = true;
+      return nullptr;
+    }
     reap(std::chrono::milliseconds(50));  // ring full: wait for the sink
     // A give-back must not wait for a sink that may stay full: the caller checks
     // that the partition is still its own after this returns.
     run_commands();
   }
+}
+
+bool Shard::still_ours(SlotId id) const {
+  const PartitionSlot& slot = slots_->at(id);
+  // A partition taken or given back since this batch was consumed: the batch's
+  // messages of it are stale (librdkafka fetches it again from its new start).
+  return slot.assigned && slot.changed_at <= batch_epoch_;
 }
 
 void Shard::seal_fill_buffer() {

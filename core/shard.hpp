@@ -16,11 +16,11 @@
 #include "core/output_ring.hpp"
 #include "core/partition_slots.hpp"
 #include "core/shard_counters.hpp"
-#include "io/dead_letter_sink.hpp"
 #include "core/shard_command.hpp"
 #include "core/spsc_queue.hpp"
+#include "io/dead_letter/dead_letter_sink.hpp"
+#include "io/ilp/sink.hpp"
 #include "io/kafka/group_consumer.hpp"
-#include "io/sink.hpp"
 #include "parse/json_to_ilp.hpp"
 #include "parse/mapping_plan.hpp"
 
@@ -88,7 +88,10 @@ class Shard final : private io::RowRejectionListener {
   void publish_partition_counts();
   void handle_event(const rd_kafka_message_t* message);
   void dead_letter(const rd_kafka_message_t* message, parse::RejectReason reason);
-  OutputBuffer& writable_buffer();
+  // The buffer to write into, waiting for the sink while the ring is full; nullptr
+  // when the shard is stopping meanwhile.
+  OutputBuffer* writable_buffer();
+  bool still_ours(SlotId id) const;
   void seal_fill_buffer();
   void reap(std::chrono::milliseconds wait);
   void release_delivered();
@@ -115,6 +118,9 @@ class Shard final : private io::RowRejectionListener {
   std::atomic<std::uint64_t> acknowledged_{0};
   const std::atomic<bool>& hold_;
   std::vector<io::CommittedOffset> handed_back_;  // written before the acknowledgement
+  std::uint64_t commands_done_ = 0;  // take/give-back commands carried out
+  std::uint64_t batch_epoch_ = 0;    // commands_done_ when the current batch was consumed
+  bool abandoning_ = false;          // stopping: the rest of the batch is not written
   std::unique_ptr<PartitionSlots> slots_;
   std::unique_ptr<io::Sink> sink_;
   std::unique_ptr<io::DeadLetterSink> dead_letters_;

@@ -7,6 +7,8 @@
 //   rows=N bytes=N connections=N first_byte_ns=T last_byte_ns=T active_s=S
 // Times are CLOCK_MONOTONIC. On a signal it first drains: it keeps reading until
 // every open connection reaches EOF (or 2 s passed), so nothing sent is missed.
+// With --tls-cert FILE --tls-key FILE it terminates TLS (OpenSSL, non-blocking
+// on the same epoll loop) and counts the decrypted rows: the tcps peer.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <signal.h>
@@ -14,6 +16,8 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <time.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,6 +27,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace {
@@ -31,6 +36,8 @@ struct Options {
   std::uint16_t port = 0;         // 0 = ephemeral
   std::uint64_t expect_rows = 0;  // 0 = until a signal
   int timeout_s = 600;
+  std::string tls_cert;  // PEM; with tls_key: TLS on every connection
+  std::string tls_key;
 };
 
 struct Totals {
@@ -69,9 +76,14 @@ Options parse_options(int argc, char** argv) {
       options.expect_rows = std::strtoull(value(), nullptr, 10);
     } else if (arg == "--timeout-s") {
       options.timeout_s = std::atoi(value());
+    } else if (arg == "--tls-cert") {
+      options.tls_cert = value();
+    } else if (arg == "--tls-key") {
+      options.tls_key = value();
     } else {
       std::fprintf(stderr,
                    "usage: ilp_count_sink [--port N] [--expect ROWS] [--timeout-s S]\n"
+                   "                      [--tls-cert PEM --tls-key PEM]\n"
                    "Counts ILP rows received on 127.0.0.1; prints port=N, then totals.\n");
       std::exit(2);
     }
@@ -106,6 +118,15 @@ class CountingServer {
     sigaddset(&mask, SIGINT);
     sigprocmask(SIG_BLOCK, &mask, nullptr);
     signal_fd_ = ::signalfd(-1, &mask, SFD_CLOEXEC | SFD_NONBLOCK);
+    if (!options.tls_cert.empty()) {
+      tls_ = SSL_CTX_new(TLS_server_method());
+      if (tls_ == nullptr ||
+          SSL_CTX_use_certificate_chain_file(tls_, options.tls_cert.c_str()) != 1 ||
+          SSL_CTX_use_PrivateKey_file(tls_, options.tls_key.c_str(), SSL_FILETYPE_PEM) != 1) {
+        std::fprintf(stderr, "ilp_count_sink: cannot load --tls-cert/--tls-key\n");
+        std::exit(2);
+      }
+    }
     listen_fd_ = listen_loopback(options.port);
     epoll_fd_ = ::epoll_create1(EPOLL_CLOEXEC);
     watch(listen_fd_);
@@ -161,15 +182,38 @@ class CountingServer {
       if (fd < 0) return;
       int size = 4 << 20;
       ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof size);
+      if (tls_ != nullptr) {
+        SSL* ssl = SSL_new(tls_);
+        SSL_set_fd(ssl, fd);
+        SSL_set_accept_state(ssl);
+        sessions_[fd] = ssl;
+      }
       watch(fd);
       ++totals_.connections;
       ++open_connections_;
     }
   }
 
+  // Plaintext bytes read from `fd`: > 0, 0 at EOF, -1 with errno = EAGAIN when
+  // nothing more is there for now, < 0 on an error.
+  ssize_t receive(int fd) {
+    if (tls_ == nullptr) return ::read(fd, buffer_.data(), buffer_.size());
+    SSL* ssl = sessions_[fd];
+    const int n = SSL_read(ssl, buffer_.data(), static_cast<int>(buffer_.size()));
+    if (n > 0) return n;
+    const int error = SSL_get_error(ssl, n);
+    ERR_clear_error();
+    if (error == SSL_ERROR_WANT_READ || error == SSL_ERROR_WANT_WRITE) {
+      errno = EAGAIN;
+      return -1;
+    }
+    errno = EPIPE;
+    return error == SSL_ERROR_ZERO_RETURN ? 0 : -2;
+  }
+
   void read_all(int fd) {
     for (;;) {
-      const ssize_t n = ::read(fd, buffer_.data(), buffer_.size());
+      const ssize_t n = receive(fd);
       if (n > 0) {
         const std::int64_t now = monotonic_ns();
         if (totals_.first_byte_ns == 0) totals_.first_byte_ns = now;
@@ -180,6 +224,10 @@ class CountingServer {
       }
       if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
       ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);  // EOF or error: done with it
+      if (auto it = sessions_.find(fd); it != sessions_.end()) {
+        SSL_free(it->second);
+        sessions_.erase(it);
+      }
       ::close(fd);
       --open_connections_;
       return;
@@ -193,6 +241,8 @@ class CountingServer {
   int epoll_fd_ = -1;
   std::uint64_t open_connections_ = 0;
   Totals totals_;
+  SSL_CTX* tls_ = nullptr;
+  std::unordered_map<int, SSL*> sessions_;
 };
 
 }  // namespace

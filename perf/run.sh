@@ -14,6 +14,8 @@
 #   ceiling  kilp's own Kafka consumer that only counts messages (perf/ceiling_consumer)
 #   kilp1    kilp --exit-at-end --shards 1, ILP/TCP sink
 #   kilp2    kilp --exit-at-end --shards 2, ILP/TCP sink
+#   tcps1    as kilp1 over TLS (tcps::): the sink terminates TLS (OpenSSL, a
+#   tcps2    certificate made for this run); compare with kilp1/kilp2 (aim >= 0.7)
 #   python   perf/python_peer.py: confluent-kafka + json + socket, /usr/bin/python3
 #   kcat     kcat -C -G -e | mawk -f perf/json_to_ilp.awk > /dev/tcp/127.0.0.1/PORT
 # Every librdkafka-based peer gets the consumer settings kilp uses (printed by
@@ -31,7 +33,7 @@ root=$(pwd)
 messages=2000000
 partitions=64
 reps=3
-peers="ceiling,kilp1,kilp2,python,kcat"
+peers="ceiling,kilp1,kilp2,tcps1,tcps2,python,kcat"
 rss_scale=1
 rss_messages=""
 rss_partitions=""
@@ -78,6 +80,16 @@ bin_ceiling="$build_dir/perf/ceiling_consumer"
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out="$root/perf/out/$stamp"
 mkdir -p "$out"
+
+# The tcps peers' sink certificate: self-signed for 127.0.0.1, made per run.
+tls_cert="$out/sink-cert.pem"
+tls_key="$out/sink-key.pem"
+if [[ ",$peers," == *,tcps* ]]; then
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
+    -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+    -keyout "$tls_key" -out "$tls_cert" >/dev/null 2>&1 ||
+    { echo "perf/run.sh: openssl could not make the sink certificate" >&2; exit 1; }
+fi
 ln -sfn "$stamp" "$root/perf/out/latest"
 csv="$out/runs.csv"
 echo "peer,messages,rep,ok,rows,duplicates,wall_s,active_s,user_s,sys_s,cpu_s,max_rss_kib,rows_per_s_wall,rows_per_s_active,load1" >"$csv"
@@ -157,7 +169,10 @@ run_one() {
   if [ "$peer" != ceiling ]; then
     # Runs until told to stop: a peer may deliver some rows twice (at-least-once
     # after a rebalance), and a sink gone early would leave it retrying forever.
-    "$bin_sink" --timeout-s "$((run_limit_s + 30))" >"$dir/sink.out" 2>"$dir/sink.err" &
+    local tls=()
+    case "$peer" in tcps*) tls=(--tls-cert "$tls_cert" --tls-key "$tls_key") ;; esac
+    "$bin_sink" --timeout-s "$((run_limit_s + 30))" "${tls[@]}" >"$dir/sink.out" \
+      2>"$dir/sink.err" &
     sink_pid=$!
     pids+=("$sink_pid")
     port=$(wait_for_line "$dir/sink.out" 10 '^port=') || { echo "sink did not start" >&2; exit 1; }
@@ -167,11 +182,13 @@ run_one() {
     ceiling)
       cmd=("$bin_ceiling" --brokers "$bootstrap" --topic trades --group "$group"
            --timeout-s "$run_limit_s" "${user_x[@]}") ;;
-    kilp1|kilp2)
+    kilp1|kilp2|tcps1|tcps2)
+      local sink="tcp::addr=127.0.0.1:$port;"
+      case "$peer" in tcps*) sink="tcps::addr=127.0.0.1:$port;tls_roots=$tls_cert;" ;; esac
       cmd=("$bin_kilp" --brokers "$bootstrap" --topic trades --group "$group"
-           --sink "tcp::addr=127.0.0.1:$port;" --dlq "file::path=$dir/dlq.jsonl;"
+           --sink "$sink" --dlq "file::path=$dir/dlq.jsonl;"
            --symbols symbol,side --timestamp-field ts --timestamp-units us
-           --from-beginning --exit-at-end --stats-interval 60 --shards "${peer#kilp}"
+           --from-beginning --exit-at-end --stats-interval 60 --shards "${peer: -1}"
            "${kilp_args[@]}" "${user_x[@]}") ;;
     python)
       cmd=(/usr/bin/python3 "$root/perf/python_peer.py" --brokers "$bootstrap" --topic trades

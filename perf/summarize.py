@@ -11,7 +11,7 @@ import subprocess
 import sys
 
 METRICS = ["rows_per_s_active", "rows_per_s_wall", "cpu_s", "max_rss_kib"]
-ORDER = ["ceiling", "kilp1", "kilp2", "python", "kcat"]
+ORDER = ["ceiling", "kilp1", "kilp2", "tcps1", "tcps2", "python", "kcat"]
 
 
 def load(path):
@@ -83,6 +83,15 @@ def print_ratios(summary, messages, other):
                 if target is not None and metric == "rows_per_s_active":
                     verdict = f"  target >= {target:g}: {'met' if r >= target else 'MISSED'}"
                 lines.append(f"  {kilp}/{peer:<8} {metric:<18} {r:7.2f}{verdict}")
+    for tls, plain in (("tcps1", "kilp1"), ("tcps2", "kilp2")):
+        for metric in ("rows_per_s_active", "rows_per_s_wall"):
+            r = ratio(summary, tls, plain, metric, messages)
+            if r is None:
+                continue
+            verdict = ""
+            if metric == "rows_per_s_active":
+                verdict = f"  target >= 0.7: {'met' if r >= 0.7 else 'MISSED'}"
+            lines.append(f"  {tls}/{plain:<8} {metric:<18} {r:7.2f}{verdict}")
     print("\n".join(lines) if lines else "  (not enough peers ran)")
     if not other:
         return

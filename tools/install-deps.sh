@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   g++ cmake make pkg-config
   librdkafka-dev liburing-dev libsimdjson-dev libmimalloc-dev
+  libssl-dev openssl  # TLS sinks (tcps::, https::) and ILP/TCP authentication; test certificates
   libcli11-dev libfmt-dev libtomlplusplus-dev
   libgtest-dev libbenchmark-dev
   clang libclang-rt-14-dev

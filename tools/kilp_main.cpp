@@ -10,10 +10,10 @@
 
 #include "core/engine.hpp"
 #include "core/signal_watch.hpp"
-#include "io/dead_letter_file.hpp"
-#include "io/dead_letter_kafka.hpp"
-#include "io/sink_config.hpp"
-#include "io/sink_factory.hpp"
+#include "io/dead_letter/dead_letter_file.hpp"
+#include "io/dead_letter/dead_letter_kafka.hpp"
+#include "io/ilp/sink_config.hpp"
+#include "io/ilp/sink_factory.hpp"
 #include "tools/kilp_options.hpp"
 #include "tools/mock_cluster.hpp"
 #include "tools/trade_generator.hpp"
@@ -32,7 +32,8 @@ std::unique_ptr<kilp::tools::MockCluster> start_demo_cluster(KilpOptions& option
                                   demo.messages * (sample.size() + 2));
   auto cluster = std::make_unique<kilp::tools::MockCluster>(1);
   cluster->create_topic(topic, demo.partitions);
-  fmt::print(stderr, "kilp: demo: mock Kafka cluster at {}, producing {} trades to '{}' ({} partitions)\n",
+  fmt::print(stderr,
+             "kilp: demo: mock Kafka cluster at {}, producing {} trades to '{}' ({} partitions)\n",
              cluster->bootstrap_servers(), demo.messages, topic, demo.partitions);
   cluster->produce(topic, demo.partitions, demo.messages, [](std::uint64_t i, std::string& buffer) {
     return kilp::tools::format_trade_json(kilp::tools::make_trade(i), buffer);
@@ -67,6 +68,13 @@ void prepare_shared_file(kilp::io::SinkConfig& sink, int& shards) {
 void wire_sinks(KilpOptions& options) {
   kilp::io::SinkConfig sink = kilp::io::parse_sink_config(options.sink);
   prepare_shared_file(sink, options.engine.shards);
+  const kilp::io::TlsOptions& tls =
+      sink.schema == kilp::io::SinkSchema::http ? sink.http.tls : sink.tcp.tls;
+  if (sink.schema != kilp::io::SinkSchema::file && tls.enabled && !tls.verify) {
+    fmt::print(stderr,
+               "kilp: warning: tls_verify=unsafe_off: the sink's certificate and host name are "
+               "not checked; a man in the middle can read and change the rows\n");
+  }
   // protocol_version=auto (ILP/HTTP) asks the server once, before any shard starts.
   const int protocol = kilp::io::resolve_protocol_version(sink);
   for (auto& mapping : options.engine.mappings) mapping.protocol_version = protocol;
@@ -77,6 +85,12 @@ void wire_sinks(KilpOptions& options) {
     kilp::io::DeadLetterKafkaConfig dlq =
         kilp::io::parse_dead_letter_kafka_config(options.dead_letters);
     if (dlq.brokers.empty()) dlq.brokers = options.engine.kafka.brokers;
+    // The consumer's security settings first, so the kafka:: keys override them.
+    std::vector<std::pair<std::string, std::string>> inherited;
+    for (const auto& property : options.engine.kafka.properties) {
+      if (kilp::io::is_kafka_security_property(property.first)) inherited.push_back(property);
+    }
+    dlq.properties.insert(dlq.properties.begin(), inherited.begin(), inherited.end());
     options.engine.make_dead_letters = [dlq](int shard) {
       return std::unique_ptr<kilp::io::DeadLetterSink>(
           std::make_unique<kilp::io::DeadLetterKafka>(dlq, shard));

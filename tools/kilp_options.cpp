@@ -1,13 +1,15 @@
 #include "tools/kilp_options.hpp"
 
-#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <CLI/CLI.hpp>
 #include <algorithm>
 #include <map>
 #include <sstream>
 #include <thread>
 
+#include "io/secret_mask.hpp"
+#include "tools/kafka_config_file.hpp"
 #include "tools/mapping_file.hpp"
 
 namespace kilp::tools {
@@ -20,6 +22,9 @@ Examples:
   kilp --brokers 127.0.0.1:9092 --topic trades --sink 'tcp::addr=127.0.0.1:9009;' \
        --symbols symbol,side --timestamp-field ts --timestamp-units us
   kilp ... --sink 'file::path=out.ilp;' --exit-at-end --from-beginning -X fetch.wait.max.ms=100
+  kilp -F kafka.properties --brokers b:9093 --topic trades \
+       --sink 'https::addr=db:9000;token=${QDB_TOKEN};'
+      SASL/SSL settings from a file, sink secret from the environment
 
 Delivery: a message's Kafka offset is stored (and then committed) only after the sink
 accepted the buffer holding its row; messages that cannot be rows go to the dead-letter
@@ -61,8 +66,9 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
   app.add_option("--group", kafka.group_id, "Consumer group id")->capture_default_str();
   app.add_option("--sink", options.sink,
                  "Sink, as a QuestDB client config string: 'http::addr=HOST:PORT;' (ILP over "
-                 "HTTP, acknowledged), 'tcp::addr=HOST:PORT;' (ILP over TCP) or "
-                 "'file::path=FILE;' ('-' = stdout)");
+                 "HTTP, acknowledged), 'https::...' (the same over TLS), "
+                 "'tcp::addr=HOST:PORT;' (ILP over TCP), 'tcps::...' or 'file::path=FILE;' "
+                 "('-' = stdout)");
   options.dead_letters = "file::path=kilp-dlq.jsonl;";
   app.add_option("--dlq", options.dead_letters,
                  "Dead-letter sink for messages that cannot be rows: 'file::path=FILE;' or "
@@ -125,10 +131,15 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
   app.add_flag("--exit-at-end", engine.exit_at_end,
                "Exit once every partition reached its end, after flushing and committing");
   std::vector<std::string> properties;
-  app.add_option("-X", properties, "librdkafka property key=value (repeatable)");
+  app.add_option("-X", properties, "librdkafka property key=value (repeatable; wins over -F)");
+  std::string kafka_config_file;
+  app.add_option("-F,--kafka-config", kafka_config_file,
+                 "File of librdkafka properties, one key=value per line (kcat format, # comments, "
+                 "${VAR} from the environment): keeps credentials off the command line");
 
   core::ShardOptions& shard = engine.shard;
-  std::size_t buffer_kib = shard.buffer_bytes / 1024, max_message_kib = shard.max_message_bytes / 1024;
+  std::size_t buffer_kib = shard.buffer_bytes / 1024,
+              max_message_kib = shard.max_message_bytes / 1024;
   app.add_option("--buffer-kib", buffer_kib, "Size of each output buffer, KiB")
       ->check(CLI::Range(4, 1 << 20))
       ->capture_default_str();
@@ -167,8 +178,9 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
       ->capture_default_str();
   bool no_pin = false;
   app.add_flag("--no-pin", no_pin, "Do not pin shard threads to cores");
-  app.add_option("--metrics-addr", engine.metrics_address,
-                 "Serve Prometheus metrics on HOST:PORT/metrics (e.g. 127.0.0.1:9464; default off)");
+  app.add_option(
+      "--metrics-addr", engine.metrics_address,
+      "Serve Prometheus metrics on HOST:PORT/metrics (e.g. 127.0.0.1:9464; default off)");
 
   try {
     app.parse(argc, argv);
@@ -179,10 +191,14 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
     throw std::invalid_argument(error.what());
   }
 
+  if (!kafka_config_file.empty()) kafka.properties = load_kafka_config_file(kafka_config_file);
   for (const auto& property : properties) {
     auto eq = property.find('=');
     if (eq == std::string::npos || eq == 0) {
-      throw std::invalid_argument(fmt::format("-X {}: expected key=value", property));
+      // A mistyped "sasl.password:..." must not end up on the terminal either.
+      const bool secret = io::is_secret_kafka_property(property);
+      throw std::invalid_argument(
+          fmt::format("-X {}: expected key=value", secret ? "<hidden>" : property));
     }
     kafka.properties.emplace_back(property.substr(0, eq), property.substr(eq + 1));
   }

@@ -7,12 +7,14 @@
 namespace kilp::io {
 namespace {
 
-void set_property(rd_kafka_conf_t* conf, const std::string& key, const std::string& value) {
+// librdkafka's error text quotes the value: masked, since it may be a secret.
+void set_property(rd_kafka_conf_t* conf, const std::string& key, const std::string& value,
+                  const SecretMask& mask) {
   char error[512];
   if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), error, sizeof error) !=
       RD_KAFKA_CONF_OK) {
     rd_kafka_conf_destroy(conf);
-    throw std::invalid_argument(fmt::format("Kafka property -X {}: {}", key, error));
+    throw std::invalid_argument(fmt::format("Kafka property -X {}: {}", key, mask.mask(error)));
   }
 }
 
@@ -22,7 +24,7 @@ void log_line(const rd_kafka_t* rk, int level, const char* facility, const char*
   // -X debug=... asks for librdkafka's debug lines: show every level then.
   if (consumer != nullptr && (level <= 4 || consumer->settings_debug()) &&
       consumer->client_logs_shown()) {
-    fmt::print(stderr, "kilp: kafka {}: {}\n", facility, message);
+    fmt::print(stderr, "kilp: kafka {}: {}\n", facility, consumer->secret_mask().mask(message));
   }
 }
 
@@ -39,26 +41,27 @@ std::vector<TopicPartition> to_vector(const rd_kafka_topic_partition_list_t* lis
 GroupConsumer::GroupConsumer(const KafkaSettings& settings, RebalanceListener* rebalances,
                              CommitListener* commits)
     : settings_(settings), rebalances_(rebalances), commits_(commits) {
+  mask_.add_properties(settings.properties);
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  set_property(conf, "bootstrap.servers", settings.brokers);
-  set_property(conf, "group.id", settings.group_id);
-  set_property(conf, "client.id", settings.client_id);
-  set_property(conf, "auto.offset.reset", settings.from_beginning ? "earliest" : "latest");
-  set_property(conf, "enable.partition.eof", settings.exit_at_end ? "true" : "false");
+  set_property(conf, "bootstrap.servers", settings.brokers, mask_);
+  set_property(conf, "group.id", settings.group_id, mask_);
+  set_property(conf, "client.id", settings.client_id, mask_);
+  set_property(conf, "auto.offset.reset", settings.from_beginning ? "earliest" : "latest", mask_);
+  set_property(conf, "enable.partition.eof", settings.exit_at_end ? "true" : "false", mask_);
   // Eager assignment (librdkafka's default range,roundrobin), not cooperative-sticky:
   // in librdkafka 2.0.2 a manual commit during a cooperative rebalance starts
   // another rebalance (librdkafka #4059), and kilp commits manually. The rebalance
   // callback handles both protocols, so -X can still choose cooperative-sticky.
-  set_property(conf, "partition.assignment.strategy", "range,roundrobin");
+  set_property(conf, "partition.assignment.strategy", "range,roundrobin", mask_);
   // kilp commits itself (every --commit-interval-ms, on revoke, at shutdown), only
   // offsets whose rows the sink accepted.
-  set_property(conf, "enable.auto.commit", "false");
+  set_property(conf, "enable.auto.commit", "false", mask_);
   // librdkafka 2.0.2 pauses fetching at queued.min.messages and resumes only at its
   // next 1 s wake-up (librdkafka #2879): keep the threshold above what the shards
   // hold so a fast consumer never waits on that timer; the prefetch is bounded by
   // queued.max.messages.kbytes instead.
-  set_property(conf, "queued.min.messages", "1000000");
-  set_property(conf, "queued.max.messages.kbytes", "262144");
+  set_property(conf, "queued.min.messages", "1000000", mask_);
+  set_property(conf, "queued.max.messages.kbytes", "262144", mask_);
   for (const auto& [key, value] : settings.properties) {
     if (key == "debug") debug_ = true;
     if (key == "enable.auto.offset.store") {
@@ -67,10 +70,10 @@ GroupConsumer::GroupConsumer(const KafkaSettings& settings, RebalanceListener* r
           "Kafka property -X enable.auto.offset.store: kilp stores offsets itself, only "
           "after the sink accepted the rows; this property cannot be set");
     }
-    set_property(conf, key, value);
+    set_property(conf, key, value, mask_);
   }
   // Offsets are stored by kilp once the rows are delivered, never on consume.
-  set_property(conf, "enable.auto.offset.store", "false");
+  set_property(conf, "enable.auto.offset.store", "false", mask_);
   rd_kafka_conf_set_log_cb(conf, log_line);
   rd_kafka_conf_set_rebalance_cb(conf, rebalance_trampoline);
   rd_kafka_conf_set_offset_commit_cb(conf, commit_trampoline);
@@ -79,7 +82,7 @@ GroupConsumer::GroupConsumer(const KafkaSettings& settings, RebalanceListener* r
   char error[512];
   rk_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
   if (rk_ == nullptr) {
-    throw std::invalid_argument(fmt::format("cannot create Kafka consumer: {}", error));
+    throw std::invalid_argument(fmt::format("cannot create Kafka consumer: {}", mask_.mask(error)));
   }
   rd_kafka_poll_set_consumer(rk_);
   queue_ = rd_kafka_queue_get_consumer(rk_);
@@ -204,7 +207,7 @@ void GroupConsumer::handle_event(rd_kafka_message_t* event) {
   }
   if (err == RD_KAFKA_RESP_ERR__PARTITION_EOF) return;
   if (errors_.fetch_add(1, std::memory_order_relaxed) < 20) {
-    fmt::print(stderr, "kilp: Kafka error: {}\n", text);
+    fmt::print(stderr, "kilp: Kafka error: {}\n", mask_.mask(text));
   }
   if (err == RD_KAFKA_RESP_ERR__FATAL) {
     char reason[512];

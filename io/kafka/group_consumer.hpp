@@ -16,6 +16,8 @@
 #include <utility>
 #include <vector>
 
+#include "io/secret_mask.hpp"
+
 namespace kilp::io {
 
 struct KafkaSettings {
@@ -140,6 +142,8 @@ class GroupConsumer {
   bool settings_debug() const { return debug_; }
   const KafkaSettings& settings() const { return settings_; }
   bool cooperative() const;
+  // Secret values (-X sasl.password=..., ssl.key.password=..) for masking log lines.
+  const SecretMask& secret_mask() const { return mask_; }
 
  private:
   static void rebalance_trampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err,
@@ -158,6 +162,7 @@ class GroupConsumer {
   std::atomic<bool> show_logs_{false};
   std::atomic<std::uint64_t> errors_{0};
   bool debug_ = false;  // -X debug=... given
+  SecretMask mask_;
 };
 
 }  // namespace kilp::io

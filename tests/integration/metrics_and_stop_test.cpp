@@ -1,18 +1,15 @@
 // kilp as a long-running service: Prometheus /metrics while it runs, and SIGTERM
 // ends it cleanly (exit 0, everything delivered and committed).
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <filesystem>
-#include <regex>
 #include <thread>
 
 #include "tests/integration/ilp_tcp_server.hpp"
 #include "tests/integration/kafka_test_helpers.hpp"
+#include "tests/integration/metrics_client.hpp"
 #include "tests/integration/subprocess.hpp"
 #include "tools/mock_cluster.hpp"
 #include "tools/trade_generator.hpp"
@@ -22,35 +19,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-std::string http_get(int port, const std::string& path) {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_port = htons(static_cast<std::uint16_t>(port));
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    close(fd);
-    return {};
-  }
-  const std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
-  EXPECT_EQ(send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
-  std::string response;
-  char buffer[4096];
-  for (ssize_t n; (n = read(fd, buffer, sizeof buffer)) > 0;) response.append(buffer, n);
-  close(fd);
-  return response;
-}
-
-std::uint64_t sum_metric(const std::string& text, const std::string& name) {
-  std::uint64_t total = 0;
-  std::regex line("^" + name + "\\{[^}]*\\} ([0-9]+)$", std::regex::multiline);
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), line); it != std::sregex_iterator();
-       ++it) {
-    total += std::stoull((*it)[1]);
-  }
-  return total;
-}
 
 TEST(Service, ServesMetricsAndStopsCleanlyOnSigterm) {
   constexpr int kPartitions = 2;
@@ -73,15 +41,7 @@ TEST(Service, ServesMetricsAndStopsCleanlyOnSigterm) {
                   log_path);
 
   // The port is chosen by the kernel and announced on stderr.
-  int port = 0;
-  for (int i = 0; i < 200 && port == 0; ++i) {
-    std::smatch m;
-    const std::string log = read_file(log_path);
-    if (std::regex_search(log, m, std::regex("metrics on http://127\\.0\\.0\\.1:([0-9]+)/metrics"))) {
-      port = std::stoi(m[1]);
-    }
-    std::this_thread::sleep_for(50ms);
-  }
+  const int port = wait_for_metrics_port(log_path);
   ASSERT_NE(port, 0) << read_file(log_path);
 
   std::string metrics;

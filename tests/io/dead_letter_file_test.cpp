@@ -1,4 +1,4 @@
-#include "io/dead_letter_file.hpp"
+#include "io/dead_letter/dead_letter_file.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>

@@ -1,4 +1,4 @@
-#include "io/file_sink.hpp"
+#include "io/ilp/file_sink.hpp"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -8,7 +8,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "io/sink_factory.hpp"
+#include "io/ilp/sink_factory.hpp"
 
 namespace kilp::io {
 namespace {

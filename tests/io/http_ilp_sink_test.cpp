@@ -5,7 +5,7 @@
 // is checked the hard way: a buffer is overwritten with the next rows as soon as
 // the sink reports it done, so a request sent twice, or carrying the bytes of a
 // buffer already reported done, shows up in what the server recorded.
-#include "io/http_ilp_sink.hpp"
+#include "io/ilp/http_ilp_sink.hpp"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>

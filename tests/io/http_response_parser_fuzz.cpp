@@ -6,8 +6,8 @@
 #include <cstdint>
 #include <string_view>
 
-#include "io/http_json.hpp"
-#include "io/http_response_parser.hpp"
+#include "io/http/http_json.hpp"
+#include "io/http/http_response_parser.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view input(reinterpret_cast<const char*>(data), size);

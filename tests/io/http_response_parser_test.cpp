@@ -4,8 +4,8 @@
 
 #include <string>
 
-#include "io/http_json.hpp"
-#include "io/http_response_parser.hpp"
+#include "io/http/http_json.hpp"
+#include "io/http/http_response_parser.hpp"
 
 namespace kilp::io {
 namespace {

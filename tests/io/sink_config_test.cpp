@@ -1,4 +1,4 @@
-#include "io/sink_config.hpp"
+#include "io/ilp/sink_config.hpp"
 
 #include <gtest/gtest.h>
 
@@ -86,13 +86,42 @@ TEST(SinkConfig, UnknownKeyListsAcceptedKeys) {
 TEST(SinkConfig, UnknownSchemaListsAcceptedSchemas) {
   const std::string message = parse_error("udp::addr=h;");
   EXPECT_TRUE(contains(message, "udp"));
-  EXPECT_TRUE(contains(message, "tcp, http, file"));
+  EXPECT_TRUE(contains(message, "tcp, http, file, tcps, https"));
   EXPECT_TRUE(contains(parse_error("addr=h"), "schema::key=value"));
 }
 
-TEST(SinkConfig, TlsSchemasAreRecognizedAndRefused) {
-  EXPECT_TRUE(contains(parse_error("tcps::addr=h;"), "TLS is not supported"));
-  EXPECT_TRUE(contains(parse_error("https::addr=h;"), "TLS is not supported"));
+TEST(SinkConfig, TlsSchemasVerifyWithOsRootsByDefault) {
+  const SinkConfig tcps = parse_sink_config("tcps::addr=db.example:9009;", kNoEnv);
+  EXPECT_EQ(tcps.schema, SinkSchema::tcp);
+  EXPECT_TRUE(tcps.tcp.tls.enabled);
+  EXPECT_TRUE(tcps.tcp.tls.verify);
+  EXPECT_EQ(tcps.tcp.tls.roots, TlsRoots::os_roots);
+  EXPECT_EQ(tcps.describe(), "tcps db.example:9009");
+  const SinkConfig https = parse_sink_config("https::addr=db.example;", kNoEnv);
+  EXPECT_EQ(https.schema, SinkSchema::http);
+  EXPECT_TRUE(https.http.tls.enabled);
+  EXPECT_EQ(https.http.addr.port, 9000);
+  EXPECT_EQ(https.describe(), "https db.example:9000");
+  EXPECT_FALSE(parse_sink_config("http::addr=h;", kNoEnv).http.tls.enabled);
+}
+
+TEST(SinkConfig, TlsKeysFollowQuestDbClients) {
+  const SinkConfig roots =
+      parse_sink_config("https::addr=h;tls_roots=/etc/ca.pem;tls_verify=on;", kNoEnv);
+  EXPECT_EQ(roots.http.tls.roots, TlsRoots::pem_file);  // tls_roots implies pem_file
+  EXPECT_EQ(roots.http.tls.roots_file, "/etc/ca.pem");
+  const SinkConfig off = parse_sink_config("tcps::addr=h;tls_verify=unsafe_off;", kNoEnv);
+  EXPECT_FALSE(off.tcp.tls.verify);
+  EXPECT_EQ(parse_sink_config("tcps::addr=h;tls_ca=webpki_and_os_roots;", kNoEnv).tcp.tls.roots,
+            TlsRoots::os_roots);
+  EXPECT_TRUE(contains(parse_error("tcps::addr=h;tls_ca=pem_file;"), "needs tls_roots"));
+  EXPECT_TRUE(contains(parse_error("tcps::addr=h;tls_verify=off;"), "on or unsafe_off"));
+  EXPECT_TRUE(contains(parse_error("tcps::addr=h;tls_ca=mine;"), "pem_file"));
+  EXPECT_TRUE(
+      contains(parse_error("tcps::addr=h;tls_ca=os_roots;tls_roots=x.pem;"), "tls_ca=pem_file"));
+  // TLS settings without TLS are a mistake worth stopping for.
+  EXPECT_TRUE(contains(parse_error("tcp::addr=h;tls_verify=unsafe_off;"), "need tcps::"));
+  EXPECT_TRUE(contains(parse_error("http::addr=h;tls_roots=x.pem;"), "need https::"));
 }
 
 TEST(SinkConfig, DoubledSemicolonIsLiteral) {
@@ -144,8 +173,7 @@ TEST(SinkConfig, HttpKeysAreKept) {
   EXPECT_EQ(c.http.password, "quest");
   EXPECT_EQ(c.http.request_timeout, 2500ms);
   EXPECT_EQ(c.http.retry_timeout, 0ms);
-  EXPECT_EQ(parse_sink_config("http::addr=h;").http.retry_timeout,
-            std::chrono::milliseconds::max())
+  EXPECT_EQ(parse_sink_config("http::addr=h;").http.retry_timeout, std::chrono::milliseconds::max())
       << "kilp retries forever unless told otherwise";
   EXPECT_EQ(parse_sink_config("http::addr=h;retry_timeout=off;").http.retry_timeout,
             std::chrono::milliseconds::max());
