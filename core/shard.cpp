@@ -84,8 +84,10 @@ void Shard::run(std::promise<void>& started) {
   try {
     consume_loop();
     shutdown();
+    if (!failure_.empty()) counters_.failed.store(true, std::memory_order_release);
   } catch (const std::exception& e) {
-    failure_ = fmt::format("shard {}: {}{}", index_, e.what(), undelivered_report());
+    failure_ += fmt::format("{}shard {}: {}{}", failure_.empty() ? "" : "; ", index_, e.what(),
+                            undelivered_report());
     counters_.failed.store(true, std::memory_order_release);
     // The sink is unusable: never flush through it again. Offsets stored so far
     // cover only accepted rows, so the control thread may still commit them.
@@ -238,9 +240,11 @@ void Shard::handle_message(rd_kafka_message_t* message) {
       seal_fill_buffer();  // retry in a fresh buffer
       continue;
     }
-    dead_letter(message, result.outcome == parse::EncodeOutcome::kNoSpace
-                             ? parse::RejectReason::kTooLarge
-                             : result.reason);
+    const parse::RejectReason reason = result.outcome == parse::EncodeOutcome::kNoSpace
+                                           ? parse::RejectReason::kTooLarge
+                                           : result.reason;
+    if (options_.fail_on_error) return fail_fast(message, reason);
+    dead_letter(message, reason);
     buffer.mark(id, message->offset, false);
     return;
   }
@@ -266,6 +270,16 @@ void Shard::handle_event(const rd_kafka_message_t* message) {
     rd_kafka_fatal_error(consumer_.handle(), reason, sizeof reason);
     throw std::runtime_error(fmt::format("fatal Kafka consumer error: {}", reason));
   }
+}
+
+// --on-error fail: the message is not marked, so neither its offset nor any later
+// one of its partition is stored; what was delivered before it is committed.
+void Shard::fail_fast(const rd_kafka_message_t* message, parse::RejectReason reason) {
+  failure_ = fmt::format("--on-error fail: {} [{}] @{} cannot be a row: {}",
+                         rd_kafka_topic_name(message->rkt), message->partition, message->offset,
+                         parse::reject_reason_id(reason));
+  abandoning_ = true;
+  stop_.store(true, std::memory_order_relaxed);
 }
 
 void Shard::dead_letter(const rd_kafka_message_t* message, parse::RejectReason reason) {
@@ -344,6 +358,18 @@ void Shard::on_row_rejected(io::BufferId buffer_id, std::size_t row, std::string
   const std::string_view topic = slots_->topic_name(slot.topic_index);
   const std::span<const char> line = buffer.row_bytes(row);
   constexpr std::string_view kReason = "server_rejected";
+  if (options_.fail_on_error) {
+    // This buffer's offsets (and every later one's) are never stored: a restart
+    // sends the refused row again, as Kafka Connect does with errors.tolerance=none.
+    if (failure_.empty()) {
+      failure_ = fmt::format("--on-error fail: {} [{}] @{} refused by the sink: {}", topic,
+                             slot.partition, buffer.row_offset(row), reason);
+    }
+    store_offsets_ = false;
+    abandoning_ = true;
+    stop_.store(true, std::memory_order_relaxed);
+    return;
+  }
   if (totals_.dead_letters++ < kLoggedPerShard) {
     fmt::print(stderr, "kilp: dead letter {} [{}] @{}: {}: {}\n", topic, slot.partition,
                buffer.row_offset(row), kReason, reason);
@@ -370,6 +396,7 @@ void Shard::release_delivered() {
   if (dead_letters_) dead_letters_->flush();
   ring_.release_completed([this](OutputBuffer& buffer) {
     for (const OffsetMark& mark : buffer.marks()) {
+      if (!store_offsets_) break;
       PartitionSlot& slot = slots_->at(mark.slot);
       consumer_.store_offset(slots_->topic_handle(mark.slot), slot.partition, mark.offset);
       slot.delivered_next = mark.offset + 1;
@@ -401,9 +428,8 @@ void Shard::shutdown() {
   // Rows consumed but not accepted by the sink: the run did not do its job, even
   // though their offsets stay uncommitted and a restart consumes them again.
   if (ring_.in_flight() > 0) {
-    failure_ = fmt::format("shard {}: the sink did not accept every row before the drain timeout{}",
-                           index_, undelivered_report());
-    counters_.failed.store(true, std::memory_order_release);
+    failure_ += fmt::format("{}shard {}: the sink did not accept every row before the drain timeout{}",
+                            failure_.empty() ? "" : "; ", index_, undelivered_report());
   }
   // Commands sent while stopping (a last revoke) are acknowledged when the thread
   // ends: the control thread sees running() false.

@@ -35,6 +35,7 @@ struct ShardOptions {
   std::size_t max_message_bytes = 1 << 20;
   std::chrono::milliseconds drain_timeout{30000};  // on stop or give-back: wait this long for the sink
   int cpu = -1;                                    // pin to this core; -1 = no pinning
+  bool fail_on_error = false;  // --on-error fail: stop at the first message that cannot be a row
 };
 
 using SinkFactory = std::function<std::unique_ptr<io::Sink>(std::size_t max_pending)>;
@@ -88,6 +89,7 @@ class Shard final : private io::RowRejectionListener {
   void publish_partition_counts();
   void handle_event(const rd_kafka_message_t* message);
   void dead_letter(const rd_kafka_message_t* message, parse::RejectReason reason);
+  void fail_fast(const rd_kafka_message_t* message, parse::RejectReason reason);
   // The buffer to write into, waiting for the sink while the ring is full; nullptr
   // when the shard is stopping meanwhile.
   OutputBuffer* writable_buffer();
@@ -121,6 +123,7 @@ class Shard final : private io::RowRejectionListener {
   std::uint64_t commands_done_ = 0;  // take/give-back commands carried out
   std::uint64_t batch_epoch_ = 0;    // commands_done_ when the current batch was consumed
   bool abandoning_ = false;          // stopping: the rest of the batch is not written
+  bool store_offsets_ = true;        // false once --on-error fail met a refused row
   std::unique_ptr<PartitionSlots> slots_;
   std::unique_ptr<io::Sink> sink_;
   std::unique_ptr<io::DeadLetterSink> dead_letters_;

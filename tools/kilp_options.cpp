@@ -163,6 +163,13 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
                  "On stop or when partitions are revoked, how long to wait for the sink to "
                  "accept what is in flight")
       ->capture_default_str();
+  std::string on_error = "dlq";
+  app.add_option("--on-error", on_error,
+                 "A message that cannot be a row: dlq (dead letter, go on) or fail (stop with "
+                 "exit 1 after committing everything before it; Kafka Connect's "
+                 "errors.tolerance=none)")
+      ->check(CLI::IsMember({"dlq", "fail"}))
+      ->capture_default_str();
   int commit_ms = static_cast<int>(engine.commit_interval.count());
   app.add_option("--commit-interval-ms", commit_ms,
                  "How often offsets of accepted rows are committed (asynchronous, coalesced)")
@@ -208,6 +215,7 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
   shard.drain_timeout = std::chrono::milliseconds(drain_ms);
   engine.stats_interval = std::chrono::seconds(stats_s);
   engine.commit_interval = std::chrono::milliseconds(commit_ms);
+  shard.fail_on_error = on_error == "fail";
   engine.startup_timeout = std::chrono::milliseconds(startup_ms);
   engine.pin_shards = !no_pin;
 

@@ -41,6 +41,22 @@ bool is_retriable_status(int status) {
   }
 }
 
+// QuestDB 7.4 answers some values it cannot store (a cast error) with 500, not
+// 400. A 500 whose body blames the data is retried this many times (it may be a
+// passing fault), then its row is isolated as for a 400, so one bad row cannot
+// block its partition. Outages (503, timeouts, other bodies) are retried forever.
+constexpr unsigned kDataErrorRetries = 3;
+
+bool blames_the_data(int status, const HttpErrorBody& body) {
+  if (status != 500) return false;
+  if (body.line > 0) return true;
+  for (std::string_view clue : {"error in line", "failed to parse", "cannot be cast", "cast error",
+                                "could not parse", "invalid value"}) {
+    if (body.message.find(clue) != std::string::npos) return true;
+  }
+  return false;
+}
+
 std::string error_text(int error) {
   return std::strerror(error);
 }
@@ -195,8 +211,15 @@ void UringHttpSink::on_response() {
     on_refused();
   } else if (is_retriable_status(status)) {
     parse_http_error_body(parser_.body(), error_body_);
-    on_retriable_failure(fmt::format("HTTP {}: {}", status, error_body_.message), !keep_alive);
-    return;
+    if (!blames_the_data(status, error_body_) || ++data_errors_ <= kDataErrorRetries) {
+      on_retriable_failure(fmt::format("HTTP {}: {}", status, error_body_.message), !keep_alive);
+      return;
+    }
+    fmt::print(stderr,
+               "kilp: ILP/HTTP sink {}: HTTP {} blamed the data {} times in a row: isolating the "
+               "row it names\n",
+               address_text_, status, data_errors_);
+    isolate_refused_rows(status);
   } else {
     parse_http_error_body(parser_.body(), error_body_);
     if (status == 401 || status == 403) {
@@ -222,6 +245,7 @@ void UringHttpSink::on_response() {
 }
 
 void UringHttpSink::on_accepted() {
+  data_errors_ = 0;
   backoff_.reset();
   failing_since_.reset();
   row_begin_ = row_end_;
@@ -234,10 +258,15 @@ void UringHttpSink::on_accepted() {
 
 void UringHttpSink::on_refused() {
   parse_http_error_body(parser_.body(), error_body_);
+  isolate_refused_rows(400);
+}
+
+void UringHttpSink::isolate_refused_rows(int status) {
+  data_errors_ = 0;
   QueuedBuffer& buffer = current();
   if (buffer.row_ends.empty()) {
-    throw SinkFatalError(fmt::format("ILP/HTTP sink {}: the server refused the data (HTTP 400): {}",
-                                     address_text_, error_body_.message));
+    throw SinkFatalError(fmt::format("ILP/HTTP sink {}: the server refused the data (HTTP {}): {}",
+                                     address_text_, status, error_body_.message));
   }
   // A refusal is an answer: the server is healthy.
   backoff_.reset();

@@ -108,6 +108,8 @@ class UringHttpSink final : public Sink {
   void on_response();
   void on_accepted();
   void on_refused();
+  // 400, or a 500 that keeps blaming the data: send the good rows, dead-letter the bad one.
+  void isolate_refused_rows(int status);
   void reject_row(std::size_t row, std::string_view reason);
   void next_request_or_done();
   void on_retriable_failure(std::string_view what, bool connection_broken);
@@ -157,6 +159,7 @@ class UringHttpSink final : public Sink {
   std::uint64_t requests_ = 0;
   std::uint64_t retries_ = 0;
   std::uint64_t rows_rejected_ = 0;
+  unsigned data_errors_ = 0;  // consecutive 500s blaming the data for this request
 };
 
 }  // namespace kilp::io

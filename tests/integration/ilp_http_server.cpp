@@ -258,8 +258,10 @@ bool IlpHttpServer::answer_write(Connection& c, std::string_view body) {
     char sizes[64];
     std::snprintf(sizes, sizeof sizes, "%zx", half);
     std::string response =
-        "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json; charset=utf-8\r\n"
-        "Transfer-Encoding: chunked\r\n\r\n";
+        options_.poison_status == 400 ? "HTTP/1.1 400 Bad Request\r\n"
+                                      : "HTTP/1.1 " + std::to_string(options_.poison_status) +
+                                            " Internal Server Error\r\n";
+    response += "Content-Type: application/json; charset=utf-8\r\nTransfer-Encoding: chunked\r\n\r\n";
     response += sizes;
     response += "\r\n" + json.substr(0, half) + "\r\n";
     std::snprintf(sizes, sizeof sizes, "%zx", json.size() - half);

@@ -24,6 +24,7 @@ namespace kilp::testing {
 struct IlpHttpServerOptions {
   std::string poison_symbol = "POISON";
   bool name_bad_line = true;         // false: 400 without "line", like InfluxDB
+  int poison_status = 400;           // 500: as QuestDB 7.4 answers a value it cannot cast
   bool settings_v2 = false;          // GET /settings lists [1,2] (else 404)
   std::chrono::milliseconds response_delay{0};  // before answering each /write
 };

@@ -231,6 +231,34 @@ TEST(Pipeline, MalformedMessagesBecomeDeadLettersAndEveryGoodRowArrives) {
             end_offsets(cluster.bootstrap_servers(), "mixed", kPartitions));
 }
 
+TEST(Pipeline, OnErrorFailStopsAtTheFirstBadMessageAfterCommittingEverythingBeforeIt) {
+  constexpr std::uint64_t kBefore = 3000, kTotal = 6000;
+  const fs::path dir = make_temp_dir("on-error-fail");
+  tools::MockCluster cluster(1);
+  cluster.create_topic("strict", 1);
+  cluster.produce("strict", 1, kTotal, [](std::uint64_t i, std::string& buffer) {
+    if (i == kBefore) return std::string_view("{\"symbol\":");  // truncated JSON
+    return tools::format_trade_json(tools::make_trade(i < kBefore ? i : i - 1), buffer);
+  });
+  IlpTcpServer server;
+  auto args = trade_args(cluster.bootstrap_servers(), "strict", "it-on-error-fail",
+                         "tcp::addr=" + server.address() + ";", dir / "dlq.jsonl");
+  args.insert(args.end(), {"--on-error", "fail"});
+  Subprocess kilp(kKilp, args, (dir / "kilp.err").string());
+  const int exit_code = kilp.wait(120s);
+  const std::string log = read_file((dir / "kilp.err").string());
+  EXPECT_EQ(exit_code, 1) << log;
+  EXPECT_NE(log.find("--on-error fail: strict [0] @3000 cannot be a row: malformed_json"),
+            std::string::npos)
+      << log;
+  std::vector<IlpRow> rows = parse_all(server);
+  ASSERT_EQ(rows.size(), kBefore) << log;
+  for (std::size_t i = 0; i < rows.size(); ++i) EXPECT_EQ(check_trade_row(rows[i], "strict"), static_cast<std::int64_t>(i));
+  EXPECT_EQ(committed_offsets(cluster.bootstrap_servers(), "it-on-error-fail", "strict", 1),
+            std::vector<std::int64_t>{static_cast<std::int64_t>(kBefore)});
+  EXPECT_FALSE(fs::exists(dir / "dlq.jsonl") && fs::file_size(dir / "dlq.jsonl") > 0);
+}
+
 TEST(Pipeline, ClearErrorsForWhatUsersGetWrong) {
   const fs::path dir = make_temp_dir("errors");
   tools::MockCluster cluster(1);
