@@ -375,9 +375,21 @@ void Shard::on_row_rejected(io::BufferId buffer_id, std::size_t row, std::string
                buffer.row_offset(row), kReason, reason);
   }
   if (dead_letters_ == nullptr) return;
-  dead_letters_->write(io::DeadLetterRecord{kReason, reason, topic, slot.partition,
-                                            buffer.row_offset(row), -1, {},
-                                            std::string_view(line.data(), line.size())});
+  const std::string_view ilp_line(line.data(), line.size());
+  // Like every other dead letter, it carries the original record: read back from
+  // Kafka (the hot path keeps no copy of the messages); the ILP line goes along.
+  if (reader_ == nullptr) reader_ = std::make_unique<io::RecordReader>(consumer_.settings());
+  const std::optional<io::FetchedRecord> original = reader_->read(
+      std::string(topic), slot.partition, buffer.row_offset(row), std::chrono::seconds(5));
+  if (!original) {
+    dead_letters_->write(io::DeadLetterRecord{kReason, reason, topic, slot.partition,
+                                              buffer.row_offset(row), -1, {}, ilp_line, ilp_line});
+    return;
+  }
+  dead_letters_->write(io::DeadLetterRecord{
+      kReason, reason, topic, slot.partition, buffer.row_offset(row), original->timestamp_ms,
+      original->has_key ? std::string_view(original->key) : std::string_view(),
+      original->value, ilp_line});
 }
 
 void Shard::reap(std::chrono::milliseconds wait) {

@@ -21,6 +21,7 @@
 #include "io/dead_letter/dead_letter_sink.hpp"
 #include "io/ilp/sink.hpp"
 #include "io/kafka/group_consumer.hpp"
+#include "io/kafka/record_reader.hpp"
 #include "parse/json_to_ilp.hpp"
 #include "parse/mapping_plan.hpp"
 
@@ -127,6 +128,7 @@ class Shard final : private io::RowRejectionListener {
   std::unique_ptr<PartitionSlots> slots_;
   std::unique_ptr<io::Sink> sink_;
   std::unique_ptr<io::DeadLetterSink> dead_letters_;
+  std::unique_ptr<io::RecordReader> reader_;  // created at the first refused row
   io::SinkLimits sink_limits_;
   std::chrono::milliseconds linger_{0};  // --linger-ms, bounded by the sink's auto_flush_interval
   parse::JsonToIlpEncoder encoder_;

@@ -171,6 +171,7 @@ void append_dead_letter_json(const DeadLetterRecord& record, std::size_t max_pay
     append_bytes_field("key", record.key, max_payload_bytes, out);
   }
   append_bytes_field("payload", record.payload, max_payload_bytes, out);
+  if (!record.ilp_line.empty()) append_bytes_field("ilp_line", record.ilp_line, max_payload_bytes, out);
   out += "}\n";
 }
 

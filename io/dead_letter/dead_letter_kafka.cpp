@@ -136,6 +136,7 @@ void DeadLetterKafka::write(const DeadLetterRecord& record) {
              record.detail.empty() ? std::string(record.reason)
                                    : fmt::format("{}: {}", record.reason, record.detail));
   add_header(headers, "kilp.errors.reason", record.reason);
+  if (!record.ilp_line.empty()) add_header(headers, "kilp.errors.ilp_line", record.ilp_line);
   for (;;) {
     const rd_kafka_resp_err_t err = rd_kafka_producev(
         producer_, RD_KAFKA_V_RKT(topic_), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),

@@ -17,6 +17,9 @@ struct DeadLetterRecord {
   std::int64_t timestamp_ms = -1;
   std::string_view key;
   std::string_view payload;
+  // A row the sink refused: the ILP line it was sent as (payload is the original
+  // value when it could be read back from Kafka).
+  std::string_view ilp_line;
 };
 
 class DeadLetterSink {

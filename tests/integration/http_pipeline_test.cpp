@@ -294,7 +294,7 @@ TEST(HttpPipeline, SigtermMidStreamThenRestartHasNoLossAndNoDuplicates) {
 }
 
 struct DeadLetter {
-  std::string reason, detail, payload;
+  std::string reason, detail, payload, ilp_line;
 };
 
 std::map<std::pair<std::int64_t, std::int64_t>, DeadLetter> read_dead_letters(const fs::path& path) {
@@ -316,6 +316,8 @@ std::map<std::pair<std::int64_t, std::int64_t>, DeadLetter> read_dead_letters(co
     letter.reason = std::string(std::string_view(doc["reason"].get_string().value()));
     letter.detail = std::string(std::string_view(doc["detail"].get_string().value()));
     letter.payload = std::string(std::string_view(doc["payload"].get_string().value()));
+    std::string_view ilp_line;
+    if (doc["ilp_line"].get_string().get(ilp_line) == simdjson::SUCCESS) letter.ilp_line = std::string(ilp_line);
     EXPECT_TRUE(found.emplace(std::pair{partition, offset}, letter).second)
         << "dead letter twice: " << partition << "@" << offset;
     start = end + 1;
@@ -352,7 +354,10 @@ void check_poison_run(const std::string& name, std::uint64_t messages, std::uint
     found_keys.insert(key);
     EXPECT_EQ(letter.reason, "server_rejected");
     EXPECT_NE(letter.detail.find("poison value"), std::string::npos) << letter.detail;
-    EXPECT_EQ(letter.payload.rfind("trades,symbol=POISON,", 0), 0u) << letter.payload;
+    // The original record, read back from Kafka, and the ILP line it became.
+    EXPECT_EQ(letter.payload.rfind("{", 0), 0u) << letter.payload;
+    EXPECT_NE(letter.payload.find("\"POISON\""), std::string::npos) << letter.payload;
+    EXPECT_EQ(letter.ilp_line.rfind("trades,symbol=POISON,", 0), 0u) << letter.ilp_line;
   }
   EXPECT_EQ(found_keys, expected) << log;
   expect_committed_to_end(cluster, "ith-" + name);
