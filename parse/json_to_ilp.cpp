@@ -3,7 +3,9 @@
 #include <simdjson.h>
 
 #include <cstring>
+#include <vector>
 
+#include "parse/field_cache.hpp"
 #include "parse/field_name_set.hpp"
 #include "parse/ilp_names.hpp"
 #include "parse/ilp_values.hpp"
@@ -65,14 +67,44 @@ struct JsonToIlpEncoder::State {
         field_names(max_message_bytes + kFieldNameSlack) {
     // Sizes simdjson's internal buffers now so iterate() never allocates.
     if (parser.allocate(max_message_bytes + 1) != simdjson::SUCCESS) throw std::bad_alloc();
+    field_caches.reserve(kCachedPlans);
+    for (std::size_t i = 0; i < kCachedPlans; ++i) {
+      field_caches.emplace_back(kCachedPathsPerPlan, kCachedBytesPerPlan);
+    }
+    cache_last_used.assign(kCachedPlans, 0);
   }
+
+  // The field cache of `plan`, taking over the least recently used one for a new plan.
+  FieldCache& field_cache(const MappingPlan& plan) {
+    ++messages;
+    std::size_t oldest = 0;
+    for (std::size_t i = 0; i < field_caches.size(); ++i) {
+      if (field_caches[i].plan_id() == plan.id()) {
+        cache_last_used[i] = messages;
+        return field_caches[i];
+      }
+      if (cache_last_used[i] < cache_last_used[oldest]) oldest = i;
+    }
+    field_caches[oldest].reset(plan.id());
+    cache_last_used[oldest] = messages;
+    return field_caches[oldest];
+  }
+
+  // Topics a shard usually serves at once, and what one topic's keys take.
+  static constexpr std::size_t kCachedPlans = 4;
+  static constexpr std::size_t kCachedPathsPerPlan = 1024;
+  static constexpr std::size_t kCachedBytesPerPlan = 32 * 1024;
 
   ondemand::parser parser;
   std::unique_ptr<char[]> padded_json;
   std::size_t column_scratch_bytes;
   std::unique_ptr<char[]> column_scratch;
-  FieldNameSet field_names;
-  char path[kMaxPathBytes];  // value prefix + nested key path of the current field
+  FieldNameSet field_names;  // duplicate check for names the field cache has no room for
+  std::vector<FieldCache> field_caches;
+  std::vector<std::uint64_t> cache_last_used;  // message count at each cache's last use
+  std::uint64_t messages = 0;
+  char
+      path[kMaxPathBytes + kSameBytesSlack];  // value prefix + nested key path of the current field
   // Only for messages that are not objects: on-demand reads just the first byte of a
   // scalar ("nope" looks like null), so a full DOM pass tells malformed JSON from a
   // valid non-object. Sized on first use; rejections are the rare path.
@@ -126,7 +158,9 @@ EncodeResult JsonToIlpEncoder::encode(const MappingPlan& plan, std::string_view 
   IlpByteWriter columns(state.column_scratch.get(),
                         state.column_scratch.get() + state.column_scratch_bytes);
   state.field_names.clear(json.size());
-  MessageEncoder encoder(plan, meta, head, columns, state.field_names, state.path);
+  FieldCache& cache = state.field_cache(plan);
+  cache.begin_message();
+  MessageEncoder encoder(plan, meta, head, columns, cache, state.field_names, state.path);
   if (Rejection rejection = encoder.encode_key()) return rejected(*rejection);
   if (Rejection rejection = encoder.encode_object(object, 0, 0, false)) {
     return rejected(*rejection);

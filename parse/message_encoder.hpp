@@ -11,6 +11,7 @@
 #include <optional>
 #include <string_view>
 
+#include "parse/field_cache.hpp"
 #include "parse/field_name_set.hpp"
 #include "parse/ilp_byte_writer.hpp"
 #include "parse/ilp_names.hpp"
@@ -27,15 +28,17 @@ namespace kilp::parse::detail {
 constexpr std::size_t kColumnBytesPerJsonByte = 4;
 constexpr std::size_t kColumnScratchSlack = 256;
 // Longest prefix + nested key path the encoder assembles; longer names are invalid.
+// Its buffer has kSameBytesSlack more bytes, for the field cache's compares.
 constexpr std::size_t kMaxPathBytes = 4 * kMaxIlpNameBytes;
 // Names a message can hold besides its JSON members: the key column.
 constexpr std::size_t kFieldNameSlack = 16;
 
-// A column name as the encoder has it: already escaped (from the plan) or raw JSON
-// text still to be validated and escaped.
+// A column name as the encoder writes it: escaped, or invalid (refused when a value
+// would be written under it), and its number in the field cache if it has one.
 struct ColumnName {
   std::string_view text;
-  bool escaped = false;
+  bool valid = true;
+  std::uint32_t number = kUnnumberedName;
 };
 
 // Encodes one message: symbols go straight to the output after the table, columns to
@@ -44,13 +47,14 @@ struct ColumnName {
 class MessageEncoder {
  public:
   MessageEncoder(const MappingPlan& plan, const MessageMeta& meta, IlpByteWriter head,
-                 IlpByteWriter columns, FieldNameSet& seen, char* path)
+                 IlpByteWriter columns, FieldCache& cache, FieldNameSet& seen, char* path)
       : plan_(plan),
         config_(plan.config()),
         meta_(meta),
         head_(head),
         columns_(columns),
         columns_begin_(columns.pos),
+        cache_(cache),
         seen_(seen),
         path_(path) {
     const std::string_view prefix = plan.name_prefix();
@@ -73,8 +77,13 @@ class MessageEncoder {
 
  private:
   // Objects and names (message_encoder_objects.cpp).
-  Rejection encode_planned(const MappingPlan::PlannedField& planned, ondemand::value& value,
-                           int depth, std::string_view path);
+  // What to do with the field at `path` whose column name would be `name_text`
+  // (value prefix + path, unescaped): from the cache, or decided now.
+  // The route stays valid until the next call.
+  const FieldRoute& route_for(std::string_view path, std::string_view name_text);
+  FieldRoute decide_route(std::string_view path, std::string_view name_text);
+  Rejection encode_planned(const MappingPlan::PlannedField& planned, const ColumnName& name,
+                           ondemand::value& value, int depth, std::string_view path);
   // Descends into a nested object, flattening its keys onto `path_len`.
   Rejection encode_branch(ondemand::value& value, int depth, std::string_view path, bool kept);
   // `path` is the object's own path: in path_ already, or (a top-level key without a
@@ -91,22 +100,26 @@ class MessageEncoder {
   // Writes ",name=" to the columns and (unless told not to yet) remembers the name
   // to refuse duplicates.
   Rejection begin_column(const ColumnName& name, bool remember = true) {
+    if (!name.valid) return RejectReason::kInvalidName;
     columns_.put(',');
     char* const name_start = columns_.pos;
-    if (name.escaped) {
-      columns_.append(name.text);
-    } else if (!append_column_name(columns_, name.text)) {
-      return RejectReason::kInvalidName;
-    }
+    columns_.append(name.text);
     if (columns_.overflowed) return RejectReason::kTooLarge;
     last_name_ = std::string_view(name_start, static_cast<std::size_t>(columns_.pos - name_start));
-    if (remember && !seen_.insert(last_name_)) return RejectReason::kDuplicateField;
+    last_name_number_ = name.number;
+    if (remember && !first_use(name.number, last_name_)) return RejectReason::kDuplicateField;
     columns_.put('=');
     return std::nullopt;
   }
 
+  // False if the column name was already used in this message: numbered names by
+  // their stamp, the others (only once the cache is full) through the name set.
+  bool first_use(std::uint32_t number, std::string_view escaped_name) {
+    return number != kUnnumberedName ? cache_.first_use(number) : seen_.insert(escaped_name);
+  }
+
   // Values (message_encoder_values.cpp).
-  Rejection encode_symbol(std::string_view escaped_name, ondemand::value& value);
+  Rejection encode_symbol(const ColumnName& name, ondemand::value& value);
   Rejection encode_column(const ColumnName& name, ondemand::value& value, int depth,
                           std::string_view path, bool kept);
   Rejection encode_number_column(const ColumnName& name, ondemand::value& value);
@@ -131,10 +144,17 @@ class MessageEncoder {
   IlpByteWriter head_;
   IlpByteWriter columns_;
   char* columns_begin_;
+  FieldCache& cache_;
   FieldNameSet& seen_;
   char* path_;  // value prefix, then the current key path
   std::size_t prefix_len_ = 0;
+  // The escaped name of the last route decided without the cache; valid until the
+  // next such decision (the nested fields of an object come after its name is used).
+  char route_name_[2 * kMaxIlpNameBytes];
+  FieldRoute uncached_route_;
+  std::size_t field_ordinal_ = 0;  // fields of the message so far, nested ones included
   std::string_view last_name_;
+  std::uint32_t last_name_number_ = kUnnumberedName;
   bool has_symbol_ = false;
   bool timestamp_seen_ = false;
   std::optional<std::int64_t> timestamp_ns_;

@@ -50,7 +50,7 @@ Rejection MessageEncoder::encode_array(const ColumnName& name, ondemand::value& 
     ++count;
   }
   std::memcpy(header + 4, &count, sizeof count);  // little-endian host (ilp_values.hpp)
-  if (!seen_.insert(last_name_)) return RejectReason::kDuplicateField;
+  if (!first_use(last_name_number_, last_name_)) return RejectReason::kDuplicateField;
   return std::nullopt;
 }
 

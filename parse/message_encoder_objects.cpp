@@ -3,21 +3,38 @@
 #include <utility>
 
 #include "parse/ilp_values.hpp"
-#include "parse/timestamp_conversion.hpp"
 #include "parse/message_encoder.hpp"
+#include "parse/timestamp_conversion.hpp"
 
 namespace kilp::parse::detail {
+
+namespace {
+// The key as the JSON writes it, when it holds no escape (the common case): no copy
+// into simdjson's string buffer. A NUL ends the search: stage 1 refuses one inside
+// a string, and the padding after the message is zeros.
+bool read_plain_key(const ondemand::field& field, std::string_view& key) {
+  const char* const begin = reinterpret_cast<const char*>(field.key().raw());
+  const char* end = begin;
+  while (*end != '"') {
+    if (*end == '\\' || *end == '\0') return false;
+    ++end;
+  }
+  key = std::string_view(begin, static_cast<std::size_t>(end - begin));
+  return true;
+}
+}  // namespace
 
 Rejection MessageEncoder::encode_key() {
   if (config_.key_mode == KeyMode::kNone || meta_.key.empty()) return std::nullopt;
   if (!simdjson::validate_utf8(meta_.key.data(), meta_.key.size())) {
     return RejectReason::kInvalidUtf8;
   }
-  const ColumnName name{plan_.escaped_key_name(), true};
+  const std::string_view key_name = plan_.escaped_key_name();
+  const ColumnName name{key_name, true, cache_.number_name(key_name)};
   if (config_.key_mode == KeyMode::kSymbol) {
     begin_symbol(name.text);
     append_symbol_value(head_, meta_.key);
-    if (!seen_.insert(name.text)) return RejectReason::kDuplicateField;
+    if (!first_use(name.number, name.text)) return RejectReason::kDuplicateField;
     return std::nullopt;
   }
   if (Rejection rejection = begin_column(name)) return rejection;
@@ -31,28 +48,31 @@ Rejection MessageEncoder::encode_object(ondemand::object& object, int depth, std
     ondemand::field field;
     if (auto error = std::move(member).get(field)) return reason_for(error);
     std::string_view key;
-    if (auto error = field.unescaped_key().get(key)) return reason_for(error);
+    if (!read_plain_key(field, key)) {
+      if (auto error = field.unescaped_key().get(key)) return reason_for(error);
+    }
     ondemand::value value = field.value();
     // The field's path ("a_b") and column name (value prefix + path).
     std::string_view path = key;
-    ColumnName name{key, false};
+    std::string_view name_text = key;
     if (depth > 0 || prefix_len_ > 0) {
       const std::size_t end = prefix_len_ + path_len + key.size();
       if (end > kMaxPathBytes) return RejectReason::kInvalidName;
       std::memcpy(path_ + prefix_len_ + path_len, key.data(), key.size());
       path = std::string_view(path_ + prefix_len_, path_len + key.size());
-      name.text = std::string_view(path_, end);
+      name_text = std::string_view(path_, end);
     }
-    const MappingPlan::PlannedField* planned = plan_.find_field(path);
+    const FieldRoute& route = route_for(path, name_text);
+    const ColumnName name{route.column_name, route.valid_name, route.name_number};
     Rejection rejection;
-    if (planned == nullptr) {
+    if (route.planned == nullptr) {
       if (kept || !plan_.keeps_only_included()) {
         rejection = encode_column(name, value, depth, path, kept);
-      } else if (plan_.has_kept_field_below(path)) {
+      } else if (route.kept_below) {
         rejection = encode_branch(value, depth, path, false);
       }
     } else {
-      rejection = encode_planned(*planned, value, depth, path);
+      rejection = encode_planned(*route.planned, name, value, depth, path);
     }
     if (rejection) return rejection;
   }
@@ -81,12 +101,41 @@ Rejection MessageEncoder::finish_row() {
   return std::nullopt;
 }
 
+const FieldRoute& MessageEncoder::route_for(std::string_view path, std::string_view name_text) {
+  const std::size_t ordinal = field_ordinal_++;
+  if (const FieldRoute* expected = cache_.expected(ordinal, path)) return *expected;
+  const std::uint64_t hash = hash_text(path);
+  if (const FieldRoute* cached = cache_.find(ordinal, path, hash)) return *cached;
+  uncached_route_ = decide_route(path, name_text);
+  if (const FieldRoute* added = cache_.add(ordinal, path, hash, uncached_route_)) return *added;
+  if (uncached_route_.valid_name) {
+    uncached_route_.name_number = cache_.number_name(uncached_route_.column_name);
+  }
+  return uncached_route_;
+}
+
+FieldRoute MessageEncoder::decide_route(std::string_view path, std::string_view name_text) {
+  FieldRoute route;
+  route.planned = plan_.find_field(path);
+  if (route.planned != nullptr) {
+    route.column_name = route.planned->escaped_name;
+    route.valid_name = true;
+    return route;
+  }
+  IlpByteWriter name(route_name_, route_name_ + sizeof route_name_);
+  route.valid_name = append_column_name(name, name_text) && !name.overflowed;
+  route.column_name =
+      std::string_view(route_name_, static_cast<std::size_t>(name.pos - route_name_));
+  route.kept_below = plan_.keeps_only_included() && plan_.has_kept_field_below(path);
+  return route;
+}
+
 Rejection MessageEncoder::encode_planned(const MappingPlan::PlannedField& planned,
-                                         ondemand::value& value, int depth, std::string_view path) {
-  const ColumnName name{planned.escaped_name, true};
+                                         const ColumnName& name, ondemand::value& value, int depth,
+                                         std::string_view path) {
   switch (planned.role) {
     case MappingPlan::FieldRole::kSymbol:
-      return encode_symbol(planned.escaped_name, value);
+      return encode_symbol(name, value);
     case MappingPlan::FieldRole::kTimestamp:
       return read_timestamp(value);
     case MappingPlan::FieldRole::kColumn:

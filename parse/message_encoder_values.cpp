@@ -8,7 +8,8 @@
 
 namespace kilp::parse::detail {
 
-Rejection MessageEncoder::encode_symbol(std::string_view escaped_name, ondemand::value& value) {
+Rejection MessageEncoder::encode_symbol(const ColumnName& name, ondemand::value& value) {
+  const std::string_view escaped_name = name.text;
   ondemand::json_type type;
   if (auto error = value.type().get(type)) return reason_for(error);
   std::string_view text;
@@ -41,7 +42,7 @@ Rejection MessageEncoder::encode_symbol(std::string_view escaped_name, ondemand:
     default:
       return RejectReason::kUnsupportedValue;
   }
-  if (!seen_.insert(escaped_name)) return RejectReason::kDuplicateField;
+  if (!first_use(name.number, escaped_name)) return RejectReason::kDuplicateField;
   return std::nullopt;
 }
 
