@@ -80,7 +80,15 @@ class MessageEncoder {
   // What to do with the field at `path` whose column name would be `name_text`
   // (value prefix + path, unescaped): from the cache, or decided now.
   // The route stays valid until the next call.
-  const FieldRoute& route_for(std::string_view path, std::string_view name_text);
+  const FieldRoute& route_for(std::string_view path, std::string_view name_text) {
+    const std::size_t ordinal = field_ordinal_++;
+    if (const FieldRoute* expected = cache_.expected(ordinal, path)) [[likely]] {
+      return *expected;
+    }
+    return route_unexpected(ordinal, path, name_text);
+  }
+  const FieldRoute& route_unexpected(std::size_t ordinal, std::string_view path,
+                                     std::string_view name_text);
   FieldRoute decide_route(std::string_view path, std::string_view name_text);
   Rejection encode_planned(const MappingPlan::PlannedField& planned, const ColumnName& name,
                            ondemand::value& value, int depth, std::string_view path);

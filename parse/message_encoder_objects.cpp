@@ -1,5 +1,8 @@
 // Objects and names: walking the members of the JSON object, flattening nested keys,
 // routing each field by the plan, and finishing the row.
+#include <bit>
+#include <cstdint>
+#include <cstring>
 #include <utility>
 
 #include "parse/ilp_values.hpp"
@@ -9,18 +12,30 @@
 namespace kilp::parse::detail {
 
 namespace {
+// Bytes equal to zero in `word` get their high bit set; bits above the first zero byte
+// may be wrong, which is fine for finding the first one.
+constexpr std::uint64_t zero_bytes(std::uint64_t word) {
+  return (word - 0x0101010101010101ULL) & ~word & 0x8080808080808080ULL;
+}
+
 // The key as the JSON writes it, when it holds no escape (the common case): no copy
-// into simdjson's string buffer. A NUL ends the search: stage 1 refuses one inside
-// a string, and the padding after the message is zeros.
+// into simdjson's string buffer. Reads 8 bytes at a time: the message sits in a
+// buffer padded with zeros, and a NUL ends the search (stage 1 refuses one inside a
+// string).
 bool read_plain_key(const ondemand::field& field, std::string_view& key) {
   const char* const begin = reinterpret_cast<const char*>(field.key().raw());
-  const char* end = begin;
-  while (*end != '"') {
-    if (*end == '\\' || *end == '\0') return false;
-    ++end;
+  for (const char* p = begin;; p += 8) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, p, sizeof word);
+    const std::uint64_t stops = zero_bytes(word ^ 0x2222222222222222ULL) |  // '"'
+                                zero_bytes(word ^ 0x5C5C5C5C5C5C5C5CULL) |  // '\\'
+                                zero_bytes(word);
+    if (stops == 0) continue;
+    const char* const stop = p + std::countr_zero(stops) / 8;  // little-endian
+    if (*stop != '"') return false;
+    key = std::string_view(begin, static_cast<std::size_t>(stop - begin));
+    return true;
   }
-  key = std::string_view(begin, static_cast<std::size_t>(end - begin));
-  return true;
 }
 }  // namespace
 
@@ -101,9 +116,8 @@ Rejection MessageEncoder::finish_row() {
   return std::nullopt;
 }
 
-const FieldRoute& MessageEncoder::route_for(std::string_view path, std::string_view name_text) {
-  const std::size_t ordinal = field_ordinal_++;
-  if (const FieldRoute* expected = cache_.expected(ordinal, path)) return *expected;
+const FieldRoute& MessageEncoder::route_unexpected(std::size_t ordinal, std::string_view path,
+                                                   std::string_view name_text) {
   const std::uint64_t hash = hash_text(path);
   if (const FieldRoute* cached = cache_.find(ordinal, path, hash)) return *cached;
   uncached_route_ = decide_route(path, name_text);
