@@ -49,6 +49,14 @@ inline void append_string_value(IlpByteWriter& writer, std::string_view value) {
   writer.put('"');
 }
 
+// A JSON string without escapes holds nothing a string value must escape: a quote or
+// backslash would be escaped in JSON, and stage 1 refuses raw control characters.
+inline void append_plain_string_value(IlpByteWriter& writer, std::string_view value) {
+  writer.put('"');
+  writer.append(value);
+  writer.put('"');
+}
+
 inline void append_bool(IlpByteWriter& writer, bool value) {
   writer.put(value ? 't' : 'f');
 }

@@ -40,14 +40,28 @@ bool is_json_number(std::string_view token) {
   return i == token.size();
 }
 
-bool is_plain_decimal(std::string_view token) {
+NumberShape number_shape(std::string_view token) {
   // 300 digits stay far below DBL_MAX (about 1.8e308).
-  if (token.size() > 300) return false;
+  if (token.size() > 300) return NumberShape::kOther;
   std::size_t i = 0;
-  if (!skip_integer_part(token, i)) return false;
-  if (i == token.size() || token[i] != '.') return false;
+  if (!skip_integer_part(token, i)) return NumberShape::kOther;
+  if (i == token.size()) {
+    const std::size_t digits = token[0] == '-' ? i - 1 : i;
+    if (digits > 18 || token == "-0") return NumberShape::kOther;
+    return NumberShape::kSmallInteger;
+  }
+  if (token[i] != '.') return NumberShape::kOther;
   ++i;
-  return skip_digits(token, i) && i == token.size();
+  return skip_digits(token, i) && i == token.size() ? NumberShape::kPlainDecimal
+                                                    : NumberShape::kOther;
+}
+
+std::int64_t small_integer_value(std::string_view token) {
+  const bool negative = token[0] == '-';
+  std::int64_t value = 0;
+  for (std::size_t i = negative ? 1 : 0; i < token.size(); ++i)
+    value = 10 * value + (token[i] - '0');
+  return negative ? -value : value;
 }
 
 }  // namespace kilp::parse

@@ -166,6 +166,9 @@ class MessageEncoder {
   bool has_symbol_ = false;
   bool timestamp_seen_ = false;
   std::optional<std::int64_t> timestamp_ns_;
+  // When set, timestamp_ns_ written out: these digits then timestamp_zeros_ zeros.
+  std::string_view timestamp_digits_;
+  int timestamp_zeros_ = 0;
 };
 
 }  // namespace kilp::parse::detail

@@ -1,8 +1,5 @@
 // Objects and names: walking the members of the JSON object, flattening nested keys,
 // routing each field by the plan, and finishing the row.
-#include <bit>
-#include <cstdint>
-#include <cstring>
 #include <utility>
 
 #include "parse/ilp_values.hpp"
@@ -12,30 +9,10 @@
 namespace kilp::parse::detail {
 
 namespace {
-// Bytes equal to zero in `word` get their high bit set; bits above the first zero byte
-// may be wrong, which is fine for finding the first one.
-constexpr std::uint64_t zero_bytes(std::uint64_t word) {
-  return (word - 0x0101010101010101ULL) & ~word & 0x8080808080808080ULL;
-}
-
 // The key as the JSON writes it, when it holds no escape (the common case): no copy
-// into simdjson's string buffer. Reads 8 bytes at a time: the message sits in a
-// buffer padded with zeros, and a NUL ends the search (stage 1 refuses one inside a
-// string).
+// into simdjson's string buffer.
 bool read_plain_key(const ondemand::field& field, std::string_view& key) {
-  const char* const begin = reinterpret_cast<const char*>(field.key().raw());
-  for (const char* p = begin;; p += 8) {
-    std::uint64_t word = 0;
-    std::memcpy(&word, p, sizeof word);
-    const std::uint64_t stops = zero_bytes(word ^ 0x2222222222222222ULL) |  // '"'
-                                zero_bytes(word ^ 0x5C5C5C5C5C5C5C5CULL) |  // '\\'
-                                zero_bytes(word);
-    if (stops == 0) continue;
-    const char* const stop = p + std::countr_zero(stops) / 8;  // little-endian
-    if (*stop != '"') return false;
-    key = std::string_view(begin, static_cast<std::size_t>(stop - begin));
-    return true;
-  }
+  return read_plain_string(reinterpret_cast<const char*>(field.key().raw()), key);
 }
 }  // namespace
 
@@ -99,6 +76,7 @@ Rejection MessageEncoder::finish_row() {
     if (meta_.timestamp_ms < 0) return RejectReason::kMissingTimestamp;
     timestamp_ns_ = integer_timestamp_to_nanos(meta_.timestamp_ms, TimestampUnit::kMillis);
     if (!timestamp_ns_) return RejectReason::kBadTimestamp;
+    timestamp_digits_ = {};
   }
   if (plan_.has_timestamp() && !timestamp_ns_) return RejectReason::kMissingTimestamp;
   const std::size_t column_bytes = static_cast<std::size_t>(columns_.pos - columns_begin_);
@@ -110,7 +88,12 @@ Rejection MessageEncoder::finish_row() {
   }
   if (timestamp_ns_) {
     head_.put(' ');
-    append_decimal(head_, *timestamp_ns_);
+    if (!timestamp_digits_.empty()) {
+      head_.append(timestamp_digits_);
+      head_.append(std::string_view("000000000", static_cast<std::size_t>(timestamp_zeros_)));
+    } else {
+      append_decimal(head_, *timestamp_ns_);
+    }
   }
   head_.put('\n');
   return std::nullopt;

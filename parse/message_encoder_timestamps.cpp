@@ -1,4 +1,5 @@
 // Timestamps: the designated timestamp field, numeric or text.
+#include "parse/json_number_syntax.hpp"
 #include "parse/message_encoder.hpp"
 #include "parse/timestamp_conversion.hpp"
 #include "parse/timestamp_format.hpp"
@@ -28,6 +29,19 @@ Rejection MessageEncoder::read_timestamp(ondemand::value& value) {
 }
 
 Rejection MessageEncoder::read_numeric_timestamp(ondemand::value& value) {
+  const std::string_view token = raw_token(value);
+  if (number_shape(token) == NumberShape::kSmallInteger && token[0] != '-') {
+    // Its digits, then as many zeros as the unit needs, are the nanoseconds.
+    const std::optional<ScaledTimestamp> scaled =
+        scale_integer_timestamp(small_integer_value(token), config_.timestamp_unit);
+    if (!scaled) return RejectReason::kBadTimestamp;
+    timestamp_ns_ = scaled->nanos;
+    if (scaled->nanos > 0) {
+      timestamp_digits_ = token;
+      timestamp_zeros_ = scaled->exponent;
+    }
+    return std::nullopt;
+  }
   ondemand::number_type number_type;
   if (auto error = value.get_number_type().get(number_type)) return number_failure(value, error);
   if (number_type == ondemand::number_type::signed_integer) {
