@@ -8,6 +8,7 @@ FieldCache::FieldCache(std::size_t max_paths, std::size_t max_bytes)
     : paths_(max_paths, max_bytes),
       names_(max_paths, max_bytes),
       routes_(std::make_unique<FieldRoute[]>(max_paths)),
+      plain_paths_(std::make_unique<bool[]>(max_paths)),
       name_stamps_(std::make_unique<std::uint32_t[]>(max_paths)),
       capacity_(max_paths) {}
 
@@ -31,6 +32,7 @@ const FieldRoute* FieldCache::add(std::size_t ordinal, std::string_view path, st
   const auto number = paths_.insert(path, hash);
   if (!number) return nullptr;
   routes_[*number] = kept;
+  plain_paths_[*number] = path.find_first_of("\"\\") == std::string_view::npos;
   expect(ordinal, *number);
   return &routes_[*number];
 }

@@ -42,6 +42,22 @@ class FieldCache {
     return &routes_[expected_[ordinal]];
   }
 
+  // The same for a top-level field, whose path is its key, straight from the JSON:
+  // when `raw_key` (just after the key's opening quote) holds the expected key
+  // without escapes and then the closing quote, sets `key` and returns its route.
+  const FieldRoute* expected_top_level(std::size_t ordinal, const char* raw_key,
+                                       std::string_view& key) const {
+    if (ordinal >= expected_count_) return nullptr;
+    const std::uint32_t number = expected_[ordinal];
+    if (!plain_paths_[number]) return nullptr;
+    const std::string_view text = paths_.text(number);
+    if (!same_bytes(raw_key, text.data(), text.size()) || raw_key[text.size()] != '"') {
+      return nullptr;
+    }
+    key = std::string_view(raw_key, text.size());
+    return &routes_[number];
+  }
+
   // The route of `path`, or nullptr; either way, `ordinal` expects `path` next time.
   const FieldRoute* find(std::size_t ordinal, std::string_view path, std::uint64_t hash) {
     const auto number = paths_.find(path, hash);
@@ -79,6 +95,7 @@ class FieldCache {
   StringTable paths_;
   StringTable names_;
   std::unique_ptr<FieldRoute[]> routes_;          // by path number
+  std::unique_ptr<bool[]> plain_paths_;           // by path number: holds no quote or backslash
   std::unique_ptr<std::uint32_t[]> name_stamps_;  // by name number: last message using it
   std::size_t capacity_;
   std::uint32_t expected_[kExpectedFields];  // path number by field ordinal

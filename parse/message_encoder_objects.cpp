@@ -39,32 +39,43 @@ Rejection MessageEncoder::encode_object(ondemand::object& object, int depth, std
   for (auto member : object) {
     ondemand::field field;
     if (auto error = std::move(member).get(field)) return reason_for(error);
-    std::string_view key;
-    if (!read_plain_key(field, key)) {
-      if (auto error = field.unescaped_key().get(key)) return reason_for(error);
-    }
     ondemand::value value = field.value();
-    // The field's path ("a_b") and column name (value prefix + path).
-    std::string_view path = key;
-    std::string_view name_text = key;
-    if (depth > 0 || prefix_len_ > 0) {
-      const std::size_t end = prefix_len_ + path_len + key.size();
-      if (end > kMaxPathBytes) return RejectReason::kInvalidName;
-      std::memcpy(path_ + prefix_len_ + path_len, key.data(), key.size());
-      path = std::string_view(path_ + prefix_len_, path_len + key.size());
-      name_text = std::string_view(path_, end);
+    // The field's path ("a_b"): its key at the top, which the cache may recognise in
+    // the JSON as it stands.
+    std::string_view path;
+    const FieldRoute* route = nullptr;
+    if (depth == 0) {
+      const char* const raw_key = reinterpret_cast<const char*>(field.key().raw());
+      route = cache_.expected_top_level(field_ordinal_, raw_key, path);
     }
-    const FieldRoute& route = route_for(path, name_text);
-    const ColumnName name{route.column_name, route.valid_name, route.name_number};
+    if (route != nullptr) {
+      ++field_ordinal_;
+    } else {
+      std::string_view key;
+      if (!read_plain_key(field, key)) {
+        if (auto error = field.unescaped_key().get(key)) return reason_for(error);
+      }
+      path = key;
+      std::string_view name_text = key;  // value prefix + path
+      if (depth > 0 || prefix_len_ > 0) {
+        const std::size_t end = prefix_len_ + path_len + key.size();
+        if (end > kMaxPathBytes) return RejectReason::kInvalidName;
+        std::memcpy(path_ + prefix_len_ + path_len, key.data(), key.size());
+        path = std::string_view(path_ + prefix_len_, path_len + key.size());
+        name_text = std::string_view(path_, end);
+      }
+      route = &route_for(path, name_text);
+    }
+    const ColumnName name{route->column_name, route->valid_name, route->name_number};
     Rejection rejection;
-    if (route.planned == nullptr) {
+    if (route->planned == nullptr) {
       if (kept || !plan_.keeps_only_included()) {
         rejection = encode_column(name, value, depth, path, kept);
-      } else if (route.kept_below) {
+      } else if (route->kept_below) {
         rejection = encode_branch(value, depth, path, false);
       }
     } else {
-      rejection = encode_planned(*route.planned, name, value, depth, path);
+      rejection = encode_planned(*route->planned, name, value, depth, path);
     }
     if (rejection) return rejection;
   }
