@@ -1,7 +1,9 @@
 #pragma once
 // JSON number grammar (RFC 8259 section 6), used to tell a number too large for any
 // ILP type from text that is not a number at all.
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <string_view>
 
 namespace kilp::parse {
@@ -17,9 +19,68 @@ enum class NumberShape : std::uint8_t {
   kPlainDecimal,
   kOther,  // anything else, including text that is not a JSON number
 };
-NumberShape number_shape(std::string_view token);
+
+namespace number_detail {
+// Eight bytes, first in the low byte (little-endian), all '0'..'9'.
+inline bool eight_digits(const char* p) {
+  std::uint64_t word = 0;
+  std::memcpy(&word, p, sizeof word);
+  return ((word & 0xF0F0F0F0F0F0F0F0ULL) |
+          (((word + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) >> 4)) == 0x3333333333333333ULL;
+}
+
+// The value of eight digits: pairs combined, then quads, then the two halves.
+inline std::int64_t eight_digits_value(const char* p) {
+  std::uint64_t word = 0;
+  std::memcpy(&word, p, sizeof word);
+  word -= 0x3030303030303030ULL;
+  word = word * 10 + (word >> 8);
+  word = (((word & 0x000000FF000000FFULL) * (100 + (1000000ULL << 32))) +
+          (((word >> 16) & 0x000000FF000000FFULL) * (1 + (10000ULL << 32)))) >>
+         32;
+  return static_cast<std::int64_t>(word & 0xFFFFFFFFULL);
+}
+
+// The end of the digits starting at p: eight at a time, then one by one.
+inline const char* skip_digits(const char* p, const char* end) {
+  while (end - p >= 8 && eight_digits(p)) p += 8;
+  while (p != end && static_cast<unsigned char>(*p - '0') < 10) ++p;
+  return p;
+}
+}  // namespace number_detail
+
+// Inline: the encoder calls it for every number.
+inline NumberShape number_shape(std::string_view token) {
+  // 300 digits stay far below DBL_MAX (about 1.8e308).
+  if (token.empty() || token.size() > 300) return NumberShape::kOther;
+  const char* p = token.data();
+  const char* const end = p + token.size();
+  const bool negative = *p == '-';
+  p += negative;
+  const char* const digits = p;
+  p = number_detail::skip_digits(p, end);
+  const std::size_t integer_digits = static_cast<std::size_t>(p - digits);
+  if (integer_digits == 0 || (*digits == '0' && integer_digits > 1)) return NumberShape::kOther;
+  if (p == end) {
+    if (integer_digits > 18 || (negative && *digits == '0')) return NumberShape::kOther;
+    return NumberShape::kSmallInteger;
+  }
+  if (*p != '.') return NumberShape::kOther;
+  const char* const fraction = ++p;
+  p = number_detail::skip_digits(p, end);
+  return p != fraction && p == end ? NumberShape::kPlainDecimal : NumberShape::kOther;
+}
 
 // The value of a kSmallInteger token.
-std::int64_t small_integer_value(std::string_view token);
+inline std::int64_t small_integer_value(std::string_view token) {
+  const char* p = token.data();
+  const char* const end = p + token.size();
+  const bool negative = *p == '-';
+  p += negative;
+  std::int64_t value = 0;
+  for (; end - p >= 8; p += 8) value = value * 100000000 + number_detail::eight_digits_value(p);
+  for (; p != end; ++p) value = 10 * value + (*p - '0');
+  return negative ? -value : value;
+}
 
 }  // namespace kilp::parse
