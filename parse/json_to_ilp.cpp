@@ -121,8 +121,10 @@ JsonToIlpEncoder& JsonToIlpEncoder::operator=(JsonToIlpEncoder&&) noexcept = def
 EncodeResult JsonToIlpEncoder::encode(const MappingPlan& plan, std::string_view json,
                                       const MessageMeta& meta, OutputCursor& out) {
   if (json.size() > max_message_bytes_) return rejected(RejectReason::kTooLarge);
-  // No value at all is malformed JSON, not a value of the wrong type.
-  if (json.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+  // No value at all is malformed JSON, not a value of the wrong type. (Most messages
+  // start with their object: no need to look further.)
+  if ((json.empty() || json[0] != '{') &&
+      json.find_first_not_of(" \t\r\n") == std::string_view::npos) {
     return rejected(RejectReason::kMalformedJson);
   }
   State& state = *state_;

@@ -58,7 +58,7 @@ class MessageEncoder {
         seen_(seen),
         path_(path) {
     const std::string_view prefix = plan.name_prefix();
-    std::memcpy(path_, prefix.data(), prefix.size());
+    if (!prefix.empty()) std::memcpy(path_, prefix.data(), prefix.size());
     prefix_len_ = prefix.size();
   }
 

@@ -15,11 +15,15 @@ Rejection MessageEncoder::encode_symbol(const ColumnName& name, ondemand::value&
   std::string_view text;
   switch (type) {
     case ondemand::json_type::string:
-      if (!read_plain_string(value, text)) {
-        if (auto error = value.get_string().get(text)) return reason_for(error);
+      if (read_plain_string(value, text)) {
+        // InfluxDB-style parsers refuse an empty tag value: treat "" like null.
+        if (text.empty()) return std::nullopt;
+        begin_symbol(escaped_name);
+        append_plain_symbol_value(head_, text);
+        break;
       }
-      // InfluxDB-style parsers refuse an empty tag value: treat "" like null.
-      if (text.empty()) return std::nullopt;
+      if (auto error = value.get_string().get(text)) return reason_for(error);
+      if (text.empty()) return std::nullopt;  // as above
       begin_symbol(escaped_name);
       append_symbol_value(head_, text);
       break;
