@@ -1,6 +1,7 @@
 #pragma once
 // JSON number grammar (RFC 8259 section 6), used to tell a number too large for any
 // ILP type from text that is not a number at all.
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -21,14 +22,6 @@ enum class NumberShape : std::uint8_t {
 };
 
 namespace number_detail {
-// Eight bytes, first in the low byte (little-endian), all '0'..'9'.
-inline bool eight_digits(const char* p) {
-  std::uint64_t word = 0;
-  std::memcpy(&word, p, sizeof word);
-  return ((word & 0xF0F0F0F0F0F0F0F0ULL) |
-          (((word + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) >> 4)) == 0x3333333333333333ULL;
-}
-
 // The value of eight digits: pairs combined, then quads, then the two halves.
 inline std::int64_t eight_digits_value(const char* p) {
   std::uint64_t word = 0;
@@ -41,15 +34,26 @@ inline std::int64_t eight_digits_value(const char* p) {
   return static_cast<std::int64_t>(word & 0xFFFFFFFFULL);
 }
 
-// The end of the digits starting at p: eight at a time, then one by one.
+// The end of the digits starting at p (at most `end`), eight bytes at a time: a byte
+// is a digit when xor '0' leaves it below 10.
 inline const char* skip_digits(const char* p, const char* end) {
-  while (end - p >= 8 && eight_digits(p)) p += 8;
-  while (p != end && static_cast<unsigned char>(*p - '0') < 10) ++p;
-  return p;
+  for (; p < end; p += 8) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, p, sizeof word);
+    const std::uint64_t t = word ^ 0x3030303030303030ULL;
+    const std::uint64_t non_digits =
+        (((t & 0x7F7F7F7F7F7F7F7FULL) + 0x7676767676767676ULL) | t) & 0x8080808080808080ULL;
+    if (non_digits != 0) {
+      const char* const stop = p + std::countr_zero(non_digits) / 8;  // little-endian
+      return stop < end ? stop : end;
+    }
+  }
+  return end;
 }
 }  // namespace number_detail
 
-// Inline: the encoder calls it for every number.
+// Inline: the encoder calls it for every number. The token must have 7 readable
+// bytes after it (the encoder's tokens lie in the padded message).
 inline NumberShape number_shape(std::string_view token) {
   // 300 digits stay far below DBL_MAX (about 1.8e308).
   if (token.empty() || token.size() > 300) return NumberShape::kOther;
