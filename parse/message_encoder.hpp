@@ -19,7 +19,7 @@
 #include "parse/mapping_plan.hpp"
 #include "parse/ondemand_reading.hpp"
 
-namespace kilp::parse::detail {
+namespace kilp::parse::KILP_PARSE_KERNEL {
 
 // Columns never take more than this many times the JSON bytes they come from (the
 // worst case is a one-digit array element becoming an 8-byte binary double), except
@@ -171,4 +171,4 @@ class MessageEncoder {
   int timestamp_zeros_ = 0;
 };
 
-}  // namespace kilp::parse::detail
+}  // namespace kilp::parse::KILP_PARSE_KERNEL

@@ -3,7 +3,7 @@
 
 #include "parse/message_encoder.hpp"
 
-namespace kilp::parse::detail {
+namespace kilp::parse::KILP_PARSE_KERNEL {
 
 namespace {
 // ILP v2 array of doubles: '=' then type, element type, dimension count and the
@@ -54,4 +54,4 @@ Rejection MessageEncoder::encode_array(const ColumnName& name, ondemand::value& 
   return std::nullopt;
 }
 
-}  // namespace kilp::parse::detail
+}  // namespace kilp::parse::KILP_PARSE_KERNEL

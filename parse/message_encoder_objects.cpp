@@ -6,7 +6,7 @@
 #include "parse/message_encoder.hpp"
 #include "parse/timestamp_conversion.hpp"
 
-namespace kilp::parse::detail {
+namespace kilp::parse::KILP_PARSE_KERNEL {
 
 namespace {
 // The key as the JSON writes it, when it holds no escape (the common case): no copy
@@ -180,4 +180,4 @@ Rejection MessageEncoder::descend(ondemand::value& value, int depth, std::string
   return encode_object(object, depth + 1, path_len + separator.size(), kept);
 }
 
-}  // namespace kilp::parse::detail
+}  // namespace kilp::parse::KILP_PARSE_KERNEL

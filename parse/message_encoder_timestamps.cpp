@@ -4,7 +4,7 @@
 #include "parse/timestamp_conversion.hpp"
 #include "parse/timestamp_format.hpp"
 
-namespace kilp::parse::detail {
+namespace kilp::parse::KILP_PARSE_KERNEL {
 
 Rejection MessageEncoder::read_timestamp(ondemand::value& value) {
   if (timestamp_seen_) return RejectReason::kDuplicateField;
@@ -60,4 +60,4 @@ Rejection MessageEncoder::read_numeric_timestamp(ondemand::value& value) {
   return std::nullopt;
 }
 
-}  // namespace kilp::parse::detail
+}  // namespace kilp::parse::KILP_PARSE_KERNEL

@@ -6,7 +6,7 @@
 #include "parse/json_number_syntax.hpp"
 #include "parse/message_encoder.hpp"
 
-namespace kilp::parse::detail {
+namespace kilp::parse::KILP_PARSE_KERNEL {
 
 Rejection MessageEncoder::encode_symbol(const ColumnName& name, ondemand::value& value) {
   const std::string_view escaped_name = name.text;
@@ -191,4 +191,4 @@ Rejection MessageEncoder::encode_integer_hinted(const ColumnName& name, ondemand
   return std::nullopt;
 }
 
-}  // namespace kilp::parse::detail
+}  // namespace kilp::parse::KILP_PARSE_KERNEL

@@ -1,6 +1,6 @@
 #pragma once
 // Turning simdjson on-demand errors into dead-letter reasons, shared by the parts of
-// the encoder (parse/message_encoder*.cpp, parse/json_to_ilp.cpp).
+// the encoder (parse/message_encoder*.cpp, parse/ondemand_encoder.cpp).
 #include <simdjson.h>
 
 #include <bit>
@@ -12,7 +12,7 @@
 #include "parse/json_number_syntax.hpp"
 #include "parse/reject_reason.hpp"
 
-namespace kilp::parse::detail {
+namespace kilp::parse::KILP_PARSE_KERNEL {
 
 namespace ondemand = simdjson::ondemand;
 using Rejection = std::optional<RejectReason>;
@@ -84,4 +84,4 @@ inline Rejection check_null(ondemand::value& value) {
   return std::nullopt;
 }
 
-}  // namespace kilp::parse::detail
+}  // namespace kilp::parse::KILP_PARSE_KERNEL
