@@ -47,7 +47,8 @@ struct ColumnName {
 class MessageEncoder {
  public:
   MessageEncoder(const MappingPlan& plan, const MessageMeta& meta, IlpByteWriter head,
-                 IlpByteWriter columns, FieldCache& cache, FieldNameSet& seen, char* path)
+                 IlpByteWriter columns, FieldCache& cache, FieldNameSet& seen,
+                 std::size_t message_bytes, char* path)
       : plan_(plan),
         config_(plan.config()),
         meta_(meta),
@@ -56,6 +57,7 @@ class MessageEncoder {
         columns_begin_(columns.pos),
         cache_(cache),
         seen_(seen),
+        message_bytes_(message_bytes),
         path_(path) {
     const std::string_view prefix = plan.name_prefix();
     if (!prefix.empty()) std::memcpy(path_, prefix.data(), prefix.size());
@@ -123,7 +125,12 @@ class MessageEncoder {
   // False if the column name was already used in this message: numbered names by
   // their stamp, the others (only once the cache is full) through the name set.
   bool first_use(std::uint32_t number, std::string_view escaped_name) {
-    return number != kUnnumberedName ? cache_.first_use(number) : seen_.insert(escaped_name);
+    if (number != kUnnumberedName) return cache_.first_use(number);
+    if (!seen_cleared_) {  // rarely needed: cleared on first use
+      seen_.clear(message_bytes_);
+      seen_cleared_ = true;
+    }
+    return seen_.insert(escaped_name);
   }
 
   // Values (message_encoder_values.cpp).
@@ -154,6 +161,8 @@ class MessageEncoder {
   char* columns_begin_;
   FieldCache& cache_;
   FieldNameSet& seen_;
+  std::size_t message_bytes_;
+  bool seen_cleared_ = false;
   char* path_;  // value prefix, then the current key path
   std::size_t prefix_len_ = 0;
   // The escaped name of the last route decided without the cache; valid until the

@@ -159,10 +159,10 @@ EncodeResult OndemandEncoder::encode(const MappingPlan& plan, std::string_view j
   }
   IlpByteWriter columns(state.column_scratch.get(),
                         state.column_scratch.get() + state.column_scratch_bytes);
-  state.field_names.clear(json.size());
   FieldCache& cache = state.field_cache(plan);
   cache.begin_message();
-  MessageEncoder encoder(plan, meta, head, columns, cache, state.field_names, state.path);
+  MessageEncoder encoder(plan, meta, head, columns, cache, state.field_names, json.size(),
+                         state.path);
   if (Rejection rejection = encoder.encode_key()) return rejected(*rejection);
   if (Rejection rejection = encoder.encode_object(object, 0, 0, false)) {
     return rejected(*rejection);
