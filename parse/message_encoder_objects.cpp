@@ -1,0 +1,183 @@
+// Objects and names: walking the members of the JSON object, flattening nested keys,
+// routing each field by the plan, and finishing the row.
+#include <utility>
+
+#include "parse/ilp_values.hpp"
+#include "parse/message_encoder.hpp"
+#include "parse/timestamp_conversion.hpp"
+
+namespace kilp::parse::KILP_PARSE_KERNEL {
+
+namespace {
+// The key as the JSON writes it, when it holds no escape (the common case): no copy
+// into simdjson's string buffer.
+bool read_plain_key(const ondemand::field& field, std::string_view& key) {
+  return read_plain_string(reinterpret_cast<const char*>(field.key().raw()), key);
+}
+}  // namespace
+
+Rejection MessageEncoder::encode_key() {
+  if (config_.key_mode == KeyMode::kNone || meta_.key.empty()) return std::nullopt;
+  if (!simdjson::validate_utf8(meta_.key.data(), meta_.key.size())) {
+    return RejectReason::kInvalidUtf8;
+  }
+  const std::string_view key_name = plan_.escaped_key_name();
+  const ColumnName name{key_name, true, cache_.number_name(key_name)};
+  if (config_.key_mode == KeyMode::kSymbol) {
+    begin_symbol(name.text);
+    append_symbol_value(head_, meta_.key);
+    if (!first_use(name.number, name.text)) return RejectReason::kDuplicateField;
+    return std::nullopt;
+  }
+  if (Rejection rejection = begin_column(name)) return rejection;
+  append_string_value(columns_, meta_.key);
+  return std::nullopt;
+}
+
+Rejection MessageEncoder::encode_object(ondemand::object& object, int depth, std::size_t path_len,
+                                        bool kept) {
+  for (auto member : object) {
+    ondemand::field field;
+    if (auto error = std::move(member).get(field)) return reason_for(error);
+    ondemand::value value = field.value();
+    // The field's path ("a_b"): its key at the top, which the cache may recognise in
+    // the JSON as it stands.
+    std::string_view path;
+    const FieldRoute* route = nullptr;
+    if (depth == 0) {
+      const char* const raw_key = reinterpret_cast<const char*>(field.key().raw());
+      route = cache_.expected_top_level(field_ordinal_, raw_key, path);
+    }
+    if (route != nullptr) {
+      ++field_ordinal_;
+    } else {
+      std::string_view key;
+      if (!read_plain_key(field, key)) {
+        if (auto error = field.unescaped_key().get(key)) return reason_for(error);
+      }
+      path = key;
+      std::string_view name_text = key;  // value prefix + path
+      if (depth > 0 || prefix_len_ > 0) {
+        const std::size_t end = prefix_len_ + path_len + key.size();
+        if (end > kMaxPathBytes) return RejectReason::kInvalidName;
+        std::memcpy(path_ + prefix_len_ + path_len, key.data(), key.size());
+        path = std::string_view(path_ + prefix_len_, path_len + key.size());
+        name_text = std::string_view(path_, end);
+      }
+      route = &route_for(path, name_text);
+    }
+    const ColumnName name{route->column_name, route->valid_name, route->name_number};
+    Rejection rejection;
+    if (route->planned == nullptr) {
+      if (kept || !plan_.keeps_only_included()) {
+        rejection = encode_column(name, value, depth, path, kept);
+      } else if (route->kept_below) {
+        rejection = encode_branch(value, depth, path, false);
+      }
+    } else {
+      rejection = encode_planned(*route->planned, name, value, depth, path);
+    }
+    if (rejection) return rejection;
+  }
+  return std::nullopt;
+}
+
+Rejection MessageEncoder::finish_row() {
+  if (config_.timestamp_kafka) {
+    if (meta_.timestamp_ms < 0) return RejectReason::kMissingTimestamp;
+    timestamp_ns_ = integer_timestamp_to_nanos(meta_.timestamp_ms, TimestampUnit::kMillis);
+    if (!timestamp_ns_) return RejectReason::kBadTimestamp;
+    timestamp_digits_ = {};
+  }
+  if (plan_.has_timestamp() && !timestamp_ns_) return RejectReason::kMissingTimestamp;
+  const std::size_t column_bytes = static_cast<std::size_t>(columns_.pos - columns_begin_);
+  if (!has_symbol_ && column_bytes == 0) return RejectReason::kEmptyRow;
+  if (columns_.overflowed) return RejectReason::kTooLarge;  // see kColumnBytesPerJsonByte
+  if (column_bytes > 0) {
+    columns_begin_[0] = ' ';  // the first column follows the symbols after a space
+    head_.append(std::string_view(columns_begin_, column_bytes));
+  }
+  if (timestamp_ns_) {
+    head_.put(' ');
+    if (!timestamp_digits_.empty()) {
+      head_.append(timestamp_digits_);
+      head_.append(std::string_view("000000000", static_cast<std::size_t>(timestamp_zeros_)));
+    } else {
+      append_decimal(head_, *timestamp_ns_);
+    }
+  }
+  head_.put('\n');
+  return std::nullopt;
+}
+
+const FieldRoute& MessageEncoder::route_unexpected(std::size_t ordinal, std::string_view path,
+                                                   std::string_view name_text) {
+  const std::uint64_t hash = hash_text(path);
+  if (const FieldRoute* cached = cache_.find(ordinal, path, hash)) return *cached;
+  uncached_route_ = decide_route(path, name_text);
+  if (const FieldRoute* added = cache_.add(ordinal, path, hash, uncached_route_)) return *added;
+  if (uncached_route_.valid_name) {
+    uncached_route_.name_number = cache_.number_name(uncached_route_.column_name);
+  }
+  return uncached_route_;
+}
+
+FieldRoute MessageEncoder::decide_route(std::string_view path, std::string_view name_text) {
+  FieldRoute route;
+  route.planned = plan_.find_field(path);
+  if (route.planned != nullptr) {
+    route.column_name = route.planned->escaped_name;
+    route.valid_name = true;
+    return route;
+  }
+  IlpByteWriter name(route_name_, route_name_ + sizeof route_name_);
+  route.valid_name = append_column_name(name, name_text) && !name.overflowed;
+  route.column_name =
+      std::string_view(route_name_, static_cast<std::size_t>(name.pos - route_name_));
+  route.kept_below = plan_.keeps_only_included() && plan_.has_kept_field_below(path);
+  return route;
+}
+
+Rejection MessageEncoder::encode_planned(const MappingPlan::PlannedField& planned,
+                                         const ColumnName& name, ondemand::value& value, int depth,
+                                         std::string_view path) {
+  switch (planned.role) {
+    case MappingPlan::FieldRole::kSymbol:
+      return encode_symbol(name, value);
+    case MappingPlan::FieldRole::kTimestamp:
+      return read_timestamp(value);
+    case MappingPlan::FieldRole::kColumn:
+      return encode_column(name, value, depth, path, true);
+    case MappingPlan::FieldRole::kDouble:
+      return encode_double_hinted(name, value);
+    case MappingPlan::FieldRole::kInteger:
+      return encode_integer_hinted(name, value);
+    case MappingPlan::FieldRole::kExclude:
+      return std::nullopt;  // on-demand skips the unread value
+  }
+  return std::nullopt;
+}
+
+Rejection MessageEncoder::encode_branch(ondemand::value& value, int depth, std::string_view path,
+                                        bool kept) {
+  ondemand::json_type type;
+  if (auto error = value.type().get(type)) return reason_for(error);
+  if (type != ondemand::json_type::object) return std::nullopt;  // not a branch after all
+  return descend(value, depth, path, kept);
+}
+
+Rejection MessageEncoder::descend(ondemand::value& value, int depth, std::string_view path,
+                                  bool kept) {
+  if (depth >= config_.max_depth) return RejectReason::kTooDeep;
+  const std::size_t path_len = path.size();
+  if (prefix_len_ + path_len > kMaxPathBytes) return RejectReason::kInvalidName;
+  if (path.data() != path_ + prefix_len_) std::memcpy(path_ + prefix_len_, path.data(), path_len);
+  const std::string_view separator = config_.separator;
+  if (prefix_len_ + path_len + separator.size() > kMaxPathBytes) return RejectReason::kInvalidName;
+  std::memcpy(path_ + prefix_len_ + path_len, separator.data(), separator.size());
+  ondemand::object object;
+  if (auto error = value.get_object().get(object)) return reason_for(error);
+  return encode_object(object, depth + 1, path_len + separator.size(), kept);
+}
+
+}  // namespace kilp::parse::KILP_PARSE_KERNEL
