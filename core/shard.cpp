@@ -158,7 +158,7 @@ void Shard::handle_message(rd_kafka_message_t* message) {
   const parse::MessageMeta meta{
       slots_->topic_name(slot->topic_index),
       std::string_view(static_cast<const char*>(message->key), message->key_len),
-      message->partition, rd_kafka_message_timestamp(message, nullptr)};
+      message->partition, rd_kafka_message_timestamp(message, nullptr), message->offset};
   const std::string_view json(static_cast<const char*>(message->payload), message->len);
   const parse::MappingPlan& plan = plans_[slot->topic_index];
   for (;;) {

@@ -8,6 +8,7 @@
 #include <optional>
 #include <utility>
 
+#include "parse/double_array_shape.hpp"
 #include "parse/field_name_set.hpp"
 #include "parse/ilp_names.hpp"
 #include "parse/ilp_values.hpp"
@@ -40,8 +41,12 @@ constexpr std::size_t kColumnBytesPerJsonByte = 4;
 constexpr std::size_t kColumnScratchSlack = 256;
 // Longest prefix + nested key path the encoder assembles; longer names are invalid.
 constexpr std::size_t kMaxPathBytes = 4 * kMaxIlpNameBytes;
-// Names a message can hold besides its JSON members: the key column.
+// Names a message can hold besides its JSON members: the key and metadata columns.
 constexpr std::size_t kFieldNameSlack = 16;
+// Longest text of a composed designated timestamp (--timestamp-field date,time).
+constexpr std::size_t kMaxComposedTimestampBytes = 256;
+// Longest JSON token read for a ${field} of the table: longer can never make a name.
+constexpr std::size_t kMaxTableFieldTokenBytes = 2 * kMaxIlpNameBytes + 2;
 
 // ILP v2 array of doubles: '=' then type, element type, dimension count and the
 // little-endian uint32 length of each dimension, then the elements.
@@ -136,7 +141,12 @@ class MessageEncoder {
         name.text = std::string_view(path_, end);
       }
       const MappingPlan::PlannedField* planned = plan_.find_field(path);
+      char* const field_start = columns_.pos;
       Rejection rejection;
+      if (planned != nullptr && planned->table_slot != MappingPlan::kNoSlot &&
+          table_values_[planned->table_slot].empty()) {  // a duplicate keeps the first
+        if (Rejection refused = capture_table_value(planned->table_slot, value)) return refused;
+      }
       if (planned == nullptr) {
         if (kept || !plan_.keeps_only_included()) {
           rejection = encode_column(name, value, depth, path, kept);
@@ -147,19 +157,62 @@ class MessageEncoder {
         rejection = encode_planned(*planned, value, depth, path);
       }
       if (rejection) return rejection;
+      if (discard_) {  // a duplicate under --duplicates keep-first: drop this copy
+        columns_.pos = field_start;
+        discard_ = false;
+      }
     }
     return std::nullopt;
   }
 
+  // --kafka-*-column: the record's metadata as columns, before the value's fields
+  // so that a value field of the same name is the duplicate.
+  Rejection encode_kafka_columns() {
+    if (!plan_.escaped_kafka_timestamp_name().empty() && meta_.timestamp_ms >= 0) {
+      const std::optional<std::int64_t> nanos =
+          integer_timestamp_to_nanos(meta_.timestamp_ms, TimestampUnit::kMillis);
+      if (!nanos) return RejectReason::kBadTimestamp;
+      if (Rejection rejection = begin_column({plan_.escaped_kafka_timestamp_name(), true})) {
+        return rejection;
+      }
+      append_timestamp_column_value(*nanos);
+    }
+    if (!plan_.escaped_kafka_partition_name().empty()) {
+      if (Rejection rejection = begin_column({plan_.escaped_kafka_partition_name(), true})) {
+        return rejection;
+      }
+      append_long(columns_, meta_.partition);
+    }
+    if (!plan_.escaped_kafka_offset_name().empty() && meta_.offset >= 0) {
+      if (Rejection rejection = begin_column({plan_.escaped_kafka_offset_name(), true})) {
+        return rejection;
+      }
+      append_long(columns_, meta_.offset);
+    }
+    return std::nullopt;
+  }
+
+  // The captured values of the table template's ${field}s (empty view = absent).
+  const std::string_view* table_values() const { return table_values_; }
+
   // Appends the columns and the line end after the symbols; nullopt when a row was
   // written (or did not fit: see head().overflowed).
   Rejection finish_row() {
+    bool missing = false;
     if (config_.timestamp_kafka) {
-      if (meta_.timestamp_ms < 0) return RejectReason::kMissingTimestamp;
-      timestamp_ns_ = integer_timestamp_to_nanos(meta_.timestamp_ms, TimestampUnit::kMillis);
-      if (!timestamp_ns_) return RejectReason::kBadTimestamp;
+      missing = meta_.timestamp_ms < 0;
+      if (!missing) {
+        timestamp_ns_ = integer_timestamp_to_nanos(meta_.timestamp_ms, TimestampUnit::kMillis);
+        if (!timestamp_ns_) return RejectReason::kBadTimestamp;
+      }
+    } else if (plan_.timestamp_part_count() > 1) {
+      if (Rejection rejection = compose_timestamp(missing)) return rejection;
+    } else {
+      missing = plan_.has_timestamp() && !timestamp_ns_;
     }
-    if (plan_.has_timestamp() && !timestamp_ns_) return RejectReason::kMissingTimestamp;
+    if (missing && config_.missing_timestamp == MissingTimestampPolicy::kReject) {
+      return RejectReason::kMissingTimestamp;
+    }
     const std::size_t column_bytes = static_cast<std::size_t>(columns_.pos - columns_begin_);
     if (!has_symbol_ && column_bytes == 0) return RejectReason::kEmptyRow;
     if (columns_.overflowed) return RejectReason::kTooLarge;  // see kColumnBytesPerJsonByte
@@ -185,7 +238,9 @@ class MessageEncoder {
       case MappingPlan::FieldRole::kSymbol:
         return encode_symbol(planned.escaped_name, value);
       case MappingPlan::FieldRole::kTimestamp:
-        return read_timestamp(value);
+        return read_timestamp(value, planned.timestamp_part);
+      case MappingPlan::FieldRole::kTimestampColumn:
+        return encode_timestamp_column(name, value);
       case MappingPlan::FieldRole::kColumn:
         return encode_column(name, value, depth, path, true);
       case MappingPlan::FieldRole::kDouble:
@@ -209,7 +264,14 @@ class MessageEncoder {
   // `path` is the object's own path: in path_ already, or (a top-level key without a
   // value prefix) still in the JSON.
   Rejection descend(ondemand::value& value, int depth, std::string_view path, bool kept) {
-    if (depth >= config_.max_depth) return RejectReason::kTooDeep;
+    if (depth >= config_.max_depth) {
+      // An empty object writes nothing at any depth.
+      ondemand::object object;
+      bool empty = false;
+      if (auto error = value.get_object().get(object)) return reason_for(error);
+      if (auto error = object.is_empty().get(empty)) return reason_for(error);
+      return empty ? Rejection() : Rejection(RejectReason::kTooDeep);
+    }
     const std::size_t path_len = path.size();
     if (prefix_len_ + path_len > kMaxPathBytes) return RejectReason::kInvalidName;
     if (path.data() != path_ + prefix_len_) std::memcpy(path_ + prefix_len_, path.data(), path_len);
@@ -252,13 +314,32 @@ class MessageEncoder {
       case ondemand::json_type::null:
         return check_null(value);
       default:
-        return RejectReason::kUnsupportedValue;
+        return is_empty_container(value, type) ? Rejection()
+                                               : Rejection(RejectReason::kUnsupportedValue);
     }
-    if (!seen_.insert(escaped_name)) return RejectReason::kDuplicateField;
+    if (!seen_.insert(escaped_name)) {
+      if (config_.duplicates == DuplicatePolicy::kReject) return RejectReason::kDuplicateField;
+      head_.pos = symbol_start_;  // keep the first copy
+    }
     return std::nullopt;
   }
 
+  // [] and {}: written as nothing, like null.
+  static bool is_empty_container(ondemand::value& value, ondemand::json_type type) {
+    bool empty = false;
+    if (type == ondemand::json_type::array) {
+      ondemand::array array;
+      return value.get_array().get(array) == simdjson::SUCCESS &&
+             array.is_empty().get(empty) == simdjson::SUCCESS && empty;
+    }
+    ondemand::object object;
+    return type == ondemand::json_type::object &&
+           value.get_object().get(object) == simdjson::SUCCESS &&
+           object.is_empty().get(empty) == simdjson::SUCCESS && empty;
+  }
+
   void begin_symbol(std::string_view escaped_name) {
+    symbol_start_ = head_.pos;
     head_.put(',');
     head_.append(escaped_name);
     head_.put('=');
@@ -321,7 +402,10 @@ class MessageEncoder {
       case ondemand::number_type::floating_point_number:
         return encode_double(name, value);
       default: {
-        // An integer of 2^63 or more: ILP longs are signed 64-bit.
+        // An integer beyond signed 64 bits: ILP longs are signed 64-bit.
+        if (config_.oversized_integers == OversizedIntegerPolicy::kDouble) {
+          return encode_double(name, value);
+        }
         std::uint64_t integer = 0;
         if (auto error = value.get_uint64().get(integer)) return number_failure(value, error);
         return RejectReason::kNumberOutOfRange;
@@ -395,45 +479,86 @@ class MessageEncoder {
     return std::nullopt;
   }
 
-  // A one-dimensional array of numbers as an ILP v2 double array; anything else
-  // follows the mapping's array policy.
+  // A rectangular array of numbers (any depth up to 32) as an ILP v2 double array
+  // with its shape; an empty one writes nothing; anything else follows the
+  // mapping's array policy.
   Rejection encode_array(const ColumnName& name, ondemand::value& value) {
     const Rejection refused = config_.array_policy == ArrayPolicy::kSkip
                                   ? Rejection()
                                   : Rejection(RejectReason::kUnsupportedValue);
-    if (config_.protocol_version < 2) return refused;
     ondemand::array array;
     if (auto error = value.get_array().get(array)) return reason_for(error);
+    if (config_.protocol_version < 2) {
+      bool empty = false;
+      if (auto error = array.is_empty().get(empty)) return reason_for(error);
+      return empty ? Rejection() : refused;
+    }
     char* const column_start = columns_.pos;
     if (Rejection rejection = begin_column(name, false)) return rejection;
-    char* header = columns_.reserve(4 + sizeof(std::uint32_t));
+    char* header = columns_.reserve(4);
     if (header == nullptr) return RejectReason::kTooLarge;
     header[0] = '=';
     header[1] = kBinaryArrayType;
     header[2] = kArrayElementDouble;
-    header[3] = 1;  // dimensions
-    columns_.pos += 4 + sizeof(std::uint32_t);
+    columns_.pos += 4;
+    array_shape_ = DoubleArrayShape();
+    array_lengths_ = nullptr;
+    if (Rejection rejection = encode_array_elements(array, 0)) {
+      if (rejection != RejectReason::kUnsupportedValue) return rejection;
+      if (refused) return refused;
+      columns_.pos = column_start;  // skip the whole column
+      return std::nullopt;
+    }
+    const std::size_t dimensions = array_shape_.dimensions();
+    if (dimensions == 0) {  // no element at all: no column
+      columns_.pos = column_start;
+      return std::nullopt;
+    }
+    header[3] = static_cast<char>(dimensions);
+    for (std::size_t d = 0; d < dimensions; ++d) {
+      const std::uint32_t length = array_shape_.length(d);
+      std::memcpy(array_lengths_ + d * sizeof length, &length, sizeof length);  // little-endian
+    }
+    if (!seen_.insert(last_name_)) {
+      if (config_.duplicates == DuplicatePolicy::kReject) return RejectReason::kDuplicateField;
+      columns_.pos = column_start;
+    }
+    return std::nullopt;
+  }
+
+  // The elements of one level of a nested array, row-major. kUnsupportedValue:
+  // not a rectangular array of numbers.
+  Rejection encode_array_elements(ondemand::array& array, std::size_t depth) {
     std::uint32_t count = 0;
     for (auto element : array) {
       ondemand::value item;
       if (auto error = std::move(element).get(item)) return reason_for(error);
       ondemand::json_type type;
       if (auto error = item.type().get(type)) return reason_for(error);
-      if (type != ondemand::json_type::number) {
-        if (refused) return refused;
-        columns_.pos = column_start;  // skip the whole column
-        return std::nullopt;
+      const bool is_array = type == ondemand::json_type::array;
+      if (!is_array && type != ondemand::json_type::number) return RejectReason::kUnsupportedValue;
+      if (!array_shape_.element(depth, is_array)) return RejectReason::kUnsupportedValue;
+      if (is_array) {
+        ondemand::array inner;
+        if (auto error = item.get_array().get(inner)) return reason_for(error);
+        if (Rejection rejection = encode_array_elements(inner, depth + 1)) return rejection;
+      } else {
+        if (array_lengths_ == nullptr) {  // the first number: the dimension count is known
+          const std::size_t bytes = array_shape_.dimensions() * sizeof(std::uint32_t);
+          array_lengths_ = columns_.reserve(bytes);
+          if (array_lengths_ == nullptr) return RejectReason::kTooLarge;
+          columns_.pos += bytes;
+        }
+        double number = 0;
+        if (auto error = item.get_double().get(number)) return number_failure(item, error);
+        char* dst = columns_.reserve(sizeof number);
+        if (dst == nullptr) return RejectReason::kTooLarge;
+        std::memcpy(dst, &number, sizeof number);
+        columns_.pos += sizeof number;
       }
-      double number = 0;
-      if (auto error = item.get_double().get(number)) return number_failure(item, error);
-      char* dst = columns_.reserve(sizeof number);
-      if (dst == nullptr) return RejectReason::kTooLarge;
-      std::memcpy(dst, &number, sizeof number);
-      columns_.pos += sizeof number;
       ++count;
     }
-    std::memcpy(header + 4, &count, sizeof count);  // little-endian host (ilp_values.hpp)
-    if (!seen_.insert(last_name_)) return RejectReason::kDuplicateField;
+    if (!array_shape_.end_array(depth, count)) return RejectReason::kUnsupportedValue;
     return std::nullopt;
   }
 
@@ -449,50 +574,153 @@ class MessageEncoder {
     }
     if (columns_.overflowed) return RejectReason::kTooLarge;
     last_name_ = std::string_view(name_start, static_cast<std::size_t>(columns_.pos - name_start));
-    if (remember && !seen_.insert(last_name_)) return RejectReason::kDuplicateField;
+    if (remember && !seen_.insert(last_name_)) {
+      if (config_.duplicates == DuplicatePolicy::kReject) return RejectReason::kDuplicateField;
+      discard_ = true;  // encode_object drops this field once its value is written
+    }
     columns_.put('=');
     return std::nullopt;
   }
 
-  Rejection read_timestamp(ondemand::value& value) {
-    if (timestamp_seen_) return RejectReason::kDuplicateField;
-    timestamp_seen_ = true;
+  Rejection read_timestamp(ondemand::value& value, std::size_t part) {
+    if (timestamp_seen_ & (1u << part)) {
+      if (config_.duplicates == DuplicatePolicy::kReject) return RejectReason::kDuplicateField;
+      return std::nullopt;  // keep the first
+    }
+    timestamp_seen_ |= 1u << part;
+    if (plan_.timestamp_part_count() > 1) return read_timestamp_part(value, part);
+    return timestamp_value(value, timestamp_ns_);
+  }
+
+  // A designated timestamp or timestamp column: a number in --timestamp-units or text
+  // in --timestamp-format; `nanos` stays empty for null.
+  Rejection timestamp_value(ondemand::value& value, std::optional<std::int64_t>& nanos) {
     ondemand::json_type type;
     if (auto error = value.type().get(type)) return reason_for(error);
     switch (type) {
       case ondemand::json_type::null:
         return check_null(value);  // absent, as if missing
       case ondemand::json_type::number:
-        return read_numeric_timestamp(value);
+        return numeric_timestamp(value, nanos);
       case ondemand::json_type::string: {
         std::string_view text;
         if (auto error = value.get_string().get(text)) return reason_for(error);
-        const auto& pattern = plan_.timestamp_pattern();
-        timestamp_ns_ = pattern ? pattern->parse(text) : rfc3339_to_nanos(text);
-        return timestamp_ns_ ? Rejection() : Rejection(RejectReason::kBadTimestamp);
+        nanos = text_timestamp(text);
+        return nanos ? Rejection() : Rejection(RejectReason::kBadTimestamp);
       }
       default:
         return RejectReason::kBadTimestamp;
     }
   }
 
-  Rejection read_numeric_timestamp(ondemand::value& value) {
+  std::optional<std::int64_t> text_timestamp(std::string_view text) const {
+    const auto& pattern = plan_.timestamp_pattern();
+    return pattern ? pattern->parse(text) : rfc3339_to_nanos(text);
+  }
+
+  Rejection numeric_timestamp(ondemand::value& value, std::optional<std::int64_t>& nanos) {
     ondemand::number_type number_type;
     if (auto error = value.get_number_type().get(number_type)) return number_failure(value, error);
     if (number_type == ondemand::number_type::signed_integer) {
       std::int64_t integer = 0;
       if (auto error = value.get_int64().get(integer)) return number_failure(value, error);
-      timestamp_ns_ = integer_timestamp_to_nanos(integer, config_.timestamp_unit);
+      nanos = integer_timestamp_to_nanos(integer, config_.timestamp_unit);
     } else {
       const std::string_view text = raw_token(value);
       double number = 0;
       if (auto error = value.get_double().get(number)) return number_failure(value, error);
       TimestampUnit unit = config_.timestamp_unit;
       if (unit == TimestampUnit::kAuto) unit = guess_timestamp_unit(number);
-      timestamp_ns_ = decimal_timestamp_to_nanos(text, unit);
+      nanos = decimal_timestamp_to_nanos(text, unit);
     }
-    if (!timestamp_ns_) return RejectReason::kBadTimestamp;
+    if (!nanos) return RejectReason::kBadTimestamp;
     return std::nullopt;
+  }
+
+  // One field of a composed timestamp: its text (a number as written) is kept until
+  // the row ends, when the parts are joined in the mapping's order.
+  Rejection read_timestamp_part(ondemand::value& value, std::size_t part) {
+    ondemand::json_type type;
+    if (auto error = value.type().get(type)) return reason_for(error);
+    switch (type) {
+      case ondemand::json_type::null:
+        timestamp_seen_ &= ~(1u << part);  // absent, as if missing
+        return check_null(value);
+      case ondemand::json_type::number: {
+        timestamp_parts_[part] = raw_token(value);
+        ondemand::number number;
+        if (auto error = value.get_number().get(number)) return number_failure(value, error);
+        return std::nullopt;
+      }
+      case ondemand::json_type::string:
+        if (auto error = value.get_string().get(timestamp_parts_[part])) return reason_for(error);
+        return std::nullopt;
+      default:
+        return RejectReason::kBadTimestamp;
+    }
+  }
+
+  Rejection compose_timestamp(bool& missing) {
+    const std::size_t parts = plan_.timestamp_part_count();
+    if (timestamp_seen_ != (1u << parts) - 1) {
+      missing = true;  // some part absent or null
+      return std::nullopt;
+    }
+    char text[kMaxComposedTimestampBytes];
+    IlpByteWriter joined(text, text + sizeof text);
+    for (std::size_t i = 0; i < parts; ++i) joined.append(timestamp_parts_[i]);
+    if (joined.overflowed) return RejectReason::kBadTimestamp;
+    timestamp_ns_ = text_timestamp(std::string_view(text, static_cast<std::size_t>(joined.pos - text)));
+    return timestamp_ns_ ? Rejection() : Rejection(RejectReason::kBadTimestamp);
+  }
+
+  // --timestamp-columns: an ILP timestamp column ('t' microseconds; 'n' nanoseconds
+  // with protocol 2 when the value has digits below a microsecond).
+  Rejection encode_timestamp_column(const ColumnName& name, ondemand::value& value) {
+    std::optional<std::int64_t> nanos;
+    if (Rejection rejection = timestamp_value(value, nanos)) return rejection;
+    if (!nanos) return std::nullopt;  // null
+    if (*nanos % 1000 != 0 && config_.protocol_version < 2) return RejectReason::kBadTimestamp;
+    if (Rejection rejection = begin_column(name)) return rejection;
+    append_timestamp_column_value(*nanos);
+    return std::nullopt;
+  }
+
+  void append_timestamp_column_value(std::int64_t nanos) {
+    if (nanos % 1000 == 0) {
+      append_decimal(columns_, nanos / 1000);
+      columns_.put('t');
+    } else {
+      append_decimal(columns_, nanos);
+      columns_.put('n');
+    }
+  }
+
+  // A ${field} of the table template: its text, before the field is encoded.
+  Rejection capture_table_value(std::uint8_t slot, ondemand::value& value) {
+    ondemand::json_type type;
+    if (auto error = value.type().get(type)) return reason_for(error);
+    switch (type) {
+      case ondemand::json_type::string:
+        // A token this long can never make a valid name; not reading it keeps the
+        // second read of the string (by the encoder) within simdjson's buffer.
+        if (raw_token(value).size() > kMaxTableFieldTokenBytes) return RejectReason::kInvalidName;
+        if (auto error = value.get_string().get(table_values_[slot])) return reason_for(error);
+        return std::nullopt;
+      case ondemand::json_type::number:
+        table_values_[slot] = raw_token(value);
+        return std::nullopt;
+      case ondemand::json_type::boolean: {
+        bool flag = false;
+        if (auto error = value.get_bool().get(flag)) return reason_for(error);
+        table_values_[slot] = flag ? "true" : "false";
+        return std::nullopt;
+      }
+      case ondemand::json_type::null:
+        return std::nullopt;  // missing
+      default:
+        return RejectReason::kUnsupportedValue;
+    }
   }
 
   static Rejection check_null(ondemand::value& value) {
@@ -512,14 +740,21 @@ class MessageEncoder {
   char* path_;  // value prefix, then the current key path
   std::size_t prefix_len_ = 0;
   std::string_view last_name_;
+  char* symbol_start_ = nullptr;
   bool has_symbol_ = false;
-  bool timestamp_seen_ = false;
+  bool discard_ = false;
+  std::uint32_t timestamp_seen_ = 0;  // one bit per timestamp field
   std::optional<std::int64_t> timestamp_ns_;
+  std::string_view timestamp_parts_[MappingPlan::kMaxTimestampParts];
+  std::string_view table_values_[MappingPlan::kMaxTableFields];
+  DoubleArrayShape array_shape_;
+  char* array_lengths_ = nullptr;
 };
 
-// Fills in a per-message table name (${key}, ${partition}) and writes it escaped.
+// Fills in a per-message table name (${key}, ${partition}, ${field}) and writes it
+// escaped; `fields` holds the ${field} values (nullptr when the template has none).
 Rejection append_table_from_template(const MappingPlan& plan, const MessageMeta& meta,
-                                     IlpByteWriter& head) {
+                                     const std::string_view* fields, IlpByteWriter& head) {
   char name[kMaxIlpNameBytes + 1];
   IlpByteWriter writer(name, name + sizeof name);
   for (const MappingPlan::TablePart& part : plan.table_parts()) {
@@ -537,6 +772,10 @@ Rejection append_table_from_template(const MappingPlan& plan, const MessageMeta&
       case MappingPlan::TablePart::Kind::kPartition:
         append_decimal(writer, meta.partition);
         break;
+      case MappingPlan::TablePart::Kind::kField:
+        if (fields[part.slot].empty()) return RejectReason::kMissingField;
+        writer.append(fields[part.slot]);
+        break;
     }
   }
   if (writer.overflowed) return RejectReason::kInvalidName;
@@ -553,6 +792,7 @@ struct JsonToIlpEncoder::State {
       : padded_json(new char[max_message_bytes + simdjson::SIMDJSON_PADDING]()),
         column_scratch_bytes(kColumnBytesPerJsonByte * max_message_bytes + kColumnScratchSlack),
         column_scratch(new char[column_scratch_bytes]),
+        row_scratch(new char[column_scratch_bytes]),
         field_names(max_message_bytes + kFieldNameSlack) {
     // Sizes simdjson's internal buffers now so iterate() never allocates.
     if (parser.allocate(max_message_bytes + 1) != simdjson::SUCCESS) throw std::bad_alloc();
@@ -562,6 +802,9 @@ struct JsonToIlpEncoder::State {
   std::unique_ptr<char[]> padded_json;
   std::size_t column_scratch_bytes;
   std::unique_ptr<char[]> column_scratch;
+  // The symbols and columns of a row whose table name depends on its fields: the
+  // name is known only once the message is read.
+  std::unique_ptr<char[]> row_scratch;
   FieldNameSet field_names;
   char path[kMaxPathBytes];  // value prefix + nested key path of the current field
   // Only for messages that are not objects: on-demand reads just the first byte of a
@@ -608,10 +851,13 @@ EncodeResult JsonToIlpEncoder::encode(const MappingPlan& plan, std::string_view 
   ondemand::object object;
   if (auto error = document.get_object().get(object)) return rejected(reason_for(error));
 
+  const bool table_from_fields = plan.table_field_count() > 0;
   IlpByteWriter head(out.data + out.size, out.data + out.capacity);
-  if (plan.table_parts().empty()) {
+  if (table_from_fields) {
+    head = IlpByteWriter(state.row_scratch.get(), state.row_scratch.get() + state.column_scratch_bytes);
+  } else if (plan.table_parts().empty()) {
     head.append(plan.escaped_table());
-  } else if (Rejection rejection = append_table_from_template(plan, meta, head)) {
+  } else if (Rejection rejection = append_table_from_template(plan, meta, nullptr, head)) {
     return rejected(*rejection);
   }
   IlpByteWriter columns(state.column_scratch.get(),
@@ -619,6 +865,7 @@ EncodeResult JsonToIlpEncoder::encode(const MappingPlan& plan, std::string_view 
   state.field_names.clear(json.size());
   MessageEncoder encoder(plan, meta, head, columns, state.field_names, state.path);
   if (Rejection rejection = encoder.encode_key()) return rejected(*rejection);
+  if (Rejection rejection = encoder.encode_kafka_columns()) return rejected(*rejection);
   if (Rejection rejection = encoder.encode_object(object, 0, 0, false)) {
     return rejected(*rejection);
   }
@@ -629,6 +876,19 @@ EncodeResult JsonToIlpEncoder::encode(const MappingPlan& plan, std::string_view 
     return rejected(RejectReason::kMalformedJson);
   }
   if (Rejection rejection = encoder.finish_row()) return rejected(*rejection);
+  if (table_from_fields) {
+    if (encoder.head().overflowed) return rejected(RejectReason::kTooLarge);
+    IlpByteWriter line(out.data + out.size, out.data + out.capacity);
+    if (Rejection rejection =
+            append_table_from_template(plan, meta, encoder.table_values(), line)) {
+      return rejected(*rejection);
+    }
+    const char* row = state.row_scratch.get();
+    line.append(std::string_view(row, static_cast<std::size_t>(encoder.head().pos - row)));
+    if (line.overflowed) return {EncodeOutcome::kNoSpace, RejectReason::kTooLarge};
+    out.size = static_cast<std::size_t>(line.pos - out.data);
+    return {};
+  }
   if (encoder.head().overflowed) return {EncodeOutcome::kNoSpace, RejectReason::kTooLarge};
   out.size = static_cast<std::size_t>(encoder.head().pos - out.data);
   return {};

@@ -24,12 +24,13 @@ struct EncodeResult {
 };
 
 // What Kafka knows about the message besides its value; mappings may use it
-// (key column, record timestamp, table templates).
+// (key column, record timestamp, table templates, metadata columns).
 struct MessageMeta {
   std::string_view topic;
   std::string_view key;  // empty when the record has no key
   std::int32_t partition = 0;
   std::int64_t timestamp_ms = -1;  // Kafka record timestamp, -1 when absent
+  std::int64_t offset = -1;        // the record's offset, -1 when unknown
 };
 
 class JsonToIlpEncoder {
