@@ -1,0 +1,187 @@
+#pragma once
+// The encoder of one message, in parts by job: objects and names
+// (message_encoder_objects.cpp), values (message_encoder_values.cpp), arrays
+// (message_encoder_arrays.cpp) and timestamps (message_encoder_timestamps.cpp).
+// Internal to parse/: the public entry point is parse/json_to_ilp.hpp.
+#include <simdjson.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <optional>
+#include <string_view>
+
+#include "parse/double_array_shape.hpp"
+#include "parse/field_name_set.hpp"
+#include "parse/ilp_byte_writer.hpp"
+#include "parse/ilp_names.hpp"
+#include "parse/json_to_ilp.hpp"
+#include "parse/mapping_plan.hpp"
+#include "parse/ondemand_reading.hpp"
+
+namespace kilp::parse::detail {
+
+// Columns never take more than this many times the JSON bytes they come from (the
+// worst case is a one-digit array element becoming an 8-byte binary double), except
+// for repeated name prefixes of flattened objects: a row that overflows this scratch
+// is refused as too large.
+constexpr std::size_t kColumnBytesPerJsonByte = 4;
+constexpr std::size_t kColumnScratchSlack = 256;
+// Longest prefix + nested key path the encoder assembles; longer names are invalid.
+constexpr std::size_t kMaxPathBytes = 4 * kMaxIlpNameBytes;
+// Names a message can hold besides its JSON members: the key and metadata columns.
+constexpr std::size_t kFieldNameSlack = 16;
+// Longest text of a composed designated timestamp (--timestamp-field date,time).
+constexpr std::size_t kMaxComposedTimestampBytes = 256;
+// Longest JSON token read for a ${field} of the table: longer can never make a name.
+constexpr std::size_t kMaxTableFieldTokenBytes = 2 * kMaxIlpNameBytes + 2;
+
+// A column name as the encoder has it: already escaped (from the plan) or raw JSON
+// text still to be validated and escaped.
+struct ColumnName {
+  std::string_view text;
+  bool escaped = false;
+};
+
+// Encodes one message: symbols go straight to the output after the table, columns to
+// a scratch buffer that is appended once the object has been read, because ILP wants
+// all symbols first and JSON keys come in any order.
+class MessageEncoder {
+ public:
+  MessageEncoder(const MappingPlan& plan, const MessageMeta& meta, IlpByteWriter head,
+                 IlpByteWriter columns, FieldNameSet& seen, char* path)
+      : plan_(plan),
+        config_(plan.config()),
+        meta_(meta),
+        head_(head),
+        columns_(columns),
+        columns_begin_(columns.pos),
+        seen_(seen),
+        path_(path) {
+    const std::string_view prefix = plan.name_prefix();
+    std::memcpy(path_, prefix.data(), prefix.size());
+    prefix_len_ = prefix.size();
+  }
+
+  // The Kafka key as a symbol or column, before the value's fields.
+  Rejection encode_key();
+
+  // `path_len` counts the bytes of path_ after the value prefix (0 at the top);
+  // `kept`: an include list covers this whole object.
+  Rejection encode_object(ondemand::object& object, int depth, std::size_t path_len, bool kept);
+
+  // --kafka-*-column: the record's metadata as columns, before the value's fields
+  // so that a value field of the same name is the duplicate.
+  Rejection encode_kafka_columns();
+
+  // Appends the columns and the line end after the symbols; nullopt when a row was
+  // written (or did not fit: see head().overflowed).
+  Rejection finish_row();
+
+  const IlpByteWriter& head() const { return head_; }
+
+  // The captured values of the table template's ${field}s (empty view = absent).
+  const std::string_view* table_values() const { return table_values_; }
+
+ private:
+  // Objects and names (message_encoder_objects.cpp).
+  Rejection encode_planned(const MappingPlan::PlannedField& planned, ondemand::value& value,
+                           int depth, std::string_view path);
+  // Descends into a nested object, flattening its keys onto `path_len`.
+  Rejection encode_branch(ondemand::value& value, int depth, std::string_view path, bool kept);
+  // `path` is the object's own path: in path_ already, or (a top-level key without a
+  // value prefix) still in the JSON.
+  Rejection descend(ondemand::value& value, int depth, std::string_view path, bool kept);
+
+  void begin_symbol(std::string_view escaped_name) {
+    symbol_start_ = head_.pos;
+    head_.put(',');
+    head_.append(escaped_name);
+    head_.put('=');
+    has_symbol_ = true;
+  }
+
+  // Writes ",name=" to the columns and (unless told not to yet) remembers the name
+  // to refuse duplicates.
+  Rejection begin_column(const ColumnName& name, bool remember = true) {
+    columns_.put(',');
+    char* const name_start = columns_.pos;
+    if (name.escaped) {
+      columns_.append(name.text);
+    } else if (!append_column_name(columns_, name.text)) {
+      return RejectReason::kInvalidName;
+    }
+    if (columns_.overflowed) return RejectReason::kTooLarge;
+    last_name_ = std::string_view(name_start, static_cast<std::size_t>(columns_.pos - name_start));
+    if (remember && !seen_.insert(last_name_)) {
+      if (config_.duplicates == DuplicatePolicy::kReject) return RejectReason::kDuplicateField;
+      discard_ = true;  // encode_object drops this field once its value is written
+    }
+    columns_.put('=');
+    return std::nullopt;
+  }
+
+  // A ${field} of the table template: its text, before the field is encoded.
+  Rejection capture_table_value(std::uint8_t slot, ondemand::value& value);
+
+  // Values (message_encoder_values.cpp).
+  Rejection encode_symbol(std::string_view escaped_name, ondemand::value& value);
+  // [] and {}: written as nothing, like null.
+  static bool is_empty_container(ondemand::value& value, ondemand::json_type type);
+  Rejection encode_column(const ColumnName& name, ondemand::value& value, int depth,
+                          std::string_view path, bool kept);
+  Rejection encode_number_column(const ColumnName& name, ondemand::value& value);
+  // Any JSON number as an ILP double.
+  Rejection encode_double(const ColumnName& name, ondemand::value& value);
+  // --doubles: every number is a double; so are the strings "NaN", "Infinity" and
+  // "-Infinity", which JSON cannot write as numbers.
+  Rejection encode_double_hinted(const ColumnName& name, ondemand::value& value);
+  // --integers: whole numbers only, also when written as 3.0 or 1e3.
+  Rejection encode_integer_hinted(const ColumnName& name, ondemand::value& value);
+
+  // Arrays (message_encoder_arrays.cpp).
+  Rejection encode_array(const ColumnName& name, ondemand::value& value);
+  // The elements of one level of a nested array, row-major. kUnsupportedValue:
+  // not a rectangular array of numbers.
+  Rejection encode_array_elements(ondemand::array& array, std::size_t depth);
+
+  // Timestamps (message_encoder_timestamps.cpp).
+  // The designated timestamp, or `part` of a composed one.
+  Rejection read_timestamp(ondemand::value& value, std::size_t part);
+  // A designated timestamp or timestamp column: a number in --timestamp-units or text
+  // in --timestamp-format; `nanos` stays empty for null.
+  Rejection timestamp_value(ondemand::value& value, std::optional<std::int64_t>& nanos);
+  std::optional<std::int64_t> text_timestamp(std::string_view text) const;
+  Rejection numeric_timestamp(ondemand::value& value, std::optional<std::int64_t>& nanos);
+  // One field of a composed timestamp: its text (a number as written) is kept until
+  // the row ends, when the parts are joined in the mapping's order.
+  Rejection read_timestamp_part(ondemand::value& value, std::size_t part);
+  Rejection compose_timestamp(bool& missing);
+  // --timestamp-columns: an ILP timestamp column.
+  Rejection encode_timestamp_column(const ColumnName& name, ondemand::value& value);
+  // 't' microseconds, or 'n' nanoseconds when the value has digits below a
+  // microsecond (protocol 2 only, checked by the callers).
+  void append_timestamp_column_value(std::int64_t nanos);
+
+  const MappingPlan& plan_;
+  const MappingConfig& config_;
+  const MessageMeta& meta_;
+  IlpByteWriter head_;
+  IlpByteWriter columns_;
+  char* columns_begin_;
+  FieldNameSet& seen_;
+  char* path_;  // value prefix, then the current key path
+  std::size_t prefix_len_ = 0;
+  std::string_view last_name_;
+  char* symbol_start_ = nullptr;
+  bool has_symbol_ = false;
+  bool discard_ = false;              // see begin_column and encode_object
+  std::uint32_t timestamp_seen_ = 0;  // one bit per timestamp field
+  std::optional<std::int64_t> timestamp_ns_;
+  std::string_view timestamp_parts_[MappingPlan::kMaxTimestampParts];
+  std::string_view table_values_[MappingPlan::kMaxTableFields];
+  DoubleArrayShape array_shape_;
+  char* array_lengths_ = nullptr;
+};
+
+}  // namespace kilp::parse::detail

@@ -1,0 +1,204 @@
+// Objects and names: walking the members of the JSON object, flattening nested keys,
+// routing each field by the plan, and finishing the row.
+#include <utility>
+
+#include "parse/ilp_values.hpp"
+#include "parse/timestamp_conversion.hpp"
+#include "parse/message_encoder.hpp"
+
+namespace kilp::parse::detail {
+
+Rejection MessageEncoder::encode_key() {
+  if (config_.key_mode == KeyMode::kNone || meta_.key.empty()) return std::nullopt;
+  if (!simdjson::validate_utf8(meta_.key.data(), meta_.key.size())) {
+    return RejectReason::kInvalidUtf8;
+  }
+  const ColumnName name{plan_.escaped_key_name(), true};
+  if (config_.key_mode == KeyMode::kSymbol) {
+    begin_symbol(name.text);
+    append_symbol_value(head_, meta_.key);
+    if (!seen_.insert(name.text)) return RejectReason::kDuplicateField;
+    return std::nullopt;
+  }
+  if (Rejection rejection = begin_column(name)) return rejection;
+  append_string_value(columns_, meta_.key);
+  return std::nullopt;
+}
+
+Rejection MessageEncoder::encode_object(ondemand::object& object, int depth, std::size_t path_len,
+                                        bool kept) {
+  for (auto member : object) {
+    ondemand::field field;
+    if (auto error = std::move(member).get(field)) return reason_for(error);
+    std::string_view key;
+    if (auto error = field.unescaped_key().get(key)) return reason_for(error);
+    ondemand::value value = field.value();
+    // The field's path ("a_b") and column name (value prefix + path).
+    std::string_view path = key;
+    ColumnName name{key, false};
+    if (depth > 0 || prefix_len_ > 0) {
+      const std::size_t end = prefix_len_ + path_len + key.size();
+      if (end > kMaxPathBytes) return RejectReason::kInvalidName;
+      std::memcpy(path_ + prefix_len_ + path_len, key.data(), key.size());
+      path = std::string_view(path_ + prefix_len_, path_len + key.size());
+      name.text = std::string_view(path_, end);
+    }
+    const MappingPlan::PlannedField* planned = plan_.find_field(path);
+    char* const field_start = columns_.pos;
+    if (planned != nullptr && planned->table_slot != MappingPlan::kNoSlot &&
+        table_values_[planned->table_slot].empty()) {  // a duplicate keeps the first
+      if (Rejection refused = capture_table_value(planned->table_slot, value)) return refused;
+    }
+    Rejection rejection;
+    if (planned == nullptr) {
+      if (kept || !plan_.keeps_only_included()) {
+        rejection = encode_column(name, value, depth, path, kept);
+      } else if (plan_.has_kept_field_below(path)) {
+        rejection = encode_branch(value, depth, path, false);
+      }
+    } else {
+      rejection = encode_planned(*planned, value, depth, path);
+    }
+    if (rejection) return rejection;
+    if (discard_) {  // a duplicate under --duplicates keep-first: drop this copy
+      columns_.pos = field_start;
+      discard_ = false;
+    }
+  }
+  return std::nullopt;
+}
+
+Rejection MessageEncoder::encode_kafka_columns() {
+  if (!plan_.escaped_kafka_timestamp_name().empty() && meta_.timestamp_ms >= 0) {
+    const std::optional<std::int64_t> nanos =
+        integer_timestamp_to_nanos(meta_.timestamp_ms, TimestampUnit::kMillis);
+    if (!nanos) return RejectReason::kBadTimestamp;
+    if (Rejection rejection = begin_column({plan_.escaped_kafka_timestamp_name(), true})) {
+      return rejection;
+    }
+    append_timestamp_column_value(*nanos);
+  }
+  if (!plan_.escaped_kafka_partition_name().empty()) {
+    if (Rejection rejection = begin_column({plan_.escaped_kafka_partition_name(), true})) {
+      return rejection;
+    }
+    append_long(columns_, meta_.partition);
+  }
+  if (!plan_.escaped_kafka_offset_name().empty() && meta_.offset >= 0) {
+    if (Rejection rejection = begin_column({plan_.escaped_kafka_offset_name(), true})) {
+      return rejection;
+    }
+    append_long(columns_, meta_.offset);
+  }
+  return std::nullopt;
+}
+
+Rejection MessageEncoder::capture_table_value(std::uint8_t slot, ondemand::value& value) {
+  ondemand::json_type type;
+  if (auto error = value.type().get(type)) return reason_for(error);
+  switch (type) {
+    case ondemand::json_type::string:
+      // A token this long can never make a valid name; not reading it keeps the
+      // second read of the string (by the encoder) within simdjson's buffer.
+      if (raw_token(value).size() > kMaxTableFieldTokenBytes) return RejectReason::kInvalidName;
+      if (auto error = value.get_string().get(table_values_[slot])) return reason_for(error);
+      return std::nullopt;
+    case ondemand::json_type::number:
+      table_values_[slot] = raw_token(value);
+      return std::nullopt;
+    case ondemand::json_type::boolean: {
+      bool flag = false;
+      if (auto error = value.get_bool().get(flag)) return reason_for(error);
+      table_values_[slot] = flag ? "true" : "false";
+      return std::nullopt;
+    }
+    case ondemand::json_type::null:
+      return std::nullopt;  // missing
+    default:
+      return RejectReason::kUnsupportedValue;
+  }
+}
+
+Rejection MessageEncoder::finish_row() {
+  bool missing = false;
+  if (config_.timestamp_kafka) {
+    missing = meta_.timestamp_ms < 0;
+    if (!missing) {
+      timestamp_ns_ = integer_timestamp_to_nanos(meta_.timestamp_ms, TimestampUnit::kMillis);
+      if (!timestamp_ns_) return RejectReason::kBadTimestamp;
+    }
+  } else if (plan_.timestamp_part_count() > 1) {
+    if (Rejection rejection = compose_timestamp(missing)) return rejection;
+  } else {
+    missing = plan_.has_timestamp() && !timestamp_ns_;
+  }
+  if (missing && config_.missing_timestamp == MissingTimestampPolicy::kReject) {
+    return RejectReason::kMissingTimestamp;
+  }
+  const std::size_t column_bytes = static_cast<std::size_t>(columns_.pos - columns_begin_);
+  if (!has_symbol_ && column_bytes == 0) return RejectReason::kEmptyRow;
+  if (columns_.overflowed) return RejectReason::kTooLarge;  // see kColumnBytesPerJsonByte
+  if (column_bytes > 0) {
+    columns_begin_[0] = ' ';  // the first column follows the symbols after a space
+    head_.append(std::string_view(columns_begin_, column_bytes));
+  }
+  if (timestamp_ns_) {
+    head_.put(' ');
+    append_decimal(head_, *timestamp_ns_);
+  }
+  head_.put('\n');
+  return std::nullopt;
+}
+
+Rejection MessageEncoder::encode_planned(const MappingPlan::PlannedField& planned,
+                                         ondemand::value& value, int depth, std::string_view path) {
+  const ColumnName name{planned.escaped_name, true};
+  switch (planned.role) {
+    case MappingPlan::FieldRole::kSymbol:
+      return encode_symbol(planned.escaped_name, value);
+    case MappingPlan::FieldRole::kTimestamp:
+      return read_timestamp(value, planned.timestamp_part);
+    case MappingPlan::FieldRole::kTimestampColumn:
+      return encode_timestamp_column(name, value);
+    case MappingPlan::FieldRole::kColumn:
+      return encode_column(name, value, depth, path, true);
+    case MappingPlan::FieldRole::kDouble:
+      return encode_double_hinted(name, value);
+    case MappingPlan::FieldRole::kInteger:
+      return encode_integer_hinted(name, value);
+    case MappingPlan::FieldRole::kExclude:
+      return std::nullopt;  // on-demand skips the unread value
+  }
+  return std::nullopt;
+}
+
+Rejection MessageEncoder::encode_branch(ondemand::value& value, int depth, std::string_view path,
+                                        bool kept) {
+  ondemand::json_type type;
+  if (auto error = value.type().get(type)) return reason_for(error);
+  if (type != ondemand::json_type::object) return std::nullopt;  // not a branch after all
+  return descend(value, depth, path, kept);
+}
+
+Rejection MessageEncoder::descend(ondemand::value& value, int depth, std::string_view path,
+                                  bool kept) {
+  if (depth >= config_.max_depth) {
+    // An empty object writes nothing at any depth.
+    ondemand::object object;
+    bool empty = false;
+    if (auto error = value.get_object().get(object)) return reason_for(error);
+    if (auto error = object.is_empty().get(empty)) return reason_for(error);
+    return empty ? Rejection() : Rejection(RejectReason::kTooDeep);
+  }
+  const std::size_t path_len = path.size();
+  if (prefix_len_ + path_len > kMaxPathBytes) return RejectReason::kInvalidName;
+  if (path.data() != path_ + prefix_len_) std::memcpy(path_ + prefix_len_, path.data(), path_len);
+  const std::string_view separator = config_.separator;
+  if (prefix_len_ + path_len + separator.size() > kMaxPathBytes) return RejectReason::kInvalidName;
+  std::memcpy(path_ + prefix_len_ + path_len, separator.data(), separator.size());
+  ondemand::object object;
+  if (auto error = value.get_object().get(object)) return reason_for(error);
+  return encode_object(object, depth + 1, path_len + separator.size(), kept);
+}
+
+}  // namespace kilp::parse::detail
