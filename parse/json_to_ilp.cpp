@@ -3,6 +3,7 @@
 #include <simdjson.h>
 
 #include <cstring>
+#include <utility>
 
 #include "parse/field_name_set.hpp"
 #include "parse/ilp_names.hpp"
@@ -74,6 +75,34 @@ EncodeResult append_row_after_table(const MappingPlan& plan, const MessageMeta& 
   if (line.overflowed) return {EncodeOutcome::kNoSpace, RejectReason::kTooLarge};
   out.size = static_cast<std::size_t>(line.pos - out.data);
   return {};
+}
+
+// --value-format envelope: the row is the "payload" member of Kafka Connect's
+// {"schema":...,"payload":{...}} (JsonConverter, schemas.enable=true); the other
+// members are skipped unread.
+Rejection encode_envelope_payload(ondemand::object& envelope, MessageEncoder& encoder) {
+  bool found = false;
+  for (auto member : envelope) {
+    ondemand::field field;
+    if (auto error = std::move(member).get(field)) return reason_for(error);
+    std::string_view key;
+    if (auto error = field.unescaped_key().get(key)) return reason_for(error);
+    if (key != "payload") continue;
+    if (found) return RejectReason::kDuplicateField;
+    found = true;
+    ondemand::value value = field.value();
+    ondemand::json_type type;
+    if (auto error = value.type().get(type)) return reason_for(error);
+    if (type == ondemand::json_type::null) {
+      if (Rejection rejection = detail::check_null(value)) return rejection;
+      return RejectReason::kMissingField;
+    }
+    if (type != ondemand::json_type::object) return RejectReason::kNotAnObject;
+    ondemand::object payload;
+    if (auto error = value.get_object().get(payload)) return reason_for(error);
+    if (Rejection rejection = encoder.encode_object(payload, 0, 0, false)) return rejection;
+  }
+  return found ? Rejection() : Rejection(RejectReason::kMissingField);
 }
 
 }  // namespace
@@ -158,7 +187,9 @@ EncodeResult JsonToIlpEncoder::encode(const MappingPlan& plan, std::string_view 
   MessageEncoder encoder(plan, meta, head, columns, state.field_names, state.path);
   if (Rejection rejection = encoder.encode_key()) return rejected(*rejection);
   if (Rejection rejection = encoder.encode_kafka_columns()) return rejected(*rejection);
-  if (Rejection rejection = encoder.encode_object(object, 0, 0, false)) {
+  if (Rejection rejection = plan.config().value_format == ValueFormat::kEnvelope
+                                ? encode_envelope_payload(object, encoder)
+                                : encoder.encode_object(object, 0, 0, false)) {
     return rejected(*rejection);
   }
   // Anything but whitespace after the object (e.g. a second object) is malformed:

@@ -37,10 +37,6 @@ enum class DuplicatePolicy : std::uint8_t { kReject, kKeepFirst };
 // JsonConverter envelope {"schema":...,"payload":{...}} (schemas.enable=true).
 enum class ValueFormat : std::uint8_t { kJson, kEnvelope };
 
-// How the Kafka record key is read: bytes (a string column or symbol), JSON (an
-// object becomes columns named key_prefix + separator + path), or an envelope.
-enum class KeyFormat : std::uint8_t { kString, kJson, kEnvelope };
-
 struct MappingConfig {
   std::string topic;  // the Kafka topic; fills ${topic} in `table`
   // ILP table name; may hold ${topic}, ${key} and ${partition}. Empty = the topic.
@@ -72,7 +68,6 @@ struct MappingConfig {
   OversizedIntegerPolicy oversized_integers = OversizedIntegerPolicy::kReject;
   DuplicatePolicy duplicates = DuplicatePolicy::kReject;
   ValueFormat value_format = ValueFormat::kJson;
-  KeyFormat key_format = KeyFormat::kString;
   int protocol_version = 1;  // 1 = text doubles, 2 = binary doubles and double arrays
 };
 

@@ -105,12 +105,21 @@ Rejection MessageEncoder::encode_number_column(const ColumnName& name, ondemand:
       return std::nullopt;
     }
   }
+  // An integer beyond signed 64 bits (simdjson may fail on it before typing it).
+  auto oversized = [&](simdjson::error_code error) -> Rejection {
+    const RejectReason reason = number_failure(value, error);
+    if (reason == RejectReason::kNumberOutOfRange &&
+        config_.oversized_integers == OversizedIntegerPolicy::kDouble) {
+      return encode_double(name, value);
+    }
+    return reason;
+  };
   ondemand::number_type type;
-  if (auto error = value.get_number_type().get(type)) return number_failure(value, error);
+  if (auto error = value.get_number_type().get(type)) return oversized(error);
   switch (type) {
     case ondemand::number_type::signed_integer: {
       std::int64_t integer = 0;
-      if (auto error = value.get_int64().get(integer)) return number_failure(value, error);
+      if (auto error = value.get_int64().get(integer)) return oversized(error);
       if (Rejection rejection = begin_column(name)) return rejection;
       append_long(columns_, integer);
       return std::nullopt;
