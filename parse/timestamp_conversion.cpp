@@ -97,10 +97,13 @@ std::optional<std::int64_t> decimal_timestamp_to_nanos(std::string_view json_num
   }
   if (i != json_number.size()) return std::nullopt;
 
+  // A non-zero digit beyond a full significand is either a fraction of the unit or
+  // (scaled up by the exponent) beyond int64 nanoseconds.
+  if (dropped_fraction) return std::nullopt;
   if (significand == 0) return 0;
   if (scale < 0) {
     // A fraction of the unit is refused rather than truncated: 1.5 ns is no instant.
-    if (dropped_fraction || scale <= -19 || significand % kPowersOfTen[-scale] != 0) {
+    if (scale <= -19 || significand % kPowersOfTen[-scale] != 0) {
       return std::nullopt;
     }
     significand /= kPowersOfTen[-scale];

@@ -1,5 +1,7 @@
 // libFuzzer target over parse + encode. The first input byte picks a mapping (type
-// hints, flattening, key symbol, table template, arrays, protocol 1 or 2); the rest
+// hints, flattening, key symbol, table templates also from fields, arrays, protocol
+// 1 or 2, timestamp columns, composed timestamps, Kafka metadata columns, envelopes,
+// the connector's policies for missing timestamps, big integers and duplicates); the rest
 // is the message. Invariants: never crash (ASan/UBSan), and whatever is written is
 // exactly one line the strict ILP parser accepts.
 #include <cstddef>
@@ -18,7 +20,7 @@ using namespace kilp::parse;
 
 std::vector<MappingPlan> make_plans() {
   std::vector<MappingPlan> plans;
-  for (int variant = 0; variant < 8; ++variant) {
+  for (int variant = 0; variant < 16; ++variant) {
     MappingConfig config;
     config.topic = "fuzz";
     config.symbols = {"symbol", "side", "a_b"};
@@ -35,6 +37,22 @@ std::vector<MappingPlan> make_plans() {
       config.max_depth = 3;
       config.exclude = {"skip"};
       config.rename = {{"old", "renamed"}};
+    }
+    if (variant & 8) {  // issue 10: the connector's behaviours
+      config.table = "f_${region}_${partition}";
+      config.missing_timestamp = MissingTimestampPolicy::kServerTime;
+      config.timestamp_columns = {"tc", "created"};
+      config.kafka_timestamp_column = "kts";
+      config.kafka_partition_column = "kp";
+      config.kafka_offset_column = "ko";
+      config.oversized_integers = OversizedIntegerPolicy::kDouble;
+      config.duplicates = DuplicatePolicy::kKeepFirst;
+      config.key_prefix = "k";
+      if (variant & 4) {
+        config.value_format = ValueFormat::kEnvelope;
+        config.timestamp_field = "date,ts";
+        config.timestamp_format = "yyyyMMddHH:mm:ssz";
+      }
     }
     plans.push_back(MappingPlan::compile(config));
   }
@@ -55,6 +73,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   meta.key = json.substr(0, json.size() % 7);  // keys of any bytes, from the input
   meta.partition = static_cast<std::int32_t>(size % 5);
   meta.timestamp_ms = 1700000000000;
+  meta.offset = static_cast<std::int64_t>(size) * 1000003;
   kilp::parse::OutputCursor out{buffer.data(), 0, buffer.size()};
   const EncodeResult result = encoder.encode(plan, json, meta, out);
   if (result.outcome != EncodeOutcome::kOk) {

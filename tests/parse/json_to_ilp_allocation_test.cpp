@@ -91,6 +91,56 @@ TEST(JsonToIlpAllocation, MappingFeaturesEncodeWithoutAllocating) {
   EXPECT_EQ(kilp::testing::allocation_count() - before, 0u);
 }
 
+TEST(JsonToIlpAllocation, ConnectorParityFeaturesEncodeWithoutAllocating) {
+  MappingConfig config;
+  config.topic = "events";
+  config.table = "${region}_${partition}";
+  config.symbols = {"region"};
+  config.timestamp_field = "date,time";
+  config.timestamp_format = "yyyy-MM-ddHH:mm:ssz";
+  config.timestamp_columns = {"created"};
+  config.kafka_timestamp_column = "kts";
+  config.kafka_partition_column = "kp";
+  config.kafka_offset_column = "ko";
+  config.missing_timestamp = MissingTimestampPolicy::kServerTime;
+  config.oversized_integers = OversizedIntegerPolicy::kDouble;
+  config.duplicates = DuplicatePolicy::kKeepFirst;
+  config.protocol_version = 2;
+  MappingConfig envelope = config;
+  envelope.value_format = ValueFormat::kEnvelope;
+  const MappingPlan plans[] = {MappingPlan::compile(config), MappingPlan::compile(envelope)};
+  JsonToIlpEncoder encoder(1 << 16);
+  std::string buffer(1 << 20, '\0');
+  const std::string row =
+      R"({"region":"eu","date":"2024-01-02","time":"03:04:05UTC","created":1700000000123,)"
+      R"("m":[[1,2],[3,4]],"e":[],"o":{},"n":18446744073709551616,"a":1,"a":2})";
+  const std::string messages[] = {
+      row,
+      R"({"schema":{"type":"struct"},"payload":)" + row + "}",
+      R"({"region":"eu","m":[[1],[2,3]],"time":"x"})",  // jagged
+      R"({"m":[1]})",                                    // no region: missing_field
+  };
+  MessageMeta meta;
+  meta.topic = "events";
+  meta.partition = 3;
+  meta.offset = 42;
+  meta.timestamp_ms = 1700000000000;
+  auto run = [&](int count) {
+    OutputCursor out{buffer.data(), 0, buffer.size()};
+    std::size_t ok = 0;
+    for (int i = 0; i < count; ++i) {
+      if (out.remaining() < 4096) out.size = 0;
+      const EncodeResult result = encoder.encode(plans[(i / 4) % 2], messages[i % 4], meta, out);
+      ok += result.outcome == EncodeOutcome::kOk;
+    }
+    return ok;
+  };
+  EXPECT_EQ(run(8), 2u);  // warm-up: each plan writes the row, in both forms
+  const std::size_t before = kilp::testing::allocation_count();
+  run(10000);
+  EXPECT_EQ(kilp::testing::allocation_count() - before, 0u);
+}
+
 TEST(JsonToIlpAllocation, CounterSeesAllocations) {
   const std::size_t before = kilp::testing::allocation_count();
   auto* p = new std::string(100, 'x');

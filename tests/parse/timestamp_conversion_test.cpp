@@ -28,6 +28,9 @@ TEST(TimestampConversion, ConvertsWholeDecimalsExactly) {
   EXPECT_FALSE(decimal_timestamp_to_nanos("1.5", TimestampUnit::kNanos));
   EXPECT_FALSE(decimal_timestamp_to_nanos("1700000000.5", TimestampUnit::kSeconds));
   EXPECT_FALSE(decimal_timestamp_to_nanos("1.5E-3", TimestampUnit::kSeconds));
+  EXPECT_FALSE(decimal_timestamp_to_nanos("1700000000000000000.5", TimestampUnit::kNanos));
+  EXPECT_EQ(decimal_timestamp_to_nanos("1700000000000000000.0", TimestampUnit::kNanos),
+            1700000000000000000);
   EXPECT_FALSE(decimal_timestamp_to_nanos("1.0000000000000000000001", TimestampUnit::kSeconds));
   EXPECT_EQ(decimal_timestamp_to_nanos("1.0000000000000000000000", TimestampUnit::kSeconds),
             1000000000);
