@@ -7,6 +7,7 @@
 #include <simdjson.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -223,6 +224,61 @@ TEST(CorpusPipeline, MappingFromATomlFile) {
             "sensors_p0,dev_id=d1 temperature=21 1704164641000000000\n"
             "sensors_p0,dev_id=d2 temperature=22 1704164642000000000\n")
       << log;
+}
+
+// Issue 10 through the real binary: Kafka Connect envelopes, a table named by a
+// value field, a composed designated timestamp with a zone name (server time when
+// it is absent), a timestamp column, partition and offset columns, and the dead
+// letters of a message without payload and of a zone kilp cannot know.
+TEST(CorpusPipeline, ConnectorParityMappingFromATomlFile) {
+  const fs::path dir = make_temp_dir("parity");
+  tools::MockCluster cluster(1);
+  cluster.create_topic("parity", 1);
+  const std::vector<std::string> messages = {
+      R"({"schema":{"type":"struct"},"payload":{"region":"eu","v":1,"created":1700000000123,)"
+      R"("m":[],"date":"2024-01-02","time":"03:04:05 UTC"}})",
+      R"({"schema":{"type":"struct"}})",
+      R"({"payload":{"region":"us","v":2}})",
+      R"({"payload":{"region":"eu","v":3,"date":"2024-01-02","time":"03:04:05 CET"}})",
+  };
+  cluster.produce("parity", 1, messages.size(), [&](std::uint64_t i, std::string& buffer) {
+    buffer = messages[i];
+    return std::string_view(buffer);
+  });
+  {
+    std::ofstream toml(dir / "kilp.toml");
+    toml << "[topics.parity]\n"
+            "value_format = \"envelope\"\n"
+            "table = \"${region}_t\"\n"
+            "symbols = [\"region\"]\n"
+            "timestamp_field = [\"date\", \"time\"]\n"
+            "timestamp_format = \"yyyy-MM-ddHH:mm:ss z\"\n"
+            "missing_timestamp = \"server\"\n"
+            "timestamp_columns = [\"created\"]\n"
+            "timestamp_units = \"ms\"\n"
+            "kafka_partition_column = \"kp\"\n"
+            "kafka_offset_column = \"ko\"\n";
+  }
+  IlpTcpServer server;
+  Subprocess kilp(kKilp,
+                  {"--brokers", cluster.bootstrap_servers(), "--config", (dir / "kilp.toml").string(),
+                   "--group", "it-parity", "--sink", "tcp::addr=" + server.address() + ";", "--dlq",
+                   "file::path=" + (dir / "dlq.jsonl").string() + ";", "--from-beginning",
+                   "--exit-at-end", "--shards", "1", "-X", "fetch.wait.max.ms=100"},
+                  (dir / "kilp.err").string());
+  const int exit_code = kilp.wait(120s);
+  const std::string log = read_file((dir / "kilp.err").string());
+  ASSERT_EQ(exit_code, 0) << log;
+  std::string all;
+  for (const auto& stream : server.streams()) all += stream;
+  EXPECT_EQ(all,
+            "eu_t,region=eu kp=0i,ko=0i,v=1i,created=1700000000123000t 1704164645000000000\n"
+            "us_t,region=us kp=0i,ko=2i,v=2i\n")
+      << log;
+  const std::string dead = read_file((dir / "dlq.jsonl").string());
+  EXPECT_NE(dead.find(R"("reason":"missing_field")"), std::string::npos) << dead;
+  EXPECT_NE(dead.find(R"("reason":"bad_timestamp")"), std::string::npos) << dead;
+  EXPECT_EQ(std::count(dead.begin(), dead.end(), '\n'), 2) << dead;
 }
 
 }  // namespace
