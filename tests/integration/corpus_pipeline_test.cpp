@@ -185,6 +185,25 @@ TEST(CorpusPipeline, EveryBadMessageIsADeadLetterWithItsReasonAndEveryGoodOneArr
 // Dead letters to a Kafka topic are tested in kafka_dead_letter_test.cpp, against
 // kilp-mock running as its own process.
 
+// Runs kilp over `cluster` with the mapping in dir/kilp.toml, dead letters to
+// dir/dlq.jsonl, until the topics' end; returns the ILP it wrote and its stderr.
+std::string run_with_config(const fs::path& dir, const tools::MockCluster& cluster,
+                            const std::string& group, std::string& log) {
+  IlpTcpServer server;
+  Subprocess kilp(kKilp,
+                  {"--brokers", cluster.bootstrap_servers(), "--config", (dir / "kilp.toml").string(),
+                   "--group", group, "--sink", "tcp::addr=" + server.address() + ";", "--dlq",
+                   "file::path=" + (dir / "dlq.jsonl").string() + ";", "--from-beginning",
+                   "--exit-at-end", "--shards", "1", "-X", "fetch.wait.max.ms=100"},
+                  (dir / "kilp.err").string());
+  const int exit_code = kilp.wait(120s);
+  log = read_file((dir / "kilp.err").string());
+  EXPECT_EQ(exit_code, 0) << log;
+  std::string all;
+  for (const auto& stream : server.streams()) all += stream;
+  return all;
+}
+
 TEST(CorpusPipeline, MappingFromATomlFile) {
   const fs::path dir = make_temp_dir("toml");
   tools::MockCluster cluster(1);
@@ -207,18 +226,8 @@ TEST(CorpusPipeline, MappingFromATomlFile) {
             "timestamp_field = \"at\"\n"
             "timestamp_format = \"yyyy-MM-dd HH:mm:ss\"\n";
   }
-  IlpTcpServer server;
-  Subprocess kilp(kKilp,
-                  {"--brokers", cluster.bootstrap_servers(), "--config", (dir / "kilp.toml").string(),
-                   "--group", "it-toml", "--sink", "tcp::addr=" + server.address() + ";", "--dlq",
-                   "file::path=" + (dir / "dlq.jsonl").string() + ";", "--from-beginning",
-                   "--exit-at-end", "--shards", "1", "-X", "fetch.wait.max.ms=100"},
-                  (dir / "kilp.err").string());
-  const int exit_code = kilp.wait(120s);
-  const std::string log = read_file((dir / "kilp.err").string());
-  ASSERT_EQ(exit_code, 0) << log;
-  std::string all;
-  for (const auto& stream : server.streams()) all += stream;
+  std::string log;
+  const std::string all = run_with_config(dir, cluster, "it-toml", log);
   EXPECT_EQ(all,
             "sensors_p0,dev_id=d0 temperature=20 1704164640000000000\n"
             "sensors_p0,dev_id=d1 temperature=21 1704164641000000000\n"
@@ -259,18 +268,8 @@ TEST(CorpusPipeline, ConnectorParityMappingFromATomlFile) {
             "kafka_partition_column = \"kp\"\n"
             "kafka_offset_column = \"ko\"\n";
   }
-  IlpTcpServer server;
-  Subprocess kilp(kKilp,
-                  {"--brokers", cluster.bootstrap_servers(), "--config", (dir / "kilp.toml").string(),
-                   "--group", "it-parity", "--sink", "tcp::addr=" + server.address() + ";", "--dlq",
-                   "file::path=" + (dir / "dlq.jsonl").string() + ";", "--from-beginning",
-                   "--exit-at-end", "--shards", "1", "-X", "fetch.wait.max.ms=100"},
-                  (dir / "kilp.err").string());
-  const int exit_code = kilp.wait(120s);
-  const std::string log = read_file((dir / "kilp.err").string());
-  ASSERT_EQ(exit_code, 0) << log;
-  std::string all;
-  for (const auto& stream : server.streams()) all += stream;
+  std::string log;
+  const std::string all = run_with_config(dir, cluster, "it-parity", log);
   EXPECT_EQ(all,
             "eu_t,region=eu kp=0i,ko=0i,v=1i,created=1700000000123000t 1704164645000000000\n"
             "us_t,region=us kp=0i,ko=2i,v=2i\n")

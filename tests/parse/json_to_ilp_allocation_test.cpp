@@ -13,6 +13,20 @@
 namespace kilp::parse {
 namespace {
 
+// Encodes `count` messages (the i-th: messages[i % 4] with plan_of(i)) into
+// `buffer`, starting over when it is nearly full; returns the rows written.
+template <typename PlanOf>
+std::size_t encode_many(JsonToIlpEncoder& encoder, std::string& buffer, int count, PlanOf plan_of,
+                        const std::string (&messages)[4], const MessageMeta& meta) {
+  OutputCursor out{buffer.data(), 0, buffer.size()};
+  std::size_t ok = 0;
+  for (int i = 0; i < count; ++i) {
+    if (out.remaining() < 4096) out.size = 0;
+    ok += encoder.encode(plan_of(i), messages[i % 4], meta, out).outcome == EncodeOutcome::kOk;
+  }
+  return ok;
+}
+
 TEST(JsonToIlpAllocation, EncodesWithoutAllocating) {
   MappingConfig config;
   config.table = "trades";
@@ -76,14 +90,8 @@ TEST(JsonToIlpAllocation, MappingFeaturesEncodeWithoutAllocating) {
   meta.partition = 3;
   meta.timestamp_ms = 1700000000000;
   auto run = [&](int count) {
-    OutputCursor out{buffer.data(), 0, buffer.size()};
-    std::size_t ok = 0;
-    for (int i = 0; i < count; ++i) {
-      if (out.remaining() < 4096) out.size = 0;
-      const EncodeResult result = encoder.encode(plans[i % 2], messages[i % 4], meta, out);
-      ok += result.outcome == EncodeOutcome::kOk;
-    }
-    return ok;
+    return encode_many(encoder, buffer, count, [&](int i) -> const MappingPlan& { return plans[i % 2]; },
+                       messages, meta);
   };
   EXPECT_GT(run(100), 0u);  // warm-up
   const std::size_t before = kilp::testing::allocation_count();
@@ -126,14 +134,9 @@ TEST(JsonToIlpAllocation, ConnectorParityFeaturesEncodeWithoutAllocating) {
   meta.offset = 42;
   meta.timestamp_ms = 1700000000000;
   auto run = [&](int count) {
-    OutputCursor out{buffer.data(), 0, buffer.size()};
-    std::size_t ok = 0;
-    for (int i = 0; i < count; ++i) {
-      if (out.remaining() < 4096) out.size = 0;
-      const EncodeResult result = encoder.encode(plans[(i / 4) % 2], messages[i % 4], meta, out);
-      ok += result.outcome == EncodeOutcome::kOk;
-    }
-    return ok;
+    return encode_many(encoder, buffer, count,
+                       [&](int i) -> const MappingPlan& { return plans[(i / 4) % 2]; }, messages,
+                       meta);
   };
   EXPECT_EQ(run(8), 2u);  // warm-up: each plan writes the row, in both forms
   const std::size_t before = kilp::testing::allocation_count();
