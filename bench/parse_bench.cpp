@@ -1,6 +1,21 @@
-// Encoder throughput: JSON message in, ILP line out, on one core.
+// Encoder throughput: JSON message in, ILP line out, on one core, against a peer in
+// the same process on the same input: bare simdjson On Demand reading the same
+// fields (keys unescaped, each value read by its type), writing nothing. The run
+// ends with the encoder/peer ratio of each pair of cases.
+//
+//   parse_bench [google benchmark flags]     e.g. --benchmark_repetitions=5
+//   parse_bench --count CASE SIDE N          N messages through one side only, for
+//                                            callgrind (see bench/encoder_instructions.sh)
 #include <benchmark/benchmark.h>
+#include <simdjson.h>
 
+#include <algorithm>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -10,43 +25,17 @@
 namespace {
 
 using namespace kilp::parse;
+namespace ondemand = simdjson::ondemand;
 
-void run_encoder(benchmark::State& state, const MappingPlan& plan,
-                 const std::vector<std::string>& messages) {
-  JsonToIlpEncoder encoder(1 << 16);
-  std::string buffer(1 << 20, '\0');
-  OutputCursor out{buffer.data(), 0, buffer.size()};
-  std::size_t json_bytes = 0;
-  std::size_t i = 0;
-  for (auto _ : state) {
-    const std::string& message = messages[i++ % messages.size()];
-    EncodeResult result = encoder.encode(plan, message, MessageMeta{}, out);
-    if (result.outcome == EncodeOutcome::kNoSpace) {
-      out.size = 0;  // what a sealed buffer would do
-      result = encoder.encode(plan, message, MessageMeta{}, out);
-    }
-    if (result.outcome != EncodeOutcome::kOk) state.SkipWithError("message rejected");
-    json_bytes += message.size();
-  }
-  benchmark::DoNotOptimize(buffer.data());
-  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
-  state.SetBytesProcessed(static_cast<std::int64_t>(json_bytes));
-  state.counters["rows_per_s"] =
-      benchmark::Counter(static_cast<double>(state.iterations()), benchmark::Counter::kIsRate);
-}
+// What the peer reads for each member, in order.
+enum class FieldType : std::uint8_t { kString, kDouble, kInt64, kBool };
 
-std::vector<std::string> trade_messages() {
-  static const char* kSymbols[] = {"BTC-USD", "ETH-USD", "SOL-USD", "DOGE-USD"};
-  std::vector<std::string> messages;
-  for (int i = 0; i < 1024; ++i) {
-    messages.push_back(std::string(R"({"symbol":")") + kSymbols[i % 4] + R"(","side":")" +
-                       (i % 3 ? "buy" : "sell") + R"(","price":)" + std::to_string(30000 + i) +
-                       "." + std::to_string(10 + i % 90) + R"(,"amount":0.0)" +
-                       std::to_string(100 + i) + R"(,"ts":)" +
-                       std::to_string(1700000000123456LL + i) + "}");
-  }
-  return messages;
-}
+// One kind of message: the same padded bytes go to the encoder and to the peer.
+struct Case {
+  std::vector<simdjson::padded_string> messages;
+  MappingPlan plan;
+  std::vector<FieldType> schema;
+};
 
 MappingPlan trades_plan(int protocol_version) {
   MappingConfig config;
@@ -58,66 +47,288 @@ MappingPlan trades_plan(int protocol_version) {
   return MappingPlan::compile(config);
 }
 
-void BM_Trades(benchmark::State& state) {
-  run_encoder(state, trades_plan(1), trade_messages());
+const std::vector<FieldType> kTradeSchema = {FieldType::kString, FieldType::kString,
+                                             FieldType::kDouble, FieldType::kDouble,
+                                             FieldType::kInt64};
+
+Case fixed_trades(int protocol_version) {
+  static const char* kSymbols[] = {"BTC-USD", "ETH-USD", "SOL-USD", "DOGE-USD"};
+  Case c{{}, trades_plan(protocol_version), kTradeSchema};
+  for (int i = 0; i < 1024; ++i) {
+    c.messages.emplace_back(std::string(R"({"symbol":")") + kSymbols[i % 4] + R"(","side":")" +
+                            (i % 3 ? "buy" : "sell") + R"(","price":)" + std::to_string(30000 + i) +
+                            "." + std::to_string(10 + i % 90) + R"(,"amount":0.0)" +
+                            std::to_string(100 + i) + R"(,"ts":)" +
+                            std::to_string(1700000000123456LL + i) + "}");
+  }
+  return c;
 }
-BENCHMARK(BM_Trades);
 
 // The very messages kilp-mock and the perf harness produce (8 symbols, random
 // prices and amounts), so this figure and the end-to-end one describe the same rows.
-void BM_TradesGenerated(benchmark::State& state) {
-  std::vector<std::string> messages;
+Case generated_trades() {
+  Case c{{}, trades_plan(1), kTradeSchema};
   std::string buffer;
   for (std::uint64_t i = 0; i < 4096; ++i) {
-    messages.emplace_back(kilp::tools::format_trade_json(kilp::tools::make_trade(i), buffer));
+    c.messages.emplace_back(kilp::tools::format_trade_json(kilp::tools::make_trade(i), buffer));
   }
-  run_encoder(state, trades_plan(1), messages);
+  return c;
 }
-BENCHMARK(BM_TradesGenerated);
 
-void BM_TradesBinaryDoubles(benchmark::State& state) {
-  run_encoder(state, trades_plan(2), trade_messages());
-}
-BENCHMARK(BM_TradesBinaryDoubles);
-
-void BM_Wide30Fields(benchmark::State& state) {
+Case wide_30_fields() {
+  Case c{{}, {}, {FieldType::kString, FieldType::kString}};
   std::string json = R"({"host":"web-01","region":"eu-west")";
   for (int f = 0; f < 28; ++f) {
     json += ",\"metric_" + std::to_string(f) + "\":";
     switch (f % 4) {
       case 0:
         json += std::to_string(1000 + f);
+        c.schema.push_back(FieldType::kInt64);
         break;
       case 1:
         json += std::to_string(f) + ".25";
+        c.schema.push_back(FieldType::kDouble);
         break;
       case 2:
         json += f % 8 == 2 ? "true" : "false";
+        c.schema.push_back(FieldType::kBool);
         break;
       default:
         json += "\"value " + std::to_string(f) + "\"";
+        c.schema.push_back(FieldType::kString);
     }
   }
   json += R"(,"ts":1700000000123456})";
+  c.schema.push_back(FieldType::kInt64);
+  c.messages.emplace_back(json);
   MappingConfig config;
   config.table = "wide";
   config.symbols = {"host", "region"};
   config.timestamp_field = "ts";
-  run_encoder(state, MappingPlan::compile(config), {json});
+  c.plan = MappingPlan::compile(config);
+  return c;
 }
-BENCHMARK(BM_Wide30Fields);
 
-void BM_StringsNeedingEscapes(benchmark::State& state) {
-  const std::string json =
-      R"({"sym":"a b,c=d","msg":"say \"hi\"\n\\ then, = go","path":"C:\\dir\\file name","ts":1})";
+Case strings_needing_escapes() {
+  Case c{{}, {}, {FieldType::kString, FieldType::kString, FieldType::kString, FieldType::kInt64}};
+  c.messages.emplace_back(std::string_view(
+      R"({"sym":"a b,c=d","msg":"say \"hi\"\n\\ then, = go","path":"C:\\dir\\file name","ts":1})"));
   MappingConfig config;
   config.table = "logs";
   config.symbols = {"sym"};
   config.timestamp_field = "ts";
-  run_encoder(state, MappingPlan::compile(config), {json});
+  c.plan = MappingPlan::compile(config);
+  return c;
 }
-BENCHMARK(BM_StringsNeedingEscapes);
+
+const std::map<std::string, std::function<Case()>>& all_cases() {
+  static const std::map<std::string, std::function<Case()>> cases = {
+      {"Trades", [] { return fixed_trades(1); }},
+      {"TradesGenerated", generated_trades},
+      {"TradesBinaryDoubles", [] { return fixed_trades(2); }},
+      {"Wide30Fields", wide_30_fields},
+      {"StringsNeedingEscapes", strings_needing_escapes},
+  };
+  return cases;
+}
+
+// Encodes one message, starting over in the buffer when it is full (what sealing a
+// buffer would do); false if the message was refused.
+class EncoderSide {
+ public:
+  EncoderSide()
+      : encoder_(1 << 16), buffer_(1 << 20, '\0'), out_{buffer_.data(), 0, buffer_.size()} {}
+
+  bool run(const Case& c, const simdjson::padded_string& message) {
+    const std::string_view json(message.data(), message.size());
+    EncodeResult result = encoder_.encode(c.plan, json, MessageMeta{}, out_);
+    if (result.outcome == EncodeOutcome::kNoSpace) {
+      out_.size = 0;
+      result = encoder_.encode(c.plan, json, MessageMeta{}, out_);
+    }
+    return result.outcome == EncodeOutcome::kOk;
+  }
+
+ private:
+  JsonToIlpEncoder encoder_;
+  std::string buffer_;
+  OutputCursor out_;
+};
+
+// Reads every member of one message as a plain simdjson user would; false on an error
+// or a value of another type than the schema says.
+class PeerSide {
+ public:
+  PeerSide() {
+    if (parser_.allocate(1 << 16) != simdjson::SUCCESS) std::abort();
+  }
+
+  bool run(const Case& c, const simdjson::padded_string& message) {
+    ondemand::document doc;
+    if (parser_.iterate(message).get(doc)) return false;
+    ondemand::object object;
+    if (doc.get_object().get(object)) return false;
+    std::size_t i = 0;
+    for (auto member : object) {
+      ondemand::field field;
+      if (std::move(member).get(field)) return false;
+      std::string_view key;
+      if (field.unescaped_key().get(key)) return false;
+      checksum_ += key.size();
+      if (i >= c.schema.size() || !read_value(c.schema[i++], field.value())) return false;
+    }
+    return i == c.schema.size();
+  }
+
+  std::uint64_t checksum() const { return checksum_; }
+
+ private:
+  bool read_value(FieldType type, ondemand::value value) {
+    switch (type) {
+      case FieldType::kString: {
+        std::string_view text;
+        if (value.get_string().get(text)) return false;
+        checksum_ += text.size();
+        return true;
+      }
+      case FieldType::kDouble: {
+        double number = 0;
+        if (value.get_double().get(number)) return false;
+        checksum_ += static_cast<std::uint64_t>(number);
+        return true;
+      }
+      case FieldType::kInt64: {
+        std::int64_t number = 0;
+        if (value.get_int64().get(number)) return false;
+        checksum_ += static_cast<std::uint64_t>(number);
+        return true;
+      }
+      case FieldType::kBool: {
+        bool flag = false;
+        if (value.get_bool().get(flag)) return false;
+        checksum_ += flag;
+        return true;
+      }
+    }
+    return false;
+  }
+
+  ondemand::parser parser_;
+  std::uint64_t checksum_ = 0;
+};
+
+template <typename Side>
+void run_case(benchmark::State& state, const Case& c) {
+  Side side;
+  std::size_t json_bytes = 0;
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const simdjson::padded_string& message = c.messages[i++ % c.messages.size()];
+    if (!side.run(c, message)) {
+      state.SkipWithError("message refused");
+      break;
+    }
+    json_bytes += message.size();
+  }
+  benchmark::ClobberMemory();
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+  state.SetBytesProcessed(static_cast<std::int64_t>(json_bytes));
+}
+
+// Encoder benchmarks are BM_<case>, their peers BM_Peer_<case>.
+void register_benchmarks() {
+  for (const auto& [name, make] : all_cases()) {
+    auto c = std::make_shared<Case>(make());
+    benchmark::RegisterBenchmark(("BM_" + name).c_str(),
+                                 [c](benchmark::State& s) { run_case<EncoderSide>(s, *c); });
+    if (name == "Trades" || name == "TradesBinaryDoubles") continue;  // same peer as generated
+    benchmark::RegisterBenchmark(("BM_Peer_" + name).c_str(),
+                                 [c](benchmark::State& s) { run_case<PeerSide>(s, *c); });
+  }
+}
+
+// Console output as usual, and the items/s of every run kept for the ratio table.
+class RatioReporter : public benchmark::ConsoleReporter {
+ public:
+  void ReportRuns(const std::vector<Run>& runs) override {
+    ConsoleReporter::ReportRuns(runs);
+    for (const Run& run : runs) {
+      if (run.run_type != Run::RT_Iteration || run.error_occurred) continue;
+      const auto counter = run.counters.find("items_per_second");
+      if (counter != run.counters.end()) {
+        rates_[run.run_name.function_name].push_back(counter->second.value);
+      }
+    }
+  }
+
+  void print_ratios() const {
+    std::printf("\nencoder / bare simdjson On Demand peer (median items/s of each, same run)\n");
+    std::printf("%-24s %14s %14s %7s\n", "case", "encoder/s", "peer/s", "ratio");
+    for (const auto& [name, rates] : rates_) {
+      if (name.rfind("BM_Peer_", 0) == 0) continue;
+      const auto peer = rates_.find("BM_Peer_" + name.substr(3));
+      if (peer == rates_.end()) continue;
+      const double encoder_rate = median(rates);
+      const double peer_rate = median(peer->second);
+      std::printf("%-24s %14.0f %14.0f %7.2f\n", name.substr(3).c_str(), encoder_rate, peer_rate,
+                  encoder_rate / peer_rate);
+    }
+  }
+
+ private:
+  static double median(std::vector<double> values) {
+    std::sort(values.begin(), values.end());
+    const std::size_t n = values.size();
+    return n % 2 ? values[n / 2] : (values[n / 2 - 1] + values[n / 2]) / 2;
+  }
+
+  std::map<std::string, std::vector<double>> rates_;
+};
+
+// Kept out of line so callgrind can collect exactly this loop
+// (--toggle-collect='*count_messages*').
+template <typename Side>
+[[gnu::noinline]] bool count_messages(Side& side, const Case& c, long n) {
+  for (long i = 0; i < n; ++i) {
+    if (!side.run(c, c.messages[static_cast<std::size_t>(i) % c.messages.size()])) return false;
+  }
+  return true;
+}
+
+int count_mode(const std::string& name, const std::string& side_name, long n) {
+  const auto make = all_cases().find(name);
+  if (make == all_cases().end() || (side_name != "encoder" && side_name != "peer") || n <= 0) {
+    std::fprintf(stderr, "usage: parse_bench --count CASE encoder|peer N\n");
+    return 2;
+  }
+  const Case c = make->second();
+  bool ok = false;
+  if (side_name == "encoder") {
+    EncoderSide side;
+    ok = count_messages(side, c, n);
+  } else {
+    PeerSide side;
+    ok = count_messages(side, c, n);
+    std::printf("checksum %llu\n", static_cast<unsigned long long>(side.checksum()));
+  }
+  if (!ok) std::fprintf(stderr, "%s: a message was refused\n", name.c_str());
+  return ok ? 0 : 1;
+}
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  if (argc == 5 && std::strcmp(argv[1], "--count") == 0) {
+    return count_mode(argv[2], argv[3], std::atol(argv[4]));
+  }
+  std::printf("peer's simdjson kernel (this binary's build flags): %s\n",
+              simdjson::builtin_implementation()->name().c_str());
+  register_benchmarks();
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  RatioReporter reporter;
+  benchmark::RunSpecifiedBenchmarks(&reporter);
+  reporter.print_ratios();
+  benchmark::Shutdown();
+  return 0;
+}
