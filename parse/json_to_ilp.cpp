@@ -127,6 +127,8 @@ struct JsonToIlpEncoder::State {
   std::unique_ptr<char[]> row_scratch;
   FieldNameSet field_names;
   char path[kMaxPathBytes];  // value prefix + nested key path of the current field
+  // Composed timestamp parts and ${field} values of the current message.
+  std::string_view captured_texts[MessageEncoder::kCapturedTexts];
   // Only for messages that are not objects: on-demand reads just the first byte of a
   // scalar ("nope" looks like null), so a full DOM pass tells malformed JSON from a
   // valid non-object. Sized on first use; rejections are the rare path.
@@ -184,9 +186,12 @@ EncodeResult JsonToIlpEncoder::encode(const MappingPlan& plan, std::string_view 
   IlpByteWriter columns(state.column_scratch.get(),
                         state.column_scratch.get() + state.column_scratch_bytes);
   state.field_names.clear(json.size());
-  MessageEncoder encoder(plan, meta, head, columns, state.field_names, state.path);
+  MessageEncoder encoder(plan, meta, head, columns, state.field_names, state.path,
+                         state.captured_texts);
   if (Rejection rejection = encoder.encode_key()) return rejected(*rejection);
-  if (Rejection rejection = encoder.encode_kafka_columns()) return rejected(*rejection);
+  if (plan.has_kafka_columns()) {
+    if (Rejection rejection = encoder.encode_kafka_columns()) return rejected(*rejection);
+  }
   if (Rejection rejection = plan.config().value_format == ValueFormat::kEnvelope
                                 ? encode_envelope_payload(object, encoder)
                                 : encoder.encode_object(object, 0, 0, false)) {

@@ -266,6 +266,9 @@ MappingPlan MappingPlan::compile(const MappingConfig& config) {
   metadata_column(config.kafka_partition_column, "the Kafka partition",
                   plan.escaped_kafka_partition_);
   metadata_column(config.kafka_offset_column, "the Kafka offset", plan.escaped_kafka_offset_);
+  plan.has_kafka_columns_ = !config.kafka_timestamp_column.empty() ||
+                            !config.kafka_partition_column.empty() ||
+                            !config.kafka_offset_column.empty();
   // The key and metadata columns come before the value's fields: refuse a clash now.
   std::vector<std::string> fixed_names;
   if (config.key_mode != KeyMode::kNone) fixed_names.push_back(config.key_prefix);

@@ -135,6 +135,7 @@ class MappingPlan {
   std::string_view escaped_kafka_timestamp_name() const { return escaped_kafka_timestamp_; }
   std::string_view escaped_kafka_partition_name() const { return escaped_kafka_partition_; }
   std::string_view escaped_kafka_offset_name() const { return escaped_kafka_offset_; }
+  bool has_kafka_columns() const { return has_kafka_columns_; }
   bool keeps_only_included() const { return !config_.include.empty(); }
   std::string_view escaped_key_name() const { return escaped_key_name_; }
   std::string_view name_prefix() const { return name_prefix_; }  // value prefix + separator
@@ -154,6 +155,7 @@ class MappingPlan {
   std::string escaped_kafka_timestamp_;
   std::string escaped_kafka_partition_;
   std::string escaped_kafka_offset_;
+  bool has_kafka_columns_ = false;
   friend class JsonToIlpEncoder;
 };
 

@@ -36,6 +36,11 @@ constexpr std::size_t kMaxComposedTimestampBytes = 256;
 // Longest JSON token read for a ${field} of the table: longer can never make a name.
 constexpr std::size_t kMaxTableFieldTokenBytes = 2 * kMaxIlpNameBytes + 2;
 
+// Internal to the encoder, never a dead-letter reason: a duplicate column under
+// --duplicates keep-first was dropped and encode_object goes on with the next field
+// (simdjson skips the unread value).
+constexpr RejectReason kSkipDuplicate = RejectReason::kCount;
+
 // A column name as the encoder has it: already escaped (from the plan) or raw JSON
 // text still to be validated and escaped.
 struct ColumnName {
@@ -48,8 +53,10 @@ struct ColumnName {
 // all symbols first and JSON keys come in any order.
 class MessageEncoder {
  public:
+  // `captured` has room for kCapturedTexts views that outlive the encoder (kept by
+  // the caller so that each message does not clear them all).
   MessageEncoder(const MappingPlan& plan, const MessageMeta& meta, IlpByteWriter head,
-                 IlpByteWriter columns, FieldNameSet& seen, char* path)
+                 IlpByteWriter columns, FieldNameSet& seen, char* path, std::string_view* captured)
       : plan_(plan),
         config_(plan.config()),
         meta_(meta),
@@ -57,11 +64,18 @@ class MessageEncoder {
         columns_(columns),
         columns_begin_(columns.pos),
         seen_(seen),
-        path_(path) {
+        path_(path),
+        timestamp_parts_(captured),
+        table_values_(captured + MappingPlan::kMaxTimestampParts) {
     const std::string_view prefix = plan.name_prefix();
     std::memcpy(path_, prefix.data(), prefix.size());
     prefix_len_ = prefix.size();
+    // Composed timestamp parts are read only once seen (timestamp_seen_).
+    for (std::size_t i = 0; i < plan.table_field_count(); ++i) table_values_[i] = {};
   }
+
+  static constexpr std::size_t kCapturedTexts =
+      MappingPlan::kMaxTimestampParts + MappingPlan::kMaxTableFields;
 
   // The Kafka key as a symbol or column, before the value's fields.
   Rejection encode_key();
@@ -115,7 +129,8 @@ class MessageEncoder {
     last_name_ = std::string_view(name_start, static_cast<std::size_t>(columns_.pos - name_start));
     if (remember && !seen_.insert(last_name_)) {
       if (config_.duplicates == DuplicatePolicy::kReject) return RejectReason::kDuplicateField;
-      discard_ = true;  // encode_object drops this field once its value is written
+      columns_.pos = name_start - 1;  // keep the first: drop this copy, value unread
+      return kSkipDuplicate;
     }
     columns_.put('=');
     return std::nullopt;
@@ -143,7 +158,8 @@ class MessageEncoder {
   Rejection encode_array(const ColumnName& name, ondemand::value& value);
   // The elements of one level of a nested array, row-major. kUnsupportedValue:
   // not a rectangular array of numbers.
-  Rejection encode_array_elements(ondemand::array& array, std::size_t depth);
+  Rejection encode_array_elements(ondemand::array& array, std::size_t depth,
+                                  DoubleArrayShape& shape, char*& lengths);
 
   // Timestamps (message_encoder_timestamps.cpp).
   // The designated timestamp, or `part` of a composed one.
@@ -175,13 +191,10 @@ class MessageEncoder {
   std::string_view last_name_;
   char* symbol_start_ = nullptr;
   bool has_symbol_ = false;
-  bool discard_ = false;              // see begin_column and encode_object
   std::uint32_t timestamp_seen_ = 0;  // one bit per timestamp field
   std::optional<std::int64_t> timestamp_ns_;
-  std::string_view timestamp_parts_[MappingPlan::kMaxTimestampParts];
-  std::string_view table_values_[MappingPlan::kMaxTableFields];
-  DoubleArrayShape array_shape_;
-  char* array_lengths_ = nullptr;
+  std::string_view* timestamp_parts_;  // kMaxTimestampParts
+  std::string_view* table_values_;     // kMaxTableFields
 };
 
 }  // namespace kilp::parse::detail

@@ -34,23 +34,23 @@ Rejection MessageEncoder::encode_array(const ColumnName& name, ondemand::value& 
   header[1] = kBinaryArrayType;
   header[2] = kArrayElementDouble;
   columns_.pos += 4;
-  array_shape_ = DoubleArrayShape();
-  array_lengths_ = nullptr;
-  if (Rejection rejection = encode_array_elements(array, 0)) {
+  DoubleArrayShape shape;
+  char* lengths = nullptr;
+  if (Rejection rejection = encode_array_elements(array, 0, shape, lengths)) {
     if (rejection != RejectReason::kUnsupportedValue) return rejection;
     if (refused) return refused;
     columns_.pos = column_start;  // skip the whole column
     return std::nullopt;
   }
-  const std::size_t dimensions = array_shape_.dimensions();
+  const std::size_t dimensions = shape.dimensions();
   if (dimensions == 0) {  // no element at all: no column
     columns_.pos = column_start;
     return std::nullopt;
   }
   header[3] = static_cast<char>(dimensions);
   for (std::size_t d = 0; d < dimensions; ++d) {
-    const std::uint32_t length = array_shape_.length(d);
-    std::memcpy(array_lengths_ + d * sizeof length, &length, sizeof length);  // little-endian
+    const std::uint32_t length = shape.length(d);
+    std::memcpy(lengths + d * sizeof length, &length, sizeof length);  // little-endian
   }
   if (!seen_.insert(last_name_)) {
     if (config_.duplicates == DuplicatePolicy::kReject) return RejectReason::kDuplicateField;
@@ -61,7 +61,8 @@ Rejection MessageEncoder::encode_array(const ColumnName& name, ondemand::value& 
 
 // The elements of one level of a nested array, row-major. kUnsupportedValue:
 // not a rectangular array of numbers.
-Rejection MessageEncoder::encode_array_elements(ondemand::array& array, std::size_t depth) {
+Rejection MessageEncoder::encode_array_elements(ondemand::array& array, std::size_t depth,
+                                                DoubleArrayShape& shape, char*& lengths) {
   std::uint32_t count = 0;
   for (auto element : array) {
     ondemand::value item;
@@ -70,16 +71,18 @@ Rejection MessageEncoder::encode_array_elements(ondemand::array& array, std::siz
     if (auto error = item.type().get(type)) return reason_for(error);
     const bool is_array = type == ondemand::json_type::array;
     if (!is_array && type != ondemand::json_type::number) return RejectReason::kUnsupportedValue;
-    if (!array_shape_.element(depth, is_array)) return RejectReason::kUnsupportedValue;
+    if (!shape.element(depth, is_array)) return RejectReason::kUnsupportedValue;
     if (is_array) {
       ondemand::array inner;
       if (auto error = item.get_array().get(inner)) return reason_for(error);
-      if (Rejection rejection = encode_array_elements(inner, depth + 1)) return rejection;
+      if (Rejection rejection = encode_array_elements(inner, depth + 1, shape, lengths)) {
+        return rejection;
+      }
     } else {
-      if (array_lengths_ == nullptr) {  // the first number: the dimension count is known
-        const std::size_t bytes = array_shape_.dimensions() * sizeof(std::uint32_t);
-        array_lengths_ = columns_.reserve(bytes);
-        if (array_lengths_ == nullptr) return RejectReason::kTooLarge;
+      if (lengths == nullptr) {  // the first number: the dimension count is known
+        const std::size_t bytes = shape.dimensions() * sizeof(std::uint32_t);
+        lengths = columns_.reserve(bytes);
+        if (lengths == nullptr) return RejectReason::kTooLarge;
         columns_.pos += bytes;
       }
       double number = 0;
@@ -91,7 +94,7 @@ Rejection MessageEncoder::encode_array_elements(ondemand::array& array, std::siz
     }
     ++count;
   }
-  if (!array_shape_.end_array(depth, count)) return RejectReason::kUnsupportedValue;
+  if (!shape.end_array(depth, count)) return RejectReason::kUnsupportedValue;
   return std::nullopt;
 }
 

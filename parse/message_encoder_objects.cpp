@@ -44,11 +44,6 @@ Rejection MessageEncoder::encode_object(ondemand::object& object, int depth, std
       name.text = std::string_view(path_, end);
     }
     const MappingPlan::PlannedField* planned = plan_.find_field(path);
-    char* const field_start = columns_.pos;
-    if (planned != nullptr && planned->table_slot != MappingPlan::kNoSlot &&
-        table_values_[planned->table_slot].empty()) {  // a duplicate keeps the first
-      if (Rejection refused = capture_table_value(planned->table_slot, value)) return refused;
-    }
     Rejection rejection;
     if (planned == nullptr) {
       if (kept || !plan_.keeps_only_included()) {
@@ -57,13 +52,13 @@ Rejection MessageEncoder::encode_object(ondemand::object& object, int depth, std
         rejection = encode_branch(value, depth, path, false);
       }
     } else {
+      if (planned->table_slot != MappingPlan::kNoSlot &&
+          table_values_[planned->table_slot].empty()) {  // a duplicate keeps the first
+        if (Rejection refused = capture_table_value(planned->table_slot, value)) return refused;
+      }
       rejection = encode_planned(*planned, value, depth, path);
     }
-    if (rejection) return rejection;
-    if (discard_) {  // a duplicate under --duplicates keep-first: drop this copy
-      columns_.pos = field_start;
-      discard_ = false;
-    }
+    if (rejection && *rejection != kSkipDuplicate) return rejection;
   }
   return std::nullopt;
 }
