@@ -17,6 +17,8 @@ using detail::kColumnBytesPerJsonByte;
 using detail::kColumnScratchSlack;
 using detail::kFieldNameSlack;
 using detail::kMaxPathBytes;
+using detail::encode_exploded_rows;
+using detail::ExplodeScratch;
 using detail::MessageEncoder;
 using detail::reason_for;
 using detail::Rejection;
@@ -77,6 +79,28 @@ EncodeResult append_row_after_table(const MappingPlan& plan, const MessageMeta& 
   return {};
 }
 
+// --explode: puts the table and the message's symbols at the end of `out` (from
+// row_scratch when the table is named by fields), then writes one row per element.
+EncodeResult append_exploded_rows(const MappingPlan& plan, const MessageMeta& meta,
+                                  MessageEncoder& encoder, const char* row_scratch,
+                                  const ExplodeScratch& scratch, OutputCursor& out) {
+  std::size_t prefix_bytes = static_cast<std::size_t>(encoder.head().pos - (out.data + out.size));
+  if (plan.table_field_count() > 0) {
+    IlpByteWriter prefix(out.data + out.size, out.data + out.capacity);
+    if (Rejection rejection =
+            append_table_from_template(plan, meta, encoder.table_values(), prefix)) {
+      return rejected(*rejection);
+    }
+    prefix.append(std::string_view(
+        row_scratch, static_cast<std::size_t>(encoder.head().pos - row_scratch)));
+    prefix_bytes = static_cast<std::size_t>(prefix.pos - (out.data + out.size));
+    if (prefix.overflowed) return {EncodeOutcome::kNoSpace, RejectReason::kTooLarge};
+  } else if (encoder.head().overflowed) {
+    return {EncodeOutcome::kNoSpace, RejectReason::kTooLarge};
+  }
+  return encode_exploded_rows(encoder, prefix_bytes, scratch, out);
+}
+
 // --value-format envelope: the row is the "payload" member of Kafka Connect's
 // {"schema":...,"payload":{...}} (JsonConverter, schemas.enable=true); the other
 // members are skipped unread.
@@ -109,7 +133,8 @@ Rejection encode_envelope_payload(ondemand::object& envelope, MessageEncoder& en
 
 struct JsonToIlpEncoder::State {
   explicit State(std::size_t max_message_bytes)
-      : padded_json(new char[max_message_bytes + simdjson::SIMDJSON_PADDING]()),
+      : max_message_bytes(max_message_bytes),
+        padded_json(new char[max_message_bytes + simdjson::SIMDJSON_PADDING]()),
         column_scratch_bytes(kColumnBytesPerJsonByte * max_message_bytes + kColumnScratchSlack),
         column_scratch(new char[column_scratch_bytes]),
         row_scratch(new char[column_scratch_bytes]),
@@ -118,6 +143,7 @@ struct JsonToIlpEncoder::State {
     if (parser.allocate(max_message_bytes + 1) != simdjson::SUCCESS) throw std::bad_alloc();
   }
 
+  std::size_t max_message_bytes;
   ondemand::parser parser;
   std::unique_ptr<char[]> padded_json;
   std::size_t column_scratch_bytes;
@@ -129,6 +155,20 @@ struct JsonToIlpEncoder::State {
   char path[kMaxPathBytes];  // value prefix + nested key path of the current field
   // Composed timestamp parts and ${field} values of the current message.
   std::string_view captured_texts[MessageEncoder::kCapturedTexts];
+  // --explode only, allocated on first use: each row's end, and composed timestamp
+  // parts kept while the elements are read.
+  std::unique_ptr<std::uint32_t[]> row_ends;
+  std::size_t max_rows = 0;
+  char timestamp_parts[detail::kMaxComposedTimestampBytes];
+
+  ExplodeScratch explode_scratch(std::size_t json_bytes) {
+    if (row_ends == nullptr) {
+      max_rows = max_message_bytes / 3 + 1;  // each element is at least "{}," long
+      row_ends.reset(new std::uint32_t[max_rows]);
+    }
+    return {parser, padded_json.get() + json_bytes + simdjson::SIMDJSON_PADDING, timestamp_parts,
+            row_ends.get(), max_rows};
+  }
   // Only for messages that are not objects: on-demand reads just the first byte of a
   // scalar ("nope" looks like null), so a full DOM pass tells malformed JSON from a
   // valid non-object. Sized on first use; rejections are the rare path.
@@ -139,6 +179,10 @@ JsonToIlpEncoder::JsonToIlpEncoder(std::size_t max_message_bytes)
     : max_message_bytes_(max_message_bytes), state_(std::make_unique<State>(max_message_bytes)) {}
 
 JsonToIlpEncoder::~JsonToIlpEncoder() = default;
+
+std::span<const std::uint32_t> JsonToIlpEncoder::row_ends(const EncodeResult& result) const {
+  return {state_->row_ends.get(), result.rows > 1 ? result.rows : 0};
+}
 JsonToIlpEncoder::JsonToIlpEncoder(JsonToIlpEncoder&&) noexcept = default;
 JsonToIlpEncoder& JsonToIlpEncoder::operator=(JsonToIlpEncoder&&) noexcept = default;
 
@@ -202,6 +246,10 @@ EncodeResult JsonToIlpEncoder::encode(const MappingPlan& plan, std::string_view 
   const char* trailing = nullptr;
   if (document.current_location().get(trailing) == simdjson::SUCCESS) {
     return rejected(RejectReason::kMalformedJson);
+  }
+  if (plan.explodes()) {
+    return append_exploded_rows(plan, meta, encoder, state.row_scratch.get(),
+                                state.explode_scratch(json.size()), out);
   }
   if (Rejection rejection = encoder.finish_row()) return rejected(*rejection);
   if (table_from_fields) {

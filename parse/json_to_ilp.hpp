@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string_view>
 
 #include "parse/mapping_plan.hpp"
@@ -21,6 +22,9 @@ enum class EncodeOutcome : std::uint8_t {
 struct EncodeResult {
   EncodeOutcome outcome = EncodeOutcome::kOk;
   RejectReason reason = RejectReason::kMalformedJson;  // meaningful only when kRejected
+  // Lines appended when kOk: 1, or with --explode one per element (their ends in
+  // the output are JsonToIlpEncoder::row_ends()).
+  std::uint32_t rows = 1;
 };
 
 // What Kafka knows about the message besides its value; mappings may use it
@@ -47,6 +51,10 @@ class JsonToIlpEncoder {
   // `json` need not be padded; it is copied into the padded scratch first.
   EncodeResult encode(const MappingPlan& plan, std::string_view json, const MessageMeta& meta,
                       OutputCursor& out);
+
+  // After an encode() that wrote several rows (--explode): where each ends, as
+  // OutputCursor sizes.
+  std::span<const std::uint32_t> row_ends(const EncodeResult& result) const;
 
  private:
   struct State;  // simdjson parser and scratch buffers, kept out of this header

@@ -42,6 +42,8 @@ const char* role_name(MappingPlan::FieldRole role) {
       return "excluded";
     case MappingPlan::FieldRole::kTimestampColumn:
       return "a timestamp column";
+    case MappingPlan::FieldRole::kExplode:
+      return "the exploded array";
   }
   return "?";
 }
@@ -200,7 +202,8 @@ MappingPlan MappingPlan::compile(const MappingConfig& config) {
              role_name(role) + " (table '" + table + "')");
     }
     std::string name;
-    if (role != FieldRole::kTimestamp && role != FieldRole::kExclude) {
+    if (role != FieldRole::kTimestamp && role != FieldRole::kExclude &&
+        role != FieldRole::kExplode) {
       name = column_name_for(path);
       check_name(name, path);
       name = escape_name(name);
@@ -218,6 +221,7 @@ MappingPlan MappingPlan::compile(const MappingConfig& config) {
     plan.timestamp_parts_ = parts.size();
   }
   for (const std::string& field : config.timestamp_columns) add(field, FieldRole::kTimestampColumn);
+  if (!config.explode.empty()) add(config.explode, FieldRole::kExplode);
   for (const std::string& field : config.doubles) add(field, FieldRole::kDouble);
   for (const std::string& field : config.integers) add(field, FieldRole::kInteger);
   for (const std::string& field : config.exclude) add(field, FieldRole::kExclude);

@@ -68,6 +68,9 @@ struct MappingConfig {
   OversizedIntegerPolicy oversized_integers = OversizedIntegerPolicy::kReject;
   DuplicatePolicy duplicates = DuplicatePolicy::kReject;
   ValueFormat value_format = ValueFormat::kJson;
+  // An array of objects written as one row per element, each with the message's
+  // other fields (the connector's StructArrayExplode); empty = one row per message.
+  std::string explode;
   int protocol_version = 1;  // 1 = text doubles, 2 = binary doubles and double arrays
 };
 
@@ -89,6 +92,7 @@ class MappingPlan {
     kInteger,  // --integers
     kExclude,  // skipped, with everything below it
     kTimestampColumn,  // --timestamp-columns
+    kExplode,          // --explode: its elements become rows
   };
 
   static constexpr std::uint8_t kNoSlot = 0xff;
@@ -136,6 +140,7 @@ class MappingPlan {
   std::string_view escaped_kafka_partition_name() const { return escaped_kafka_partition_; }
   std::string_view escaped_kafka_offset_name() const { return escaped_kafka_offset_; }
   bool has_kafka_columns() const { return has_kafka_columns_; }
+  bool explodes() const { return !config_.explode.empty(); }
   bool keeps_only_included() const { return !config_.include.empty(); }
   std::string_view escaped_key_name() const { return escaped_key_name_; }
   std::string_view name_prefix() const { return name_prefix_; }  // value prefix + separator

@@ -97,6 +97,17 @@ class MessageEncoder {
   // The captured values of the table template's ${field}s (empty view = absent).
   const std::string_view* table_values() const { return table_values_; }
 
+  // --explode (message_encoder_explode.cpp). The raw JSON of the exploded array once
+  // the message was read; empty when it was absent or null.
+  std::string_view exploded_array() const { return exploded_array_; }
+  // Keeps what every row of an exploded message shares (the message's columns,
+  // names and timestamp) and moves composed timestamp parts into `scratch`, as the
+  // elements are read by the same parser, which reuses its string buffer.
+  Rejection keep_message_state(char* scratch, std::size_t scratch_bytes);
+  // Starts the row of one element at `head`, with `prefix` (the table and the
+  // message's symbols) and the message's state.
+  void begin_element_row(IlpByteWriter head, std::string_view prefix);
+
  private:
   // Objects and names (message_encoder_objects.cpp).
   Rejection encode_planned(const MappingPlan::PlannedField& planned, ondemand::value& value,
@@ -161,6 +172,8 @@ class MessageEncoder {
   Rejection encode_array_elements(ondemand::array& array, std::size_t depth,
                                   DoubleArrayShape& shape, char*& lengths);
 
+  Rejection record_exploded_array(ondemand::value& value);
+
   // Timestamps (message_encoder_timestamps.cpp).
   // The designated timestamp, or `part` of a composed one.
   Rejection read_timestamp(ondemand::value& value, std::size_t part);
@@ -195,6 +208,32 @@ class MessageEncoder {
   std::optional<std::int64_t> timestamp_ns_;
   std::string_view* timestamp_parts_;  // kMaxTimestampParts
   std::string_view* table_values_;     // kMaxTableFields
+  std::string_view exploded_array_;
+  bool exploded_seen_ = false;
+  struct MessageState {
+    char* columns_end;
+    std::size_t names;
+    bool has_symbol;
+    std::uint32_t timestamp_seen;
+    std::optional<std::int64_t> timestamp_ns;
+  } message_state_;  // set by keep_message_state
 };
+
+// Where the rows of an exploded message are assembled, owned by JsonToIlpEncoder.
+struct ExplodeScratch {
+  ondemand::parser& parser;  // the message's parser, free once the message was read
+  const char* padded_end;    // end of the padded copy of the message (padding included)
+  char* timestamp_parts;     // kMaxComposedTimestampBytes
+  std::uint32_t* row_ends;   // room for `max_rows` row ends
+  std::size_t max_rows;
+};
+
+// After `encoder` read the message, with the table and the message's symbols (the
+// first `prefix_bytes`) already after `out`'s end: one row per element of the
+// exploded array, each that prefix + the element's symbols + the message's and the
+// element's columns + timestamp. All rows or none are appended to `out`; their
+// ends go to scratch.row_ends, their count to the result.
+EncodeResult encode_exploded_rows(MessageEncoder& encoder, std::size_t prefix_bytes,
+                                  const ExplodeScratch& scratch, OutputCursor& out);
 
 }  // namespace kilp::parse::detail

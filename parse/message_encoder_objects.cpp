@@ -163,6 +163,8 @@ Rejection MessageEncoder::encode_planned(const MappingPlan::PlannedField& planne
       return encode_integer_hinted(name, value);
     case MappingPlan::FieldRole::kExclude:
       return std::nullopt;  // on-demand skips the unread value
+    case MappingPlan::FieldRole::kExplode:
+      return record_exploded_array(value);
   }
   return std::nullopt;
 }

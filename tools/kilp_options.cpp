@@ -141,6 +141,9 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
                  "QuestDB keeps of the connector's two copies)")
       ->check(CLI::IsMember({"reject", "keep-first"}))
       ->capture_default_str();
+  app.add_option("--explode", base.explode,
+                 "Array of objects written as one row per element, each with the message's "
+                 "other fields (default: none)");
   app.add_option("--value-format", value_format,
                  "json, or envelope: Kafka Connect's {\"schema\":..,\"payload\":{..}} "
                  "(JsonConverter schemas.enable=true), mapping the payload")

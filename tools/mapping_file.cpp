@@ -112,6 +112,8 @@ void apply_key(const std::string& where, std::string_view key, const toml::node&
     mapping.oversized_integers = parse_oversized_integers(at, string_of(at, node));
   } else if (key == "duplicates") {
     mapping.duplicates = parse_duplicates(at, string_of(at, node));
+  } else if (key == "explode") {
+    mapping.explode = string_of(at, node);
   } else if (key == "value_format") {
     mapping.value_format = parse_value_format(at, string_of(at, node));
   } else {

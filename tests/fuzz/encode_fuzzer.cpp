@@ -6,7 +6,9 @@
 // exactly one line the strict ILP parser accepts.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -48,6 +50,7 @@ std::vector<MappingPlan> make_plans() {
       config.oversized_integers = OversizedIntegerPolicy::kDouble;
       config.duplicates = DuplicatePolicy::kKeepFirst;
       config.key_prefix = "k";
+      if (variant & 2) config.explode = "rows";
       if (variant & 4) {
         config.value_format = ValueFormat::kEnvelope;
         config.timestamp_field = "date,ts";
@@ -80,11 +83,22 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (out.size != 0) std::abort();  // a refused message must write nothing
     return 0;
   }
-  const kilp::testing::IlpParseResult parsed =
-      kilp::testing::parse_ilp_line(std::string_view(buffer.data(), out.size));
-  if (!parsed.ok()) {
-    std::fprintf(stderr, "invalid ILP: %s\n", parsed.error.c_str());
+  // One line, or with --explode one line per element ending where row_ends() says.
+  const std::span<const std::uint32_t> ends = encoder.row_ends(result);
+  if (result.rows == 0 || (result.rows > 1 && ends.size() != result.rows) ||
+      (result.rows > 1 && ends.back() != out.size)) {
     std::abort();
+  }
+  std::size_t start = 0;
+  for (std::uint32_t row = 0; row < result.rows; ++row) {
+    const std::size_t end = result.rows == 1 ? out.size : ends[row];
+    const kilp::testing::IlpParseResult parsed =
+        kilp::testing::parse_ilp_line(std::string_view(buffer.data() + start, end - start));
+    if (!parsed.ok()) {
+      std::fprintf(stderr, "invalid ILP: %s\n", parsed.error.c_str());
+      std::abort();
+    }
+    start = end;
   }
   return 0;
 }

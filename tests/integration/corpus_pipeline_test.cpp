@@ -14,6 +14,7 @@
 #include <set>
 #include <sstream>
 
+#include "tests/integration/ilp_http_server.hpp"
 #include "tests/integration/ilp_tcp_server.hpp"
 #include "tests/integration/kafka_test_helpers.hpp"
 #include "tests/integration/subprocess.hpp"
@@ -278,6 +279,64 @@ TEST(CorpusPipeline, ConnectorParityMappingFromATomlFile) {
   EXPECT_NE(dead.find(R"("reason":"missing_field")"), std::string::npos) << dead;
   EXPECT_NE(dead.find(R"("reason":"bad_timestamp")"), std::string::npos) << dead;
   EXPECT_EQ(std::count(dead.begin(), dead.end(), '\n'), 2) << dead;
+}
+
+// --explode over ILP/HTTP: every exploded row has its own entry in the request's row
+// index, so a row the server refuses (by line number) is found among its siblings
+// and the other rows of the same message still land.
+TEST(CorpusPipeline, ExplodedRowsOverHttpWithARefusedRow) {
+  const fs::path dir = make_temp_dir("explode");
+  tools::MockCluster cluster(1);
+  cluster.create_topic("explode", 1);
+  const std::vector<std::string> messages = {
+      R"({"venue":"X","ts":1700000000,"trades":[{"symbol":"A","p":1},{"symbol":"POISON","p":2},)"
+      R"({"symbol":"B","p":3}]})",
+      R"({"venue":"Y","ts":1700000001,"trades":[{"symbol":"C","p":4}]})",
+      R"({"venue":"Z","ts":1700000002,"trades":[]})",
+      R"({"venue":"Z","ts":1700000003})",
+  };
+  cluster.produce("explode", 1, messages.size(), [&](std::uint64_t i, std::string& buffer) {
+    buffer = messages[i];
+    return std::string_view(buffer);
+  });
+  IlpHttpServer server;
+  Subprocess kilp(kKilp,
+                  {"--brokers", cluster.bootstrap_servers(), "--topic", "explode", "--group",
+                   "it-explode", "--sink", "http::addr=" + server.address() + ";", "--dlq",
+                   "file::path=" + (dir / "dlq.jsonl").string() + ";", "--explode", "trades",
+                   "--symbols", "symbol", "--timestamp-field", "ts", "--timestamp-units", "s",
+                   "--from-beginning", "--exit-at-end", "--shards", "1", "-X",
+                   "fetch.wait.max.ms=100"},
+                  (dir / "kilp.err").string());
+  const int exit_code = kilp.wait(120s);
+  const std::string log = read_file((dir / "kilp.err").string());
+  ASSERT_EQ(exit_code, 0) << log;
+  std::multiset<std::string> rows;
+  const std::string accepted = server.accepted();
+  for (std::size_t start = 0, end; (end = accepted.find('\n', start)) != std::string::npos;
+       start = end + 1) {
+    rows.insert(accepted.substr(start, end + 1 - start));
+  }
+  EXPECT_EQ(rows, (std::multiset<std::string>{
+                      "explode,symbol=A venue=\"X\",p=1i 1700000000000000000\n",
+                      "explode,symbol=B venue=\"X\",p=3i 1700000000000000000\n",
+                      "explode,symbol=C venue=\"Y\",p=4i 1700000001000000000\n"}))
+      << log;
+  std::map<std::int64_t, std::string> reasons;
+  simdjson::ondemand::parser parser;
+  const std::string text = read_file((dir / "dlq.jsonl").string());
+  for (std::size_t start = 0, end; (end = text.find('\n', start)) != std::string::npos;
+       start = end + 1) {
+    simdjson::padded_string line(text.substr(start, end - start));
+    simdjson::ondemand::document doc = parser.iterate(line);
+    const std::int64_t offset = doc["offset"].get_int64();
+    reasons[offset] = std::string(std::string_view(doc["reason"].get_string().value()));
+  }
+  EXPECT_EQ(reasons, (std::map<std::int64_t, std::string>{
+                         {0, "server_rejected"}, {2, "empty_row"}, {3, "missing_field"}}))
+      << text << log;
+  EXPECT_EQ(committed_offsets(cluster.bootstrap_servers(), "it-explode", "explode", 1),
+            end_offsets(cluster.bootstrap_servers(), "explode", 1));
 }
 
 }  // namespace

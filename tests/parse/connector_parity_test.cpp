@@ -232,5 +232,87 @@ TEST_F(ConnectorParity, DuplicateKeysKeepTheFirst) {
             "events,s=x a=1i,v==" + array_header({1}) + doubles({1}) + ",b_c=1i 1000000000\n");
 }
 
+TEST_F(ConnectorParity, ExplodeWritesOneRowPerElement) {
+  MappingConfig config = base();
+  config.explode = "trades";
+  config.symbols = {"venue", "side"};
+  config.doubles = {"p"};
+  config.timestamp_field = "ts";
+  const std::string json =
+      R"({"venue":"X","trades":[{"side":"buy","p":1,"q":2},{"q":4,"p":3.5,"side":"sell"}],)"
+      R"("ts":1700000000,"batch":7})";
+  EXPECT_EQ(encode(config, json).rows, 2u);
+  EXPECT_EQ(std::string(buffer_.data(), out_.size),
+            "events,venue=X,side=buy batch=7i,p=1,q=2i 1700000000000000000\n"
+            "events,venue=X,side=sell batch=7i,q=4i,p=3.5 1700000000000000000\n");
+  const EncodeResult result = encode(config, json);
+  const std::vector<std::uint32_t> ends(encoder_.row_ends(result).begin(),
+                                        encoder_.row_ends(result).end());
+  ASSERT_EQ(ends.size(), 2u);
+  EXPECT_EQ(std::string(buffer_.data(), ends[0]),
+            "events,venue=X,side=buy batch=7i,p=1,q=2i 1700000000000000000\n");
+  EXPECT_EQ(ends[1], out_.size);
+  // One element: one row, as any message.
+  EXPECT_EQ(line(config, R"({"trades":[{"p":1}],"ts":1})"), "events p=1 1000000000\n");
+  // Per-element timestamps, nested fields flattened inside the element.
+  EXPECT_EQ(encode(config, R"({"trades":[{"ts":1,"m":{"a":1}},{"ts":2,"m":{"a":2}}]})").rows, 2u);
+  EXPECT_EQ(std::string(buffer_.data(), out_.size),
+            "events m_a=1i 1000000000\nevents m_a=2i 2000000000\n");
+}
+
+TEST_F(ConnectorParity, ExplodeRefusals) {
+  MappingConfig config = base();
+  config.explode = "items";
+  EXPECT_EQ(rejection(config, R"({"a":1})"), RejectReason::kMissingField);
+  EXPECT_EQ(rejection(config, R"({"a":1,"items":null})"), RejectReason::kMissingField);
+  EXPECT_EQ(rejection(config, R"({"a":1,"items":[]})"), RejectReason::kEmptyRow);
+  EXPECT_EQ(rejection(config, R"({"a":1,"items":{"x":1}})"), RejectReason::kUnsupportedValue);
+  EXPECT_EQ(rejection(config, R"({"a":1,"items":[{"x":1},2]})"), RejectReason::kUnsupportedValue);
+  EXPECT_EQ(rejection(config, R"({"a":1,"items":[{"a":2}]})"), RejectReason::kDuplicateField);
+  EXPECT_EQ(rejection(config, R"({"a":1,"items":[{"x":1}],"items":[{"x":2}]})"),
+            RejectReason::kDuplicateField);
+  EXPECT_EQ(rejection(config, R"({"a":1,"items":[{"x":"\u00"}]})"), RejectReason::kMalformedJson);
+  EXPECT_EQ(rejection(config, R"({"a":1,"items":[{"x":1})"), RejectReason::kMalformedJson);
+  config.timestamp_field = "ts";
+  EXPECT_EQ(rejection(config, R"({"items":[{"ts":1,"x":0},{"x":1}]})"),
+            RejectReason::kMissingTimestamp);
+  EXPECT_EQ(rejection(config, R"({"ts":1,"items":[{"ts":2}]})"), RejectReason::kDuplicateField);
+  // The rows do not fit: nothing is written.
+  const MappingPlan plan = MappingPlan::compile(config);
+  OutputCursor tiny{buffer_.data(), 0, 40};
+  EXPECT_EQ(encoder_.encode(plan, R"({"ts":1,"items":[{"x":1},{"x":2},{"x":3}]})", {}, tiny).outcome,
+            EncodeOutcome::kNoSpace);
+  EXPECT_EQ(tiny.size, 0u);
+  config.symbols = {"items"};
+  EXPECT_THROW(MappingPlan::compile(config), std::invalid_argument);
+}
+
+TEST_F(ConnectorParity, ExplodeWithTheOtherFeatures) {
+  MappingConfig config = base();
+  config.explode = "payload_rows";
+  config.separator = "_";
+  config.table = "t_${region}";
+  config.timestamp_field = "d,t";
+  config.timestamp_format = "yyyyMMddHHmm";
+  config.kafka_offset_column = "ko";
+  config.value_format = ValueFormat::kEnvelope;
+  config.explode = "rows";
+  MessageMeta meta;
+  meta.offset = 9;
+  const std::string json =
+      R"({"schema":{},"payload":{"region":"eu","d":"20231114","rows":[{"t":"2213","v":1},)"
+      R"({"t":"2214","v":2}]}})";
+  EXPECT_EQ(encode(config, json, meta).rows, 2u);
+  EXPECT_EQ(std::string(buffer_.data(), out_.size),
+            "t_eu ko=9i,region=\"eu\",v=1i 1699999980000000000\n"
+            "t_eu ko=9i,region=\"eu\",v=2i 1700000040000000000\n");
+  config.duplicates = DuplicatePolicy::kKeepFirst;
+  config.value_format = ValueFormat::kJson;
+  config.timestamp_field.reset();
+  config.table.clear();
+  EXPECT_EQ(encode(config, R"({"v":0,"rows":[{"v":1,"w":1},{"w":2}],"rows":[{"w":3}]})").rows, 2u);
+  EXPECT_EQ(std::string(buffer_.data(), out_.size), "events v=0i,w=1i\nevents v=0i,w=2i\n");
+}
+
 }  // namespace
 }  // namespace kilp::parse

@@ -144,6 +144,32 @@ TEST(JsonToIlpAllocation, ConnectorParityFeaturesEncodeWithoutAllocating) {
   EXPECT_EQ(kilp::testing::allocation_count() - before, 0u);
 }
 
+TEST(JsonToIlpAllocation, ExplodedRowsEncodeWithoutAllocating) {
+  MappingConfig config;
+  config.topic = "events";
+  config.symbols = {"venue", "side"};
+  config.timestamp_field = "ts";
+  config.explode = "trades";
+  const MappingPlan plan = MappingPlan::compile(config);
+  JsonToIlpEncoder encoder(1 << 16);
+  std::string buffer(1 << 20, '\0');
+  const std::string messages[] = {
+      R"({"venue":"X","ts":1,"trades":[{"side":"buy","p":1.5},{"side":"sell","p":2}]})",
+      R"({"venue":"Y","trades":[{"p":1,"ts":2},{"p":2,"ts":3},{"p":3,"ts":4}]})",
+      R"({"venue":"Z","ts":1,"trades":[]})",  // no row: empty_row
+      R"({"venue":"Z","ts":1,"trades":[{"p":1},7]})",  // not an object
+  };
+  MessageMeta meta;
+  auto run = [&](int count) {
+    return encode_many(encoder, buffer, count, [&](int) -> const MappingPlan& { return plan; },
+                       messages, meta);
+  };
+  EXPECT_EQ(run(8), 4u);  // warm-up (the row ends are allocated on first use)
+  const std::size_t before = kilp::testing::allocation_count();
+  run(10000);
+  EXPECT_EQ(kilp::testing::allocation_count() - before, 0u);
+}
+
 TEST(JsonToIlpAllocation, CounterSeesAllocations) {
   const std::size_t before = kilp::testing::allocation_count();
   auto* p = new std::string(100, 'x');

@@ -33,7 +33,7 @@ TEST(MappingOptions, EveryNewFlag) {
        "--missing-timestamp", "server", "--timestamp-columns", "a,b", "--kafka-timestamp-column",
        "kts", "--kafka-partition-column", "kp", "--kafka-offset-column", "ko",
        "--oversized-integers", "double", "--duplicates", "keep-first", "--value-format",
-       "envelope", "--table", "t_${region}"});
+       "envelope", "--table", "t_${region}", "--explode", "rows"});
   ASSERT_EQ(options.engine.mappings.size(), 1u);
   const parse::MappingConfig& m = options.engine.mappings[0];
   EXPECT_EQ(m.timestamp_field, "date,time");
@@ -46,6 +46,7 @@ TEST(MappingOptions, EveryNewFlag) {
   EXPECT_EQ(m.duplicates, parse::DuplicatePolicy::kKeepFirst);
   EXPECT_EQ(m.value_format, parse::ValueFormat::kEnvelope);
   EXPECT_EQ(m.table, "t_${region}");
+  EXPECT_EQ(m.explode, "rows");
 }
 
 TEST(MappingOptions, DefaultsKeepKilpsDeadLetters) {
@@ -67,7 +68,8 @@ TEST(MappingOptions, BadValuesAreStartUpErrors) {
            {"--kafka-offset-column", "a.b"},
            {"--kafka-offset-column", "x", "--kafka-partition-column", "x"},
            {"--timestamp-columns", "ts", "--timestamp-field", "ts"},
-           {"--table", "t_${}"}}) {
+           {"--table", "t_${}"},
+           {"--explode", "s", "--symbols", "s"}}) {
     std::vector<std::string> full = args;
     full.insert(full.begin(), {"--topic", "t"});
     EXPECT_THROW(parse(full), std::invalid_argument) << args[0] << " " << args[1];
@@ -90,6 +92,7 @@ TEST(MappingOptions, TomlKeys) {
             "duplicates = \"keep-first\"\n"
             "value_format = \"envelope\"\n"
             "table = \"a_${field.kind}\"\n"
+            "explode = \"rows\"\n"
             "[topics.b]\n"
             "timestamp_field = \"d,t\"\n"
             "missing_timestamp = \"reject\"\n";
@@ -107,6 +110,7 @@ TEST(MappingOptions, TomlKeys) {
   EXPECT_EQ(a.duplicates, parse::DuplicatePolicy::kKeepFirst);
   EXPECT_EQ(a.value_format, parse::ValueFormat::kEnvelope);
   EXPECT_EQ(a.table, "a_${field.kind}");
+  EXPECT_EQ(a.explode, "rows");
   EXPECT_NO_THROW(parse::MappingPlan::compile(a));
   const parse::MappingConfig& b = topics[1].mapping;
   EXPECT_EQ(b.timestamp_field, "d,t");
