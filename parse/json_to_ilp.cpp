@@ -101,6 +101,56 @@ EncodeResult append_exploded_rows(const MappingPlan& plan, const MessageMeta& me
   return encode_exploded_rows(encoder, prefix_bytes, scratch, out);
 }
 
+// A JSON key that is a scalar document ("k1", 42, true, null): its text. Root
+// scalars are read from the document itself (simdjson has no value for them).
+Rejection encode_scalar_key(ondemand::document& document, ondemand::json_type type,
+                            MessageEncoder& encoder) {
+  switch (type) {
+    case ondemand::json_type::string: {
+      std::string_view text;
+      if (auto error = document.get_string().get(text)) return reason_for(error);
+      return encoder.encode_key_text(text);
+    }
+    case ondemand::json_type::number: {
+      ondemand::number number;
+      if (auto error = document.get_number().get(number)) return reason_for(error);
+      return encoder.encode_key_text(detail::trim_trailing_space(document.raw_json_token()));
+    }
+    case ondemand::json_type::boolean: {
+      bool flag = false;
+      if (auto error = document.get_bool().get(flag)) return reason_for(error);
+      return encoder.encode_key_text(flag ? "true" : "false");
+    }
+    default: {
+      bool is_null = false;
+      if (auto error = document.is_null().get(is_null)) return reason_for(error);
+      return is_null ? Rejection() : Rejection(RejectReason::kMalformedJson);
+    }
+  }
+}
+
+// --key-format envelope: the key is the "payload" member of a JsonConverter envelope.
+Rejection encode_key_envelope(ondemand::document& document, MessageEncoder& encoder) {
+  ondemand::object envelope;
+  if (auto error = document.get_object().get(envelope)) return reason_for(error);
+  bool found = false;
+  for (auto member : envelope) {
+    ondemand::field field;
+    if (auto error = std::move(member).get(field)) return reason_for(error);
+    std::string_view key;
+    if (auto error = field.unescaped_key().get(key)) return reason_for(error);
+    if (key != "payload") continue;
+    if (found) return RejectReason::kDuplicateField;
+    found = true;
+    ondemand::value value = field.value();
+    bool is_null = false;
+    if (auto error = value.is_null().get(is_null)) return reason_for(error);
+    if (is_null) return RejectReason::kMissingField;
+    if (Rejection rejection = encoder.encode_key_value(value)) return rejection;
+  }
+  return found ? Rejection() : Rejection(RejectReason::kMissingField);
+}
+
 // --value-format envelope: the row is the "payload" member of Kafka Connect's
 // {"schema":...,"payload":{...}} (JsonConverter, schemas.enable=true); the other
 // members are skipped unread.
@@ -160,6 +210,50 @@ struct JsonToIlpEncoder::State {
   std::unique_ptr<std::uint32_t[]> row_ends;
   std::size_t max_rows = 0;
   char timestamp_parts[detail::kMaxComposedTimestampBytes];
+
+  // --key-format json|envelope, allocated on first use: the key has its own parser,
+  // as the value's document is read at the same time.
+  std::unique_ptr<ondemand::parser> key_parser;
+  std::unique_ptr<char[]> padded_key;
+
+  Rejection encode_json_key(KeyFormat format, std::string_view key, MessageEncoder& encoder) {
+    if (key.empty()) return std::nullopt;  // no key
+    if (key.size() > max_message_bytes) return RejectReason::kTooLarge;
+    if (key_parser == nullptr) {
+      key_parser = std::make_unique<ondemand::parser>();
+      if (key_parser->allocate(max_message_bytes + 1) != simdjson::SUCCESS) throw std::bad_alloc();
+      padded_key.reset(new char[max_message_bytes + simdjson::SIMDJSON_PADDING]);
+    }
+    std::memcpy(padded_key.get(), key.data(), key.size());
+    std::memset(padded_key.get() + key.size(), 0, simdjson::SIMDJSON_PADDING);
+    ondemand::document document;
+    if (auto error = key_parser->iterate(padded_key.get(), key.size(),
+                                         key.size() + simdjson::SIMDJSON_PADDING)
+                         .get(document)) {
+      return reason_for(error);
+    }
+    // A scalar document is read as a value of its own; the trailing-bytes check
+    // below then refuses "1 2" and the like.
+    ondemand::value value;
+    Rejection rejection;
+    ondemand::json_type type;
+    if (auto error = document.type().get(type)) return reason_for(error);
+    if (format == KeyFormat::kEnvelope) {
+      if (type != ondemand::json_type::object) return RejectReason::kNotAnObject;
+      rejection = encode_key_envelope(document, encoder);
+    } else if (type == ondemand::json_type::object || type == ondemand::json_type::array) {
+      if (auto error = document.get_value().get(value)) return reason_for(error);
+      rejection = encoder.encode_key_value(value);
+    } else {
+      rejection = encode_scalar_key(document, type, encoder);
+    }
+    if (rejection) return rejection;
+    const char* trailing = nullptr;
+    if (document.current_location().get(trailing) == simdjson::SUCCESS) {
+      return RejectReason::kMalformedJson;
+    }
+    return std::nullopt;
+  }
 
   ExplodeScratch explode_scratch(std::size_t json_bytes) {
     if (row_ends == nullptr) {
@@ -232,7 +326,11 @@ EncodeResult JsonToIlpEncoder::encode(const MappingPlan& plan, std::string_view 
   state.field_names.clear(json.size());
   MessageEncoder encoder(plan, meta, head, columns, state.field_names, state.path,
                          state.captured_texts);
-  if (Rejection rejection = encoder.encode_key()) return rejected(*rejection);
+  if (Rejection rejection = plan.config().key_format == KeyFormat::kString
+                                ? encoder.encode_key()
+                                : state.encode_json_key(plan.config().key_format, meta.key, encoder)) {
+    return rejected(*rejection);
+  }
   if (plan.has_kafka_columns()) {
     if (Rejection rejection = encoder.encode_kafka_columns()) return rejected(*rejection);
   }

@@ -259,6 +259,8 @@ MappingPlan MappingPlan::compile(const MappingConfig& config) {
   if (config.key_mode != KeyMode::kNone) {
     check_name(config.key_prefix, "the Kafka key");
     plan.escaped_key_name_ = escape_name(config.key_prefix);
+  } else if (config.key_format != KeyFormat::kString) {
+    refuse("table '" + table + "': a key format needs the key as a column or symbol (--key)");
   }
   auto metadata_column = [&](const std::string& name, const char* what, std::string& escaped) {
     if (name.empty()) return;

@@ -37,6 +37,11 @@ enum class DuplicatePolicy : std::uint8_t { kReject, kKeepFirst };
 // JsonConverter envelope {"schema":...,"payload":{...}} (schemas.enable=true).
 enum class ValueFormat : std::uint8_t { kJson, kEnvelope };
 
+// How the Kafka record key is read: its bytes as text, JSON (an object becomes
+// columns or symbols named key_prefix + separator + path), or a JsonConverter
+// envelope around such JSON.
+enum class KeyFormat : std::uint8_t { kString, kJson, kEnvelope };
+
 struct MappingConfig {
   std::string topic;  // the Kafka topic; fills ${topic} in `table`
   // ILP table name; may hold ${topic}, ${key} and ${partition}. Empty = the topic.
@@ -68,6 +73,7 @@ struct MappingConfig {
   OversizedIntegerPolicy oversized_integers = OversizedIntegerPolicy::kReject;
   DuplicatePolicy duplicates = DuplicatePolicy::kReject;
   ValueFormat value_format = ValueFormat::kJson;
+  KeyFormat key_format = KeyFormat::kString;
   // An array of objects written as one row per element, each with the message's
   // other fields (the connector's StructArrayExplode); empty = one row per message.
   std::string explode;

@@ -79,6 +79,11 @@ class MessageEncoder {
 
   // The Kafka key as a symbol or column, before the value's fields.
   Rejection encode_key();
+  // --key-format json|envelope: the key's JSON value (message_encoder_key.cpp): an
+  // object's fields become key_prefix + separator + path, a scalar its text.
+  Rejection encode_key_value(ondemand::value& value);
+  // The key (or a scalar JSON key) as text under the key's name.
+  Rejection encode_key_text(std::string_view text);
 
   // `path_len` counts the bytes of path_ after the value prefix (0 at the top);
   // `kept`: an include list covers this whole object.
@@ -173,6 +178,10 @@ class MessageEncoder {
                                   DoubleArrayShape& shape, char*& lengths);
 
   Rejection record_exploded_array(ondemand::value& value);
+  // The fields of a JSON key object; `name_len` bytes of `name` hold the prefix.
+  Rejection encode_key_object(ondemand::object& object, char* name, std::size_t name_len,
+                              int depth);
+  Rejection encode_key_symbol(std::string_view raw_name, ondemand::value& value);
 
   // Timestamps (message_encoder_timestamps.cpp).
   // The designated timestamp, or `part` of a composed one.

@@ -13,15 +13,20 @@ Rejection MessageEncoder::encode_key() {
   if (!simdjson::validate_utf8(meta_.key.data(), meta_.key.size())) {
     return RejectReason::kInvalidUtf8;
   }
+  return encode_key_text(meta_.key);
+}
+
+Rejection MessageEncoder::encode_key_text(std::string_view text) {
   const ColumnName name{plan_.escaped_key_name(), true};
   if (config_.key_mode == KeyMode::kSymbol) {
+    if (text.empty()) return std::nullopt;  // like an empty symbol value
     begin_symbol(name.text);
-    append_symbol_value(head_, meta_.key);
+    append_symbol_value(head_, text);
     if (!seen_.insert(name.text)) return RejectReason::kDuplicateField;
     return std::nullopt;
   }
   if (Rejection rejection = begin_column(name)) return rejection;
-  append_string_value(columns_, meta_.key);
+  append_string_value(columns_, text);
   return std::nullopt;
 }
 

@@ -72,7 +72,7 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
   std::string symbols, doubles, integers, include, exclude, renames, timestamp_field;
   std::string timestamp_units = "auto", key_mode = "none", arrays = "reject", config_file;
   std::string missing_timestamp = "reject", oversized_integers = "reject", duplicates = "reject";
-  std::string value_format = "json", timestamp_columns;
+  std::string value_format = "json", key_format = "string", timestamp_columns;
   parse::MappingConfig base;
   app.add_option("--config", config_file,
                  "TOML file with a [topics.NAME] mapping per topic (see README)");
@@ -140,6 +140,11 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
                  "A column twice in one message: reject (duplicate_field) or keep-first (what "
                  "QuestDB keeps of the connector's two copies)")
       ->check(CLI::IsMember({"reject", "keep-first"}))
+      ->capture_default_str();
+  app.add_option("--key-format", key_format,
+                 "string (the key's bytes), json (an object becomes --key-prefix_FIELD "
+                 "columns or symbols) or envelope (Kafka Connect's, mapping the payload)")
+      ->check(CLI::IsMember({"string", "json", "envelope"}))
       ->capture_default_str();
   app.add_option("--explode", base.explode,
                  "Array of objects written as one row per element, each with the message's "
@@ -256,6 +261,7 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
   base.oversized_integers = parse_oversized_integers("--oversized-integers", oversized_integers);
   base.duplicates = parse_duplicates("--duplicates", duplicates);
   base.value_format = parse_value_format("--value-format", value_format);
+  base.key_format = parse_key_format("--key-format", key_format);
 
   std::vector<TopicMapping> from_file;
   if (!config_file.empty()) from_file = load_mapping_file(config_file, base);

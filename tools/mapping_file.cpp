@@ -112,6 +112,8 @@ void apply_key(const std::string& where, std::string_view key, const toml::node&
     mapping.oversized_integers = parse_oversized_integers(at, string_of(at, node));
   } else if (key == "duplicates") {
     mapping.duplicates = parse_duplicates(at, string_of(at, node));
+  } else if (key == "key_format") {
+    mapping.key_format = parse_key_format(at, string_of(at, node));
   } else if (key == "explode") {
     mapping.explode = string_of(at, node);
   } else if (key == "value_format") {
@@ -168,6 +170,13 @@ parse::ValueFormat parse_value_format(std::string_view what, std::string_view te
   if (text == "json") return parse::ValueFormat::kJson;
   if (text == "envelope") return parse::ValueFormat::kEnvelope;
   refuse(what, text, "one of json, envelope");
+}
+
+parse::KeyFormat parse_key_format(std::string_view what, std::string_view text) {
+  if (text == "string") return parse::KeyFormat::kString;
+  if (text == "json") return parse::KeyFormat::kJson;
+  if (text == "envelope") return parse::KeyFormat::kEnvelope;
+  refuse(what, text, "one of string, json, envelope");
 }
 
 std::vector<std::pair<std::string, std::string>> parse_renames(std::string_view what,

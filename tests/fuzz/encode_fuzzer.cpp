@@ -50,6 +50,8 @@ std::vector<MappingPlan> make_plans() {
       config.oversized_integers = OversizedIntegerPolicy::kDouble;
       config.duplicates = DuplicatePolicy::kKeepFirst;
       config.key_prefix = "k";
+      config.key_mode = (variant & 1) ? KeyMode::kSymbol : KeyMode::kColumn;
+      config.key_format = (variant & 4) ? KeyFormat::kEnvelope : KeyFormat::kJson;
       if (variant & 2) config.explode = "rows";
       if (variant & 4) {
         config.value_format = ValueFormat::kEnvelope;

@@ -232,6 +232,59 @@ TEST_F(ConnectorParity, DuplicateKeysKeepTheFirst) {
             "events,s=x a=1i,v==" + array_header({1}) + doubles({1}) + ",b_c=1i 1000000000\n");
 }
 
+TEST_F(ConnectorParity, StructuredKeysBecomeColumnsOrSymbols) {
+  MappingConfig config = base();
+  config.key_mode = KeyMode::kColumn;
+  config.key_format = KeyFormat::kJson;
+  MessageMeta meta;
+  meta.key = R"({"id":7,"dev":{"site":"eu","n":1.5},"on":true,"x":null,"e":[]})";
+  EXPECT_EQ(line(config, R"({"a":1})", meta),
+            "events key_id=7i,key_dev_site=\"eu\",key_dev_n=1.5,key_on=t,a=1i\n");
+  meta.key = R"("k1")";
+  EXPECT_EQ(line(config, R"({"a":1})", meta), "events key=\"k1\",a=1i\n");
+  meta.key = "42";
+  EXPECT_EQ(line(config, R"({"a":1})", meta), "events key=\"42\",a=1i\n");
+  meta.key = "null";
+  EXPECT_EQ(line(config, R"({"a":1})", meta), "events a=1i\n");
+  meta.key = "";
+  EXPECT_EQ(line(config, R"({"a":1})", meta), "events a=1i\n");
+  for (const char* bad : {"k1", "{", R"({"id":1} x)", "1 2", "nope", R"({"id":1,"id":2})"}) {
+    meta.key = bad;
+    const RejectReason reason = rejection(config, R"({"a":1})", meta);
+    EXPECT_TRUE(reason == RejectReason::kMalformedJson || reason == RejectReason::kDuplicateField)
+        << bad << ": " << reject_reason_id(reason);
+  }
+  meta.key = R"({"a":1})";  // key_a, not the value's a
+  EXPECT_EQ(line(config, R"({"a":2})", meta), "events key_a=1i,a=2i\n");
+  config.key_prefix = "k";
+  config.separator = "__";
+  meta.key = R"({"a":{"b":"x"}})";
+  EXPECT_EQ(line(config, R"({"c":2})", meta), "events k__a__b=\"x\",c=2i\n");
+  config.max_depth = 0;
+  EXPECT_EQ(rejection(config, R"({"c":2})", meta), RejectReason::kTooDeep);
+  config.max_depth = 8;
+  config.key_mode = KeyMode::kSymbol;
+  meta.key = R"({"id":7,"dev":{"site":"e u"},"on":false,"s":""})";
+  EXPECT_EQ(line(config, R"({"c":2})", meta), "events,k__id=7,k__dev__site=e\\ u,k__on=false c=2i\n");
+  meta.key = R"({"bad.name":1})";
+  EXPECT_EQ(rejection(config, R"({"c":2})", meta), RejectReason::kInvalidName);
+  meta.key = R"({"o":[1]})";
+  EXPECT_EQ(rejection(config, R"({"c":2})", meta), RejectReason::kUnsupportedValue);
+  config.key_format = KeyFormat::kEnvelope;
+  meta.key = R"({"schema":{"type":"struct"},"payload":{"id":"a1"}})";
+  EXPECT_EQ(line(config, R"({"c":2})", meta), "events,k__id=a1 c=2i\n");
+  meta.key = R"({"schema":{"type":"string"},"payload":"plain"})";
+  EXPECT_EQ(line(config, R"({"c":2})", meta), "events,k=plain c=2i\n");
+  meta.key = R"({"schema":{}})";
+  EXPECT_EQ(rejection(config, R"({"c":2})", meta), RejectReason::kMissingField);
+  meta.key = R"({"payload":null})";
+  EXPECT_EQ(rejection(config, R"({"c":2})", meta), RejectReason::kMissingField);
+  meta.key = R"("payload")";
+  EXPECT_EQ(rejection(config, R"({"c":2})", meta), RejectReason::kNotAnObject);
+  config.key_mode = KeyMode::kNone;
+  EXPECT_THROW(MappingPlan::compile(config), std::invalid_argument);
+}
+
 TEST_F(ConnectorParity, ExplodeWritesOneRowPerElement) {
   MappingConfig config = base();
   config.explode = "trades";

@@ -114,6 +114,8 @@ TEST(JsonToIlpAllocation, ConnectorParityFeaturesEncodeWithoutAllocating) {
   config.oversized_integers = OversizedIntegerPolicy::kDouble;
   config.duplicates = DuplicatePolicy::kKeepFirst;
   config.protocol_version = 2;
+  config.key_mode = KeyMode::kColumn;
+  config.key_format = KeyFormat::kJson;  // its parser is allocated on first use
   MappingConfig envelope = config;
   envelope.value_format = ValueFormat::kEnvelope;
   const MappingPlan plans[] = {MappingPlan::compile(config), MappingPlan::compile(envelope)};
@@ -133,6 +135,7 @@ TEST(JsonToIlpAllocation, ConnectorParityFeaturesEncodeWithoutAllocating) {
   meta.partition = 3;
   meta.offset = 42;
   meta.timestamp_ms = 1700000000000;
+  meta.key = R"({"dev":"d1","n":{"m":2}})";
   auto run = [&](int count) {
     return encode_many(encoder, buffer, count,
                        [&](int i) -> const MappingPlan& { return plans[(i / 4) % 2]; }, messages,

@@ -33,7 +33,8 @@ TEST(MappingOptions, EveryNewFlag) {
        "--missing-timestamp", "server", "--timestamp-columns", "a,b", "--kafka-timestamp-column",
        "kts", "--kafka-partition-column", "kp", "--kafka-offset-column", "ko",
        "--oversized-integers", "double", "--duplicates", "keep-first", "--value-format",
-       "envelope", "--table", "t_${region}", "--explode", "rows"});
+       "envelope", "--table", "t_${region}", "--explode", "rows", "--key", "symbol",
+       "--key-format", "envelope"});
   ASSERT_EQ(options.engine.mappings.size(), 1u);
   const parse::MappingConfig& m = options.engine.mappings[0];
   EXPECT_EQ(m.timestamp_field, "date,time");
@@ -47,6 +48,7 @@ TEST(MappingOptions, EveryNewFlag) {
   EXPECT_EQ(m.value_format, parse::ValueFormat::kEnvelope);
   EXPECT_EQ(m.table, "t_${region}");
   EXPECT_EQ(m.explode, "rows");
+  EXPECT_EQ(m.key_format, parse::KeyFormat::kEnvelope);
 }
 
 TEST(MappingOptions, DefaultsKeepKilpsDeadLetters) {
@@ -55,6 +57,7 @@ TEST(MappingOptions, DefaultsKeepKilpsDeadLetters) {
   EXPECT_EQ(m.oversized_integers, parse::OversizedIntegerPolicy::kReject);
   EXPECT_EQ(m.duplicates, parse::DuplicatePolicy::kReject);
   EXPECT_EQ(m.value_format, parse::ValueFormat::kJson);
+  EXPECT_EQ(m.key_format, parse::KeyFormat::kString);
 }
 
 TEST(MappingOptions, BadValuesAreStartUpErrors) {
@@ -69,7 +72,9 @@ TEST(MappingOptions, BadValuesAreStartUpErrors) {
            {"--kafka-offset-column", "x", "--kafka-partition-column", "x"},
            {"--timestamp-columns", "ts", "--timestamp-field", "ts"},
            {"--table", "t_${}"},
-           {"--explode", "s", "--symbols", "s"}}) {
+           {"--explode", "s", "--symbols", "s"},
+           {"--key-format", "json"},
+           {"--key", "column", "--key-format", "avro"}}) {
     std::vector<std::string> full = args;
     full.insert(full.begin(), {"--topic", "t"});
     EXPECT_THROW(parse(full), std::invalid_argument) << args[0] << " " << args[1];
@@ -93,6 +98,8 @@ TEST(MappingOptions, TomlKeys) {
             "value_format = \"envelope\"\n"
             "table = \"a_${field.kind}\"\n"
             "explode = \"rows\"\n"
+            "key = \"column\"\n"
+            "key_format = \"json\"\n"
             "[topics.b]\n"
             "timestamp_field = \"d,t\"\n"
             "missing_timestamp = \"reject\"\n";
@@ -111,6 +118,7 @@ TEST(MappingOptions, TomlKeys) {
   EXPECT_EQ(a.value_format, parse::ValueFormat::kEnvelope);
   EXPECT_EQ(a.table, "a_${field.kind}");
   EXPECT_EQ(a.explode, "rows");
+  EXPECT_EQ(a.key_format, parse::KeyFormat::kJson);
   EXPECT_NO_THROW(parse::MappingPlan::compile(a));
   const parse::MappingConfig& b = topics[1].mapping;
   EXPECT_EQ(b.timestamp_field, "d,t");
