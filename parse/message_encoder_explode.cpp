@@ -41,7 +41,7 @@ Rejection MessageEncoder::keep_message_state(char* scratch, std::size_t scratch_
 
 void MessageEncoder::begin_element_row(IlpByteWriter head, std::string_view prefix) {
   head_ = head;
-  head_.append(prefix);
+  if (!prefix.empty()) head_.append(prefix);  // the first row's is in place
   columns_.pos = message_state_.columns_end;
   seen_.truncate(message_state_.names);
   has_symbol_ = message_state_.has_symbol;
