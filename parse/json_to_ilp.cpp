@@ -129,10 +129,11 @@ Rejection encode_scalar_key(ondemand::document& document, ondemand::json_type ty
   }
 }
 
-// --key-format envelope: the key is the "payload" member of a JsonConverter envelope.
-Rejection encode_key_envelope(ondemand::document& document, MessageEncoder& encoder) {
-  ondemand::object envelope;
-  if (auto error = document.get_object().get(envelope)) return reason_for(error);
+// Kafka Connect's JsonConverter envelope ({"schema":...,"payload":...}, with
+// schemas.enable=true): calls `use` on the payload; the schema and any other member
+// are skipped unread. No payload (absent or null) is missing_field.
+template <typename UsePayload>
+Rejection with_envelope_payload(ondemand::object& envelope, UsePayload&& use) {
   bool found = false;
   for (auto member : envelope) {
     ondemand::field field;
@@ -146,37 +147,30 @@ Rejection encode_key_envelope(ondemand::document& document, MessageEncoder& enco
     bool is_null = false;
     if (auto error = value.is_null().get(is_null)) return reason_for(error);
     if (is_null) return RejectReason::kMissingField;
-    if (Rejection rejection = encoder.encode_key_value(value)) return rejection;
+    if (Rejection rejection = use(value)) return rejection;
   }
   return found ? Rejection() : Rejection(RejectReason::kMissingField);
 }
 
-// --value-format envelope: the row is the "payload" member of Kafka Connect's
-// {"schema":...,"payload":{...}} (JsonConverter, schemas.enable=true); the other
-// members are skipped unread.
+// --value-format envelope: the row is the payload object.
 Rejection encode_envelope_payload(ondemand::object& envelope, MessageEncoder& encoder) {
-  bool found = false;
-  for (auto member : envelope) {
-    ondemand::field field;
-    if (auto error = std::move(member).get(field)) return reason_for(error);
-    std::string_view key;
-    if (auto error = field.unescaped_key().get(key)) return reason_for(error);
-    if (key != "payload") continue;
-    if (found) return RejectReason::kDuplicateField;
-    found = true;
-    ondemand::value value = field.value();
+  return with_envelope_payload(envelope, [&](ondemand::value& value) -> Rejection {
     ondemand::json_type type;
     if (auto error = value.type().get(type)) return reason_for(error);
-    if (type == ondemand::json_type::null) {
-      if (Rejection rejection = detail::check_null(value)) return rejection;
-      return RejectReason::kMissingField;
-    }
+    if (type == ondemand::json_type::null) return detail::check_null(value);  // "nul"
     if (type != ondemand::json_type::object) return RejectReason::kNotAnObject;
     ondemand::object payload;
     if (auto error = value.get_object().get(payload)) return reason_for(error);
-    if (Rejection rejection = encoder.encode_object(payload, 0, 0, false)) return rejection;
-  }
-  return found ? Rejection() : Rejection(RejectReason::kMissingField);
+    return encoder.encode_object(payload, 0, 0, false);
+  });
+}
+
+// --key-format envelope: the key is the payload (an object or a scalar).
+Rejection encode_key_envelope(ondemand::document& document, MessageEncoder& encoder) {
+  ondemand::object envelope;
+  if (auto error = document.get_object().get(envelope)) return reason_for(error);
+  return with_envelope_payload(
+      envelope, [&](ondemand::value& value) { return encoder.encode_key_value(value); });
 }
 
 }  // namespace

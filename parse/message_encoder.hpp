@@ -123,12 +123,21 @@ class MessageEncoder {
   // value prefix) still in the JSON.
   Rejection descend(ondemand::value& value, int depth, std::string_view path, bool kept);
 
-  void begin_symbol(std::string_view escaped_name) {
+  // Writes ",name=" after the symbols; false when a raw name is not a valid name.
+  bool begin_symbol(const ColumnName& name) {
     symbol_start_ = head_.pos;
     head_.put(',');
-    head_.append(escaped_name);
+    if (name.escaped) {
+      head_.append(name.text);
+      symbol_name_ = name.text;
+    } else {
+      char* const start = head_.pos;
+      if (!append_column_name(head_, name.text)) return false;
+      symbol_name_ = std::string_view(start, static_cast<std::size_t>(head_.pos - start));
+    }
     head_.put('=');
     has_symbol_ = true;
+    return true;
   }
 
   // Writes ",name=" to the columns and (unless told not to yet) remembers the name
@@ -156,7 +165,7 @@ class MessageEncoder {
   Rejection capture_table_value(std::uint8_t slot, ondemand::value& value);
 
   // Values (message_encoder_values.cpp).
-  Rejection encode_symbol(std::string_view escaped_name, ondemand::value& value);
+  Rejection encode_symbol(const ColumnName& name, ondemand::value& value);
   // [] and {}: written as nothing, like null.
   static bool is_empty_container(ondemand::value& value, ondemand::json_type type);
   Rejection encode_column(const ColumnName& name, ondemand::value& value, int depth,
@@ -181,7 +190,6 @@ class MessageEncoder {
   // The fields of a JSON key object; `name_len` bytes of `name` hold the prefix.
   Rejection encode_key_object(ondemand::object& object, char* name, std::size_t name_len,
                               int depth);
-  Rejection encode_key_symbol(std::string_view raw_name, ondemand::value& value);
 
   // Timestamps (message_encoder_timestamps.cpp).
   // The designated timestamp, or `part` of a composed one.
@@ -212,6 +220,7 @@ class MessageEncoder {
   std::size_t prefix_len_ = 0;
   std::string_view last_name_;
   char* symbol_start_ = nullptr;
+  std::string_view symbol_name_;  // the name begin_symbol wrote
   bool has_symbol_ = false;
   std::uint32_t timestamp_seen_ = 0;  // one bit per timestamp field
   std::optional<std::int64_t> timestamp_ns_;

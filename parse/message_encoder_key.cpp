@@ -74,56 +74,13 @@ Rejection MessageEncoder::encode_key_object(ondemand::object& object, char* name
       std::memcpy(name + path.size(), config_.separator.data(), config_.separator.size());
       rejection = encode_key_object(inner, name, path.size() + config_.separator.size(), depth + 1);
     } else if (config_.key_mode == KeyMode::kSymbol) {
-      rejection = encode_key_symbol(path, value);
+      rejection = encode_symbol({path, false}, value);
     } else if (type == ondemand::json_type::array) {
       rejection = encode_array({path, false}, value);
     } else {
       rejection = encode_column({path, false}, value, depth, path, true);
     }
     if (rejection && *rejection != kSkipDuplicate) return rejection;
-  }
-  return std::nullopt;
-}
-
-Rejection MessageEncoder::encode_key_symbol(std::string_view raw_name, ondemand::value& value) {
-  ondemand::json_type type;
-  if (auto error = value.type().get(type)) return reason_for(error);
-  std::string_view text;
-  switch (type) {
-    case ondemand::json_type::string:
-      if (auto error = value.get_string().get(text)) return reason_for(error);
-      if (text.empty()) return std::nullopt;  // like an empty symbol value
-      break;
-    case ondemand::json_type::number: {
-      ondemand::number number;
-      if (auto error = value.get_number().get(number)) return number_failure(value, error);
-      text = raw_token(value);
-      break;
-    }
-    case ondemand::json_type::boolean: {
-      bool flag = false;
-      if (auto error = value.get_bool().get(flag)) return reason_for(error);
-      text = flag ? "true" : "false";
-      break;
-    }
-    case ondemand::json_type::null:
-      return check_null(value);
-    default:
-      return is_empty_container(value, type) ? Rejection()
-                                             : Rejection(RejectReason::kUnsupportedValue);
-  }
-  symbol_start_ = head_.pos;
-  head_.put(',');
-  char* const name_start = head_.pos;
-  if (!append_column_name(head_, raw_name)) return RejectReason::kInvalidName;
-  const std::string_view name(name_start, static_cast<std::size_t>(head_.pos - name_start));
-  head_.put('=');
-  append_symbol_value(head_, text);
-  has_symbol_ = true;
-  if (head_.overflowed) return std::nullopt;  // the caller sees head().overflowed
-  if (!seen_.insert(name)) {
-    if (config_.duplicates == DuplicatePolicy::kReject) return RejectReason::kDuplicateField;
-    head_.pos = symbol_start_;  // keep the first copy
   }
   return std::nullopt;
 }

@@ -20,7 +20,7 @@ Rejection MessageEncoder::encode_key_text(std::string_view text) {
   const ColumnName name{plan_.escaped_key_name(), true};
   if (config_.key_mode == KeyMode::kSymbol) {
     if (text.empty()) return std::nullopt;  // like an empty symbol value
-    begin_symbol(name.text);
+    begin_symbol(name);
     append_symbol_value(head_, text);
     if (!seen_.insert(name.text)) return RejectReason::kDuplicateField;
     return std::nullopt;
@@ -155,7 +155,7 @@ Rejection MessageEncoder::encode_planned(const MappingPlan::PlannedField& planne
   const ColumnName name{planned.escaped_name, true};
   switch (planned.role) {
     case MappingPlan::FieldRole::kSymbol:
-      return encode_symbol(planned.escaped_name, value);
+      return encode_symbol(name, value);
     case MappingPlan::FieldRole::kTimestamp:
       return read_timestamp(value, planned.timestamp_part);
     case MappingPlan::FieldRole::kTimestampColumn:

@@ -8,7 +8,7 @@
 
 namespace kilp::parse::detail {
 
-Rejection MessageEncoder::encode_symbol(std::string_view escaped_name, ondemand::value& value) {
+Rejection MessageEncoder::encode_symbol(const ColumnName& name, ondemand::value& value) {
   ondemand::json_type type;
   if (auto error = value.type().get(type)) return reason_for(error);
   std::string_view text;
@@ -17,7 +17,7 @@ Rejection MessageEncoder::encode_symbol(std::string_view escaped_name, ondemand:
       if (auto error = value.get_string().get(text)) return reason_for(error);
       // InfluxDB-style parsers refuse an empty tag value: treat "" like null.
       if (text.empty()) return std::nullopt;
-      begin_symbol(escaped_name);
+      if (!begin_symbol(name)) return RejectReason::kInvalidName;
       append_symbol_value(head_, text);
       break;
     case ondemand::json_type::number: {
@@ -25,14 +25,14 @@ Rejection MessageEncoder::encode_symbol(std::string_view escaped_name, ondemand:
       text = raw_token(value);
       ondemand::number number;
       if (auto error = value.get_number().get(number)) return number_failure(value, error);
-      begin_symbol(escaped_name);
+      if (!begin_symbol(name)) return RejectReason::kInvalidName;
       head_.append(text);  // a JSON number holds no character ILP must escape
       break;
     }
     case ondemand::json_type::boolean: {
       bool flag = false;
       if (auto error = value.get_bool().get(flag)) return reason_for(error);
-      begin_symbol(escaped_name);
+      if (!begin_symbol(name)) return RejectReason::kInvalidName;
       head_.append(flag ? "true" : "false");
       break;
     }
@@ -42,7 +42,7 @@ Rejection MessageEncoder::encode_symbol(std::string_view escaped_name, ondemand:
       return is_empty_container(value, type) ? Rejection()
                                              : Rejection(RejectReason::kUnsupportedValue);
   }
-  if (!seen_.insert(escaped_name)) {
+  if (!seen_.insert(symbol_name_)) {
     if (config_.duplicates == DuplicatePolicy::kReject) return RejectReason::kDuplicateField;
     head_.pos = symbol_start_;  // keep the first copy
   }
