@@ -5,8 +5,8 @@
 set -eu
 build=${1:-build}
 n=${2:-20000}
-bench="$build/bench/parse_bench"
-[ -x "$bench" ] || { echo "no $bench: cmake --build $build --target parse_bench" >&2; exit 1; }
+bench="$build/bench/parse_bench_callgrind"  # a kernel valgrind can run (no AVX-512)
+[ -x "$bench" ] || { echo "no $bench: cmake --build $build --target parse_bench_callgrind" >&2; exit 1; }
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 printf '%-24s %12s %12s %s\n' case encoder peer 'peer/encoder'

@@ -25,6 +25,11 @@
 namespace {
 
 using namespace kilp::parse;
+
+// The simdjson kernel this file (the peer) is compiled for.
+#define KILP_BENCH_STRINGIFY_(x) #x
+#define KILP_BENCH_STRINGIFY(x) KILP_BENCH_STRINGIFY_(x)
+constexpr const char* kPeerKernel = KILP_BENCH_STRINGIFY(SIMDJSON_BUILTIN_IMPLEMENTATION);
 namespace ondemand = simdjson::ondemand;
 
 // What the peer reads for each member, in order.
@@ -136,8 +141,11 @@ const std::map<std::string, std::function<Case()>>& all_cases() {
 // buffer would do); false if the message was refused.
 class EncoderSide {
  public:
+  // Runs the kernel the peer was compiled for.
   EncoderSide()
-      : encoder_(1 << 16), buffer_(1 << 20, '\0'), out_{buffer_.data(), 0, buffer_.size()} {}
+      : encoder_(1 << 16, kPeerKernel),
+        buffer_(1 << 20, '\0'),
+        out_{buffer_.data(), 0, buffer_.size()} {}
 
   bool run(const Case& c, const simdjson::padded_string& message) {
     const std::string_view json(message.data(), message.size());
@@ -321,8 +329,9 @@ int main(int argc, char** argv) {
   if (argc == 5 && std::strcmp(argv[1], "--count") == 0) {
     return count_mode(argv[2], argv[3], std::atol(argv[4]));
   }
-  std::printf("peer's simdjson kernel (this binary's build flags): %s\n",
-              simdjson::builtin_implementation()->name().c_str());
+  std::printf("simdjson kernel of the peer and the encoder here: %s (the encoder would pick %s)\n",
+              kPeerKernel,
+              std::string(JsonToIlpEncoder(1024).kernel()).c_str());
   register_benchmarks();
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

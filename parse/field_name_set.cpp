@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <bit>
 
+#include "parse/string_table.hpp"
+
 namespace kilp::parse {
 
 namespace {
@@ -10,12 +12,7 @@ namespace {
 constexpr std::size_t kMinMemberBytes = 5;
 
 std::uint64_t hash_name(std::string_view name) {
-  std::uint64_t hash = 0xcbf29ce484222325ULL;  // FNV-1a: keys are short
-  for (char c : name) {
-    hash ^= static_cast<unsigned char>(c);
-    hash *= 0x100000001b3ULL;
-  }
-  return hash ^ (hash >> 29);
+  return hash_text(name);
 }
 }  // namespace
 

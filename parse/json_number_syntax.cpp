@@ -40,14 +40,4 @@ bool is_json_number(std::string_view token) {
   return i == token.size();
 }
 
-bool is_plain_decimal(std::string_view token) {
-  // 300 digits stay far below DBL_MAX (about 1.8e308).
-  if (token.size() > 300) return false;
-  std::size_t i = 0;
-  if (!skip_integer_part(token, i)) return false;
-  if (i == token.size() || token[i] != '.') return false;
-  ++i;
-  return skip_digits(token, i) && i == token.size();
-}
-
 }  // namespace kilp::parse

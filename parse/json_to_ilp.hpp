@@ -6,6 +6,7 @@
 #include <memory>
 #include <span>
 #include <string_view>
+#include <vector>
 
 #include "parse/mapping_plan.hpp"
 #include "parse/output_cursor.hpp"
@@ -37,18 +38,29 @@ struct MessageMeta {
   std::int64_t offset = -1;        // the record's offset, -1 when unknown
 };
 
+class KernelEncoder;
+
 class JsonToIlpEncoder {
  public:
   // Preallocates a padded copy buffer for messages up to max_message_bytes and
-  // any scratch space the encoder needs.
-  explicit JsonToIlpEncoder(std::size_t max_message_bytes);
+  // any scratch space the encoder needs. Runs the fastest simdjson kernel this CPU
+  // supports, or the one named (for tests and benchmarks; std::invalid_argument if
+  // it is not built in or cannot run here).
+  explicit JsonToIlpEncoder(std::size_t max_message_bytes, std::string_view kernel = {});
   ~JsonToIlpEncoder();
   JsonToIlpEncoder(JsonToIlpEncoder&&) noexcept;
   JsonToIlpEncoder& operator=(JsonToIlpEncoder&&) noexcept;
 
   std::size_t max_message_bytes() const { return max_message_bytes_; }
 
-  // `json` need not be padded; it is copied into the padded scratch first.
+  // simdjson's name of the kernel this encoder runs ("icelake", "haswell", ...).
+  std::string_view kernel() const { return kernel_name_; }
+
+  // The built-in kernels this CPU can run, fastest first.
+  static std::vector<std::string_view> kernels_running_here();
+
+  // `json` need not be padded; it is copied into the padded scratch first (librdkafka
+  // promises nothing readable after a payload: it can end its receive buffer).
   EncodeResult encode(const MappingPlan& plan, std::string_view json, const MessageMeta& meta,
                       OutputCursor& out);
 
@@ -57,10 +69,9 @@ class JsonToIlpEncoder {
   std::span<const std::uint32_t> row_ends(const EncodeResult& result) const;
 
  private:
-  struct State;  // simdjson parser and scratch buffers, kept out of this header
-
   std::size_t max_message_bytes_;
-  std::unique_ptr<State> state_;
+  std::string_view kernel_name_;
+  std::unique_ptr<KernelEncoder> kernel_;  // simdjson parser and scratch buffers
 };
 
 }  // namespace kilp::parse

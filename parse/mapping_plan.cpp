@@ -1,6 +1,7 @@
 #include "parse/mapping_plan.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <stdexcept>
 
 #include "parse/ilp_names.hpp"
@@ -159,7 +160,9 @@ bool MappingPlan::has_kept_field_below(std::string_view path) const {
 }
 
 MappingPlan MappingPlan::compile(const MappingConfig& config) {
+  static std::atomic<std::uint64_t> last_id{0};  // plans are compiled at start-up, on any thread
   MappingPlan plan;
+  plan.id_ = ++last_id;
   plan.config_ = config;
   compile_table(config, plan, plan.escaped_table_, plan.table_parts_);
   const std::string& table = config.table.empty() ? config.topic : config.table;

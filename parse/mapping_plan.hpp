@@ -88,6 +88,10 @@ class MappingPlan {
 
   const MappingConfig& config() const { return config_; }
 
+  // Different for every compile() (copies keep it): lets an encoder tell plans apart
+  // for what it caches per plan.
+  std::uint64_t id() const { return id_; }
+
   // What the encoder does with a JSON field the mapping names. Fields it does not
   // name become columns typed by their JSON value.
   enum class FieldRole : std::uint8_t {
@@ -167,6 +171,7 @@ class MappingPlan {
   std::string escaped_kafka_partition_;
   std::string escaped_kafka_offset_;
   bool has_kafka_columns_ = false;
+  std::uint64_t id_ = 0;
   friend class JsonToIlpEncoder;
 };
 

@@ -1,7 +1,8 @@
 #pragma once
 // The encoder of one message, in parts by job: objects and names
 // (message_encoder_objects.cpp), values (message_encoder_values.cpp), arrays
-// (message_encoder_arrays.cpp) and timestamps (message_encoder_timestamps.cpp).
+// (message_encoder_arrays.cpp), timestamps (message_encoder_timestamps.cpp), record
+// formats (message_encoder_formats.cpp) and exploded rows (message_encoder_explode.cpp).
 // Internal to parse/: the public entry point is parse/json_to_ilp.hpp.
 #include <simdjson.h>
 
@@ -12,6 +13,7 @@
 #include <string_view>
 
 #include "parse/double_array_shape.hpp"
+#include "parse/field_cache.hpp"
 #include "parse/field_name_set.hpp"
 #include "parse/ilp_byte_writer.hpp"
 #include "parse/ilp_names.hpp"
@@ -19,7 +21,7 @@
 #include "parse/mapping_plan.hpp"
 #include "parse/ondemand_reading.hpp"
 
-namespace kilp::parse::detail {
+namespace kilp::parse::KILP_PARSE_KERNEL {
 
 // Columns never take more than this many times the JSON bytes they come from (the
 // worst case is a one-digit array element becoming an 8-byte binary double), except
@@ -28,6 +30,7 @@ namespace kilp::parse::detail {
 constexpr std::size_t kColumnBytesPerJsonByte = 4;
 constexpr std::size_t kColumnScratchSlack = 256;
 // Longest prefix + nested key path the encoder assembles; longer names are invalid.
+// Its buffer has kSameBytesSlack more bytes, for the field cache's compares.
 constexpr std::size_t kMaxPathBytes = 4 * kMaxIlpNameBytes;
 // Names a message can hold besides its JSON members: the key and metadata columns.
 constexpr std::size_t kFieldNameSlack = 16;
@@ -41,11 +44,12 @@ constexpr std::size_t kMaxTableFieldTokenBytes = 2 * kMaxIlpNameBytes + 2;
 // (simdjson skips the unread value).
 constexpr RejectReason kSkipDuplicate = RejectReason::kCount;
 
-// A column name as the encoder has it: already escaped (from the plan) or raw JSON
-// text still to be validated and escaped.
+// A column name as the encoder writes it: escaped, or invalid (refused when a value
+// would be written under it), and its number in the field cache if it has one.
 struct ColumnName {
   std::string_view text;
-  bool escaped = false;
+  bool valid = true;
+  std::uint32_t number = kUnnumberedName;
 };
 
 // Encodes one message: symbols go straight to the output after the table, columns to
@@ -56,19 +60,22 @@ class MessageEncoder {
   // `captured` has room for kCapturedTexts views that outlive the encoder (kept by
   // the caller so that each message does not clear them all).
   MessageEncoder(const MappingPlan& plan, const MessageMeta& meta, IlpByteWriter head,
-                 IlpByteWriter columns, FieldNameSet& seen, char* path, std::string_view* captured)
+                 IlpByteWriter columns, FieldCache& cache, FieldNameSet& seen,
+                 std::size_t message_bytes, char* path, std::string_view* captured)
       : plan_(plan),
         config_(plan.config()),
         meta_(meta),
         head_(head),
         columns_(columns),
         columns_begin_(columns.pos),
+        cache_(cache),
         seen_(seen),
+        message_bytes_(message_bytes),
         path_(path),
         timestamp_parts_(captured),
         table_values_(captured + MappingPlan::kMaxTimestampParts) {
     const std::string_view prefix = plan.name_prefix();
-    std::memcpy(path_, prefix.data(), prefix.size());
+    if (!prefix.empty()) std::memcpy(path_, prefix.data(), prefix.size());
     prefix_len_ = prefix.size();
     // Composed timestamp parts are read only once seen (timestamp_seen_).
     for (std::size_t i = 0; i < plan.table_field_count(); ++i) table_values_[i] = {};
@@ -79,19 +86,21 @@ class MessageEncoder {
 
   // The Kafka key as a symbol or column, before the value's fields.
   Rejection encode_key();
-  // --key-format json|envelope: the key's JSON value (message_encoder_key.cpp): an
-  // object's fields become key_prefix + separator + path, a scalar its text.
-  Rejection encode_key_value(ondemand::value& value);
   // The key (or a scalar JSON key) as text under the key's name.
   Rejection encode_key_text(std::string_view text);
-
-  // `path_len` counts the bytes of path_ after the value prefix (0 at the top);
-  // `kept`: an include list covers this whole object.
-  Rejection encode_object(ondemand::object& object, int depth, std::size_t path_len, bool kept);
+  // --key-format json|envelope: the key's JSON value (message_encoder_key.cpp): an
+  // object's fields become key_prefix + separator + path, a scalar its text. Their
+  // escaped names are kept in `names` (enough for twice the key's bytes), as the
+  // duplicate check may hold on to them until the row is done.
+  Rejection encode_key_value(ondemand::value& value, IlpByteWriter& names);
 
   // --kafka-*-column: the record's metadata as columns, before the value's fields
   // so that a value field of the same name is the duplicate.
   Rejection encode_kafka_columns();
+
+  // `path_len` counts the bytes of path_ after the value prefix (0 at the top);
+  // `kept`: an include list covers this whole object.
+  Rejection encode_object(ondemand::object& object, int depth, std::size_t path_len, bool kept);
 
   // Appends the columns and the line end after the symbols; nullopt when a row was
   // written (or did not fit: see head().overflowed).
@@ -105,6 +114,12 @@ class MessageEncoder {
   // --explode (message_encoder_explode.cpp). The raw JSON of the exploded array once
   // the message was read; empty when it was absent or null.
   std::string_view exploded_array() const { return exploded_array_; }
+  // While the message is read, the numbers of the names it uses go to `names`
+  // (room for `capacity`), so that each exploded row can start from them again.
+  void record_names(std::uint32_t* names, std::size_t capacity) {
+    recorded_names_ = names;
+    recorded_capacity_ = capacity;
+  }
   // Keeps what every row of an exploded message shares (the message's columns,
   // names and timestamp) and moves composed timestamp parts into `scratch`, as the
   // elements are read by the same parser, which reuses its string buffer.
@@ -115,44 +130,46 @@ class MessageEncoder {
 
  private:
   // Objects and names (message_encoder_objects.cpp).
-  Rejection encode_planned(const MappingPlan::PlannedField& planned, ondemand::value& value,
-                           int depth, std::string_view path);
+  // What to do with the field at `path` whose column name would be `name_text`
+  // (value prefix + path, unescaped): from the cache, or decided now.
+  // The route stays valid until the next call.
+  const FieldRoute& route_for(std::string_view path, std::string_view name_text) {
+    const std::size_t ordinal = field_ordinal_++;
+    if (const FieldRoute* expected = cache_.expected(ordinal, path)) [[likely]] {
+      return *expected;
+    }
+    return route_unexpected(ordinal, path, name_text);
+  }
+  const FieldRoute& route_unexpected(std::size_t ordinal, std::string_view path,
+                                     std::string_view name_text);
+  FieldRoute decide_route(std::string_view path, std::string_view name_text);
+  Rejection encode_planned(const MappingPlan::PlannedField& planned, const ColumnName& name,
+                           ondemand::value& value, int depth, std::string_view path);
   // Descends into a nested object, flattening its keys onto `path_len`.
   Rejection encode_branch(ondemand::value& value, int depth, std::string_view path, bool kept);
   // `path` is the object's own path: in path_ already, or (a top-level key without a
   // value prefix) still in the JSON.
   Rejection descend(ondemand::value& value, int depth, std::string_view path, bool kept);
 
-  // Writes ",name=" after the symbols; false when a raw name is not a valid name.
-  bool begin_symbol(const ColumnName& name) {
+  void begin_symbol(std::string_view escaped_name) {
     symbol_start_ = head_.pos;
     head_.put(',');
-    if (name.escaped) {
-      head_.append(name.text);
-      symbol_name_ = name.text;
-    } else {
-      char* const start = head_.pos;
-      if (!append_column_name(head_, name.text)) return false;
-      symbol_name_ = std::string_view(start, static_cast<std::size_t>(head_.pos - start));
-    }
+    head_.append(escaped_name);
     head_.put('=');
     has_symbol_ = true;
-    return true;
   }
 
   // Writes ",name=" to the columns and (unless told not to yet) remembers the name
   // to refuse duplicates.
   Rejection begin_column(const ColumnName& name, bool remember = true) {
+    if (!name.valid) return RejectReason::kInvalidName;
     columns_.put(',');
     char* const name_start = columns_.pos;
-    if (name.escaped) {
-      columns_.append(name.text);
-    } else if (!append_column_name(columns_, name.text)) {
-      return RejectReason::kInvalidName;
-    }
+    columns_.append(name.text);
     if (columns_.overflowed) return RejectReason::kTooLarge;
     last_name_ = std::string_view(name_start, static_cast<std::size_t>(columns_.pos - name_start));
-    if (remember && !seen_.insert(last_name_)) {
+    last_name_number_ = name.number;
+    if (remember && !first_use(name.number, last_name_)) {
       if (config_.duplicates == DuplicatePolicy::kReject) return RejectReason::kDuplicateField;
       columns_.pos = name_start - 1;  // keep the first: drop this copy, value unread
       return kSkipDuplicate;
@@ -161,8 +178,28 @@ class MessageEncoder {
     return std::nullopt;
   }
 
+  // False if the column name was already used in this message: numbered names by
+  // their stamp, the others (only once the cache is full) through the name set.
+  bool first_use(std::uint32_t number, std::string_view escaped_name) {
+    if (number != kUnnumberedName) {
+      if (recorded_names_ != nullptr) [[unlikely]] return record_first_use(number);
+      return cache_.first_use(number);
+    }
+    if (!seen_cleared_) {  // rarely needed: cleared on first use
+      seen_.clear(message_bytes_);
+      seen_cleared_ = true;
+    }
+    return seen_.insert(escaped_name);
+  }
+
+  bool record_first_use(std::uint32_t number);
+
   // A ${field} of the table template: its text, before the field is encoded.
   Rejection capture_table_value(std::uint8_t slot, ondemand::value& value);
+  // The fields of a JSON key object; `name_len` bytes of `path` hold the prefix.
+  Rejection encode_key_object(ondemand::object& object, char* path, std::size_t name_len,
+                              int depth, IlpByteWriter& names);
+  Rejection record_exploded_array(ondemand::value& value);
 
   // Values (message_encoder_values.cpp).
   Rejection encode_symbol(const ColumnName& name, ondemand::value& value);
@@ -186,21 +223,15 @@ class MessageEncoder {
   Rejection encode_array_elements(ondemand::array& array, std::size_t depth,
                                   DoubleArrayShape& shape, char*& lengths);
 
-  Rejection record_exploded_array(ondemand::value& value);
-  // The fields of a JSON key object; `name_len` bytes of `name` hold the prefix.
-  Rejection encode_key_object(ondemand::object& object, char* name, std::size_t name_len,
-                              int depth);
-
   // Timestamps (message_encoder_timestamps.cpp).
   // The designated timestamp, or `part` of a composed one.
   Rejection read_timestamp(ondemand::value& value, std::size_t part);
-  // A designated timestamp or timestamp column: a number in --timestamp-units or text
-  // in --timestamp-format; `nanos` stays empty for null.
+  Rejection read_numeric_timestamp(ondemand::value& value);
+  // A timestamp column: a number in --timestamp-units or text in --timestamp-format;
+  // `nanos` stays empty for null.
   Rejection timestamp_value(ondemand::value& value, std::optional<std::int64_t>& nanos);
   std::optional<std::int64_t> text_timestamp(std::string_view text) const;
   Rejection numeric_timestamp(ondemand::value& value, std::optional<std::int64_t>& nanos);
-  // One field of a composed timestamp: its text (a number as written) is kept until
-  // the row ends, when the parts are joined in the mapping's order.
   Rejection read_timestamp_part(ondemand::value& value, std::size_t part);
   Rejection compose_timestamp(bool& missing);
   // --timestamp-columns: an ILP timestamp column.
@@ -215,29 +246,47 @@ class MessageEncoder {
   IlpByteWriter head_;
   IlpByteWriter columns_;
   char* columns_begin_;
+  FieldCache& cache_;
   FieldNameSet& seen_;
+  std::size_t message_bytes_;
+  bool seen_cleared_ = false;
   char* path_;  // value prefix, then the current key path
   std::size_t prefix_len_ = 0;
+  // The escaped name of the last route decided without the cache; valid until the
+  // next such decision (the nested fields of an object come after its name is used).
+  char route_name_[2 * kMaxIlpNameBytes];
+  FieldRoute uncached_route_;
+  std::size_t field_ordinal_ = 0;  // fields of the message so far, nested ones included
   std::string_view last_name_;
+  std::uint32_t last_name_number_ = kUnnumberedName;
   char* symbol_start_ = nullptr;
-  std::string_view symbol_name_;  // the name begin_symbol wrote
   bool has_symbol_ = false;
   std::uint32_t timestamp_seen_ = 0;  // one bit per timestamp field
   std::optional<std::int64_t> timestamp_ns_;
+  // When set, timestamp_ns_ written out: these digits then timestamp_zeros_ zeros.
+  std::string_view timestamp_digits_;
+  int timestamp_zeros_ = 0;
   std::string_view* timestamp_parts_;  // kMaxTimestampParts
   std::string_view* table_values_;     // kMaxTableFields
   std::string_view exploded_array_;
   bool exploded_seen_ = false;
+  std::uint32_t* recorded_names_ = nullptr;  // --explode: see record_names
+  std::size_t recorded_capacity_ = 0;
+  std::size_t recorded_count_ = 0;
   struct MessageState {
     char* columns_end;
     std::size_t names;
+    std::size_t recorded;
+    bool seen_cleared;
     bool has_symbol;
     std::uint32_t timestamp_seen;
     std::optional<std::int64_t> timestamp_ns;
+    std::string_view timestamp_digits;
+    int timestamp_zeros;
   } message_state_;  // set by keep_message_state
 };
 
-// Where the rows of an exploded message are assembled, owned by JsonToIlpEncoder.
+// Where the rows of an exploded message are assembled, owned by the kernel encoder.
 struct ExplodeScratch {
   ondemand::parser& parser;  // the message's parser, free once the message was read
   const char* padded_end;    // end of the padded copy of the message (padding included)
@@ -254,4 +303,21 @@ struct ExplodeScratch {
 EncodeResult encode_exploded_rows(MessageEncoder& encoder, std::size_t prefix_bytes,
                                   const ExplodeScratch& scratch, OutputCursor& out);
 
-}  // namespace kilp::parse::detail
+// Record formats (message_encoder_formats.cpp).
+// --value-format envelope: the row is the payload object of a JsonConverter envelope.
+Rejection encode_envelope_payload(ondemand::object& envelope, MessageEncoder& encoder);
+
+// Where a JSON key is parsed, owned by the kernel encoder: its own parser, as the
+// value's document is read at the same time.
+struct KeyScratch {
+  ondemand::parser& parser;
+  char* padded;           // max_bytes + SIMDJSON_PADDING
+  char* names;            // 2 * max_bytes: the escaped names of the key's fields
+  std::size_t max_bytes;  // longer keys are too_large
+};
+
+// --key-format json|envelope: the key parsed as JSON and written as columns or symbols.
+Rejection encode_json_key(KeyFormat format, std::string_view key, const KeyScratch& scratch,
+                          MessageEncoder& encoder);
+
+}  // namespace kilp::parse::KILP_PARSE_KERNEL

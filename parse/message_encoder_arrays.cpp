@@ -3,7 +3,7 @@
 
 #include "parse/message_encoder.hpp"
 
-namespace kilp::parse::detail {
+namespace kilp::parse::KILP_PARSE_KERNEL {
 
 namespace {
 // ILP v2 array of doubles: '=' then type, element type, dimension count and the
@@ -52,7 +52,7 @@ Rejection MessageEncoder::encode_array(const ColumnName& name, ondemand::value& 
     const std::uint32_t length = shape.length(d);
     std::memcpy(lengths + d * sizeof length, &length, sizeof length);  // little-endian
   }
-  if (!seen_.insert(last_name_)) {
+  if (!first_use(last_name_number_, last_name_)) {
     if (config_.duplicates == DuplicatePolicy::kReject) return RejectReason::kDuplicateField;
     columns_.pos = column_start;
   }
@@ -98,4 +98,4 @@ Rejection MessageEncoder::encode_array_elements(ondemand::array& array, std::siz
   return std::nullopt;
 }
 
-}  // namespace kilp::parse::detail
+}  // namespace kilp::parse::KILP_PARSE_KERNEL

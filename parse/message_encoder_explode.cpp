@@ -7,7 +7,7 @@
 
 #include "parse/message_encoder.hpp"
 
-namespace kilp::parse::detail {
+namespace kilp::parse::KILP_PARSE_KERNEL {
 
 Rejection MessageEncoder::record_exploded_array(ondemand::value& value) {
   if (exploded_seen_) {
@@ -25,8 +25,19 @@ Rejection MessageEncoder::record_exploded_array(ondemand::value& value) {
   return std::nullopt;
 }
 
+bool MessageEncoder::record_first_use(std::uint32_t number) {
+  if (!cache_.first_use(number)) return false;
+  // Sized for every name a message can hold (see the encoder's state).
+  if (recorded_count_ < recorded_capacity_) recorded_names_[recorded_count_++] = number;
+  return true;
+}
+
 Rejection MessageEncoder::keep_message_state(char* scratch, std::size_t scratch_bytes) {
-  message_state_ = {columns_.pos, seen_.size(), has_symbol_, timestamp_seen_, timestamp_ns_};
+  message_state_ = {columns_.pos,   seen_cleared_ ? seen_.size() : 0,
+                    recorded_count_, seen_cleared_,
+                    has_symbol_,    timestamp_seen_,
+                    timestamp_ns_,  timestamp_digits_,
+                    timestamp_zeros_};
   if (plan_.timestamp_part_count() < 2) return std::nullopt;
   IlpByteWriter parts(scratch, scratch + scratch_bytes);
   for (std::size_t i = 0; i < plan_.timestamp_part_count(); ++i) {
@@ -43,10 +54,20 @@ void MessageEncoder::begin_element_row(IlpByteWriter head, std::string_view pref
   head_ = head;
   if (!prefix.empty()) head_.append(prefix);  // the first row's is in place
   columns_.pos = message_state_.columns_end;
-  seen_.truncate(message_state_.names);
+  // Only the message's names are used: a new stamp for all, then theirs again.
+  cache_.begin_message();
+  recorded_count_ = message_state_.recorded;
+  for (std::size_t i = 0; i < recorded_count_; ++i) cache_.first_use(recorded_names_[i]);
+  if (message_state_.seen_cleared) {
+    seen_.truncate(message_state_.names);
+  } else {
+    seen_cleared_ = false;  // cleared again on first use
+  }
   has_symbol_ = message_state_.has_symbol;
   timestamp_seen_ = message_state_.timestamp_seen;
   timestamp_ns_ = message_state_.timestamp_ns;
+  timestamp_digits_ = message_state_.timestamp_digits;
+  timestamp_zeros_ = message_state_.timestamp_zeros;
 }
 
 EncodeResult encode_exploded_rows(MessageEncoder& encoder, std::size_t prefix_bytes,
@@ -101,4 +122,4 @@ EncodeResult encode_exploded_rows(MessageEncoder& encoder, std::size_t prefix_by
   return {EncodeOutcome::kOk, RejectReason::kMalformedJson, rows};
 }
 
-}  // namespace kilp::parse::detail
+}  // namespace kilp::parse::KILP_PARSE_KERNEL

@@ -3,10 +3,18 @@
 #include <utility>
 
 #include "parse/ilp_values.hpp"
-#include "parse/timestamp_conversion.hpp"
 #include "parse/message_encoder.hpp"
+#include "parse/timestamp_conversion.hpp"
 
-namespace kilp::parse::detail {
+namespace kilp::parse::KILP_PARSE_KERNEL {
+
+namespace {
+// The key as the JSON writes it, when it holds no escape (the common case): no copy
+// into simdjson's string buffer.
+bool read_plain_key(const ondemand::field& field, std::string_view& key) {
+  return read_plain_string(reinterpret_cast<const char*>(field.key().raw()), key);
+}
+}  // namespace
 
 Rejection MessageEncoder::encode_key() {
   if (config_.key_mode == KeyMode::kNone || meta_.key.empty()) return std::nullopt;
@@ -17,12 +25,13 @@ Rejection MessageEncoder::encode_key() {
 }
 
 Rejection MessageEncoder::encode_key_text(std::string_view text) {
-  const ColumnName name{plan_.escaped_key_name(), true};
+  const std::string_view key_name = plan_.escaped_key_name();
+  const ColumnName name{key_name, true, cache_.number_name(key_name)};
   if (config_.key_mode == KeyMode::kSymbol) {
     if (text.empty()) return std::nullopt;  // like an empty symbol value
-    begin_symbol(name);
+    begin_symbol(name.text);
     append_symbol_value(head_, text);
-    if (!seen_.insert(name.text)) return RejectReason::kDuplicateField;
+    if (!first_use(name.number, name.text)) return RejectReason::kDuplicateField;
     return std::nullopt;
   }
   if (Rejection rejection = begin_column(name)) return rejection;
@@ -30,64 +39,23 @@ Rejection MessageEncoder::encode_key_text(std::string_view text) {
   return std::nullopt;
 }
 
-Rejection MessageEncoder::encode_object(ondemand::object& object, int depth, std::size_t path_len,
-                                        bool kept) {
-  for (auto member : object) {
-    ondemand::field field;
-    if (auto error = std::move(member).get(field)) return reason_for(error);
-    std::string_view key;
-    if (auto error = field.unescaped_key().get(key)) return reason_for(error);
-    ondemand::value value = field.value();
-    // The field's path ("a_b") and column name (value prefix + path).
-    std::string_view path = key;
-    ColumnName name{key, false};
-    if (depth > 0 || prefix_len_ > 0) {
-      const std::size_t end = prefix_len_ + path_len + key.size();
-      if (end > kMaxPathBytes) return RejectReason::kInvalidName;
-      std::memcpy(path_ + prefix_len_ + path_len, key.data(), key.size());
-      path = std::string_view(path_ + prefix_len_, path_len + key.size());
-      name.text = std::string_view(path_, end);
-    }
-    const MappingPlan::PlannedField* planned = plan_.find_field(path);
-    Rejection rejection;
-    if (planned == nullptr) {
-      if (kept || !plan_.keeps_only_included()) {
-        rejection = encode_column(name, value, depth, path, kept);
-      } else if (plan_.has_kept_field_below(path)) {
-        rejection = encode_branch(value, depth, path, false);
-      }
-    } else {
-      if (planned->table_slot != MappingPlan::kNoSlot &&
-          table_values_[planned->table_slot].empty()) {  // a duplicate keeps the first
-        if (Rejection refused = capture_table_value(planned->table_slot, value)) return refused;
-      }
-      rejection = encode_planned(*planned, value, depth, path);
-    }
-    if (rejection && *rejection != kSkipDuplicate) return rejection;
-  }
-  return std::nullopt;
-}
-
 Rejection MessageEncoder::encode_kafka_columns() {
+  auto begin = [&](std::string_view escaped) {
+    return begin_column({escaped, true, cache_.number_name(escaped)});
+  };
   if (!plan_.escaped_kafka_timestamp_name().empty() && meta_.timestamp_ms >= 0) {
     const std::optional<std::int64_t> nanos =
         integer_timestamp_to_nanos(meta_.timestamp_ms, TimestampUnit::kMillis);
     if (!nanos) return RejectReason::kBadTimestamp;
-    if (Rejection rejection = begin_column({plan_.escaped_kafka_timestamp_name(), true})) {
-      return rejection;
-    }
+    if (Rejection rejection = begin(plan_.escaped_kafka_timestamp_name())) return rejection;
     append_timestamp_column_value(*nanos);
   }
   if (!plan_.escaped_kafka_partition_name().empty()) {
-    if (Rejection rejection = begin_column({plan_.escaped_kafka_partition_name(), true})) {
-      return rejection;
-    }
+    if (Rejection rejection = begin(plan_.escaped_kafka_partition_name())) return rejection;
     append_long(columns_, meta_.partition);
   }
   if (!plan_.escaped_kafka_offset_name().empty() && meta_.offset >= 0) {
-    if (Rejection rejection = begin_column({plan_.escaped_kafka_offset_name(), true})) {
-      return rejection;
-    }
+    if (Rejection rejection = begin(plan_.escaped_kafka_offset_name())) return rejection;
     append_long(columns_, meta_.offset);
   }
   return std::nullopt;
@@ -119,6 +87,59 @@ Rejection MessageEncoder::capture_table_value(std::uint8_t slot, ondemand::value
   }
 }
 
+Rejection MessageEncoder::encode_object(ondemand::object& object, int depth, std::size_t path_len,
+                                        bool kept) {
+  for (auto member : object) {
+    ondemand::field field;
+    if (auto error = std::move(member).get(field)) return reason_for(error);
+    ondemand::value value = field.value();
+    // The field's path ("a_b"): its key at the top, which the cache may recognise in
+    // the JSON as it stands.
+    std::string_view path;
+    const FieldRoute* route = nullptr;
+    if (depth == 0) {
+      const char* const raw_key = reinterpret_cast<const char*>(field.key().raw());
+      route = cache_.expected_top_level(field_ordinal_, raw_key, path);
+    }
+    if (route != nullptr) {
+      ++field_ordinal_;
+    } else {
+      std::string_view key;
+      if (!read_plain_key(field, key)) {
+        if (auto error = field.unescaped_key().get(key)) return reason_for(error);
+      }
+      path = key;
+      std::string_view name_text = key;  // value prefix + path
+      if (depth > 0 || prefix_len_ > 0) {
+        const std::size_t end = prefix_len_ + path_len + key.size();
+        if (end > kMaxPathBytes) return RejectReason::kInvalidName;
+        std::memcpy(path_ + prefix_len_ + path_len, key.data(), key.size());
+        path = std::string_view(path_ + prefix_len_, path_len + key.size());
+        name_text = std::string_view(path_, end);
+      }
+      route = &route_for(path, name_text);
+    }
+    const ColumnName name{route->column_name, route->valid_name, route->name_number};
+    Rejection rejection;
+    if (route->planned == nullptr) {
+      if (kept || !plan_.keeps_only_included()) {
+        rejection = encode_column(name, value, depth, path, kept);
+      } else if (route->kept_below) {
+        rejection = encode_branch(value, depth, path, false);
+      }
+    } else {
+      const MappingPlan::PlannedField& planned = *route->planned;
+      if (planned.table_slot != MappingPlan::kNoSlot &&
+          table_values_[planned.table_slot].empty()) {  // a duplicate keeps the first
+        if (Rejection refused = capture_table_value(planned.table_slot, value)) return refused;
+      }
+      rejection = encode_planned(planned, name, value, depth, path);
+    }
+    if (rejection && *rejection != kSkipDuplicate) return rejection;
+  }
+  return std::nullopt;
+}
+
 Rejection MessageEncoder::finish_row() {
   bool missing = false;
   if (config_.timestamp_kafka) {
@@ -126,6 +147,7 @@ Rejection MessageEncoder::finish_row() {
     if (!missing) {
       timestamp_ns_ = integer_timestamp_to_nanos(meta_.timestamp_ms, TimestampUnit::kMillis);
       if (!timestamp_ns_) return RejectReason::kBadTimestamp;
+      timestamp_digits_ = {};
     }
   } else if (plan_.timestamp_part_count() > 1) {
     if (Rejection rejection = compose_timestamp(missing)) return rejection;
@@ -144,15 +166,48 @@ Rejection MessageEncoder::finish_row() {
   }
   if (timestamp_ns_) {
     head_.put(' ');
-    append_decimal(head_, *timestamp_ns_);
+    if (!timestamp_digits_.empty()) {
+      head_.append(timestamp_digits_);
+      head_.append(std::string_view("000000000", static_cast<std::size_t>(timestamp_zeros_)));
+    } else {
+      append_decimal(head_, *timestamp_ns_);
+    }
   }
   head_.put('\n');
   return std::nullopt;
 }
 
+const FieldRoute& MessageEncoder::route_unexpected(std::size_t ordinal, std::string_view path,
+                                                   std::string_view name_text) {
+  const std::uint64_t hash = hash_text(path);
+  if (const FieldRoute* cached = cache_.find(ordinal, path, hash)) return *cached;
+  uncached_route_ = decide_route(path, name_text);
+  if (const FieldRoute* added = cache_.add(ordinal, path, hash, uncached_route_)) return *added;
+  if (uncached_route_.valid_name) {
+    uncached_route_.name_number = cache_.number_name(uncached_route_.column_name);
+  }
+  return uncached_route_;
+}
+
+FieldRoute MessageEncoder::decide_route(std::string_view path, std::string_view name_text) {
+  FieldRoute route;
+  route.planned = plan_.find_field(path);
+  if (route.planned != nullptr) {
+    route.column_name = route.planned->escaped_name;
+    route.valid_name = true;
+    return route;
+  }
+  IlpByteWriter name(route_name_, route_name_ + sizeof route_name_);
+  route.valid_name = append_column_name(name, name_text) && !name.overflowed;
+  route.column_name =
+      std::string_view(route_name_, static_cast<std::size_t>(name.pos - route_name_));
+  route.kept_below = plan_.keeps_only_included() && plan_.has_kept_field_below(path);
+  return route;
+}
+
 Rejection MessageEncoder::encode_planned(const MappingPlan::PlannedField& planned,
-                                         ondemand::value& value, int depth, std::string_view path) {
-  const ColumnName name{planned.escaped_name, true};
+                                         const ColumnName& name, ondemand::value& value, int depth,
+                                         std::string_view path) {
   switch (planned.role) {
     case MappingPlan::FieldRole::kSymbol:
       return encode_symbol(name, value);
@@ -160,6 +215,8 @@ Rejection MessageEncoder::encode_planned(const MappingPlan::PlannedField& planne
       return read_timestamp(value, planned.timestamp_part);
     case MappingPlan::FieldRole::kTimestampColumn:
       return encode_timestamp_column(name, value);
+    case MappingPlan::FieldRole::kExplode:
+      return record_exploded_array(value);
     case MappingPlan::FieldRole::kColumn:
       return encode_column(name, value, depth, path, true);
     case MappingPlan::FieldRole::kDouble:
@@ -168,8 +225,6 @@ Rejection MessageEncoder::encode_planned(const MappingPlan::PlannedField& planne
       return encode_integer_hinted(name, value);
     case MappingPlan::FieldRole::kExclude:
       return std::nullopt;  // on-demand skips the unread value
-    case MappingPlan::FieldRole::kExplode:
-      return record_exploded_array(value);
   }
   return std::nullopt;
 }
@@ -203,4 +258,4 @@ Rejection MessageEncoder::descend(ondemand::value& value, int depth, std::string
   return encode_object(object, depth + 1, path_len + separator.size(), kept);
 }
 
-}  // namespace kilp::parse::detail
+}  // namespace kilp::parse::KILP_PARSE_KERNEL

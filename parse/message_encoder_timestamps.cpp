@@ -1,11 +1,12 @@
 // Timestamps: the designated timestamp (one field, several joined, or absent) and
 // timestamp columns, numeric or text.
 #include "parse/ilp_values.hpp"
+#include "parse/json_number_syntax.hpp"
 #include "parse/message_encoder.hpp"
 #include "parse/timestamp_conversion.hpp"
 #include "parse/timestamp_format.hpp"
 
-namespace kilp::parse::detail {
+namespace kilp::parse::KILP_PARSE_KERNEL {
 
 Rejection MessageEncoder::read_timestamp(ondemand::value& value, std::size_t part) {
   if (timestamp_seen_ & (1u << part)) {
@@ -14,15 +15,48 @@ Rejection MessageEncoder::read_timestamp(ondemand::value& value, std::size_t par
   }
   timestamp_seen_ |= 1u << part;
   if (plan_.timestamp_part_count() > 1) return read_timestamp_part(value, part);
-  return timestamp_value(value, timestamp_ns_);
-}
-
-Rejection MessageEncoder::timestamp_value(ondemand::value& value, std::optional<std::int64_t>& nanos) {
   ondemand::json_type type;
   if (auto error = value.type().get(type)) return reason_for(error);
   switch (type) {
     case ondemand::json_type::null:
       return check_null(value);  // absent, as if missing
+    case ondemand::json_type::number:
+      return read_numeric_timestamp(value);
+    case ondemand::json_type::string: {
+      std::string_view text;
+      if (auto error = value.get_string().get(text)) return reason_for(error);
+      timestamp_ns_ = text_timestamp(text);
+      return timestamp_ns_ ? Rejection() : Rejection(RejectReason::kBadTimestamp);
+    }
+    default:
+      return RejectReason::kBadTimestamp;
+  }
+}
+
+Rejection MessageEncoder::read_numeric_timestamp(ondemand::value& value) {
+  const std::string_view token = raw_token(value);
+  if (number_shape(token) == NumberShape::kSmallInteger && token[0] != '-') {
+    // Its digits, then as many zeros as the unit needs, are the nanoseconds.
+    const std::optional<ScaledTimestamp> scaled =
+        scale_integer_timestamp(small_integer_value(token), config_.timestamp_unit);
+    if (!scaled) return RejectReason::kBadTimestamp;
+    timestamp_ns_ = scaled->nanos;
+    if (scaled->nanos > 0) {
+      timestamp_digits_ = token;
+      timestamp_zeros_ = scaled->exponent;
+    }
+    return std::nullopt;
+  }
+  return numeric_timestamp(value, timestamp_ns_);
+}
+
+Rejection MessageEncoder::timestamp_value(ondemand::value& value,
+                                          std::optional<std::int64_t>& nanos) {
+  ondemand::json_type type;
+  if (auto error = value.type().get(type)) return reason_for(error);
+  switch (type) {
+    case ondemand::json_type::null:
+      return check_null(value);
     case ondemand::json_type::number:
       return numeric_timestamp(value, nanos);
     case ondemand::json_type::string: {
@@ -41,7 +75,8 @@ std::optional<std::int64_t> MessageEncoder::text_timestamp(std::string_view text
   return pattern ? pattern->parse(text) : rfc3339_to_nanos(text);
 }
 
-Rejection MessageEncoder::numeric_timestamp(ondemand::value& value, std::optional<std::int64_t>& nanos) {
+Rejection MessageEncoder::numeric_timestamp(ondemand::value& value,
+                                            std::optional<std::int64_t>& nanos) {
   ondemand::number_type number_type;
   if (auto error = value.get_number_type().get(number_type)) return number_failure(value, error);
   if (number_type == ondemand::number_type::signed_integer) {
@@ -60,6 +95,8 @@ Rejection MessageEncoder::numeric_timestamp(ondemand::value& value, std::optiona
   return std::nullopt;
 }
 
+// One field of a composed timestamp: its text (a number as written) is kept until
+// the row ends, when the parts are joined in the mapping's order.
 Rejection MessageEncoder::read_timestamp_part(ondemand::value& value, std::size_t part) {
   ondemand::json_type type;
   if (auto error = value.type().get(type)) return reason_for(error);
@@ -92,11 +129,12 @@ Rejection MessageEncoder::compose_timestamp(bool& missing) {
   for (std::size_t i = 0; i < parts; ++i) joined.append(timestamp_parts_[i]);
   if (joined.overflowed) return RejectReason::kBadTimestamp;
   timestamp_ns_ = text_timestamp(std::string_view(text, static_cast<std::size_t>(joined.pos - text)));
+  timestamp_digits_ = {};
   return timestamp_ns_ ? Rejection() : Rejection(RejectReason::kBadTimestamp);
 }
 
-// --timestamp-columns: an ILP timestamp column ('t' microseconds; 'n' nanoseconds
-// with protocol 2 when the value has digits below a microsecond).
+// 't' microseconds; 'n' nanoseconds with protocol 2 when the value has digits below
+// a microsecond.
 Rejection MessageEncoder::encode_timestamp_column(const ColumnName& name, ondemand::value& value) {
   std::optional<std::int64_t> nanos;
   if (Rejection rejection = timestamp_value(value, nanos)) return rejection;
@@ -117,4 +155,4 @@ void MessageEncoder::append_timestamp_column_value(std::int64_t nanos) {
   }
 }
 
-}  // namespace kilp::parse::detail
+}  // namespace kilp::parse::KILP_PARSE_KERNEL

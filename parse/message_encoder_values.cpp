@@ -6,18 +6,25 @@
 #include "parse/json_number_syntax.hpp"
 #include "parse/message_encoder.hpp"
 
-namespace kilp::parse::detail {
+namespace kilp::parse::KILP_PARSE_KERNEL {
 
 Rejection MessageEncoder::encode_symbol(const ColumnName& name, ondemand::value& value) {
+  const std::string_view escaped_name = name.text;
   ondemand::json_type type;
   if (auto error = value.type().get(type)) return reason_for(error);
   std::string_view text;
   switch (type) {
     case ondemand::json_type::string:
+      if (read_plain_string(value, text)) {
+        // InfluxDB-style parsers refuse an empty tag value: treat "" like null.
+        if (text.empty()) return std::nullopt;
+        begin_symbol(escaped_name);
+        append_plain_symbol_value(head_, text);
+        break;
+      }
       if (auto error = value.get_string().get(text)) return reason_for(error);
-      // InfluxDB-style parsers refuse an empty tag value: treat "" like null.
-      if (text.empty()) return std::nullopt;
-      if (!begin_symbol(name)) return RejectReason::kInvalidName;
+      if (text.empty()) return std::nullopt;  // as above
+      begin_symbol(escaped_name);
       append_symbol_value(head_, text);
       break;
     case ondemand::json_type::number: {
@@ -25,14 +32,14 @@ Rejection MessageEncoder::encode_symbol(const ColumnName& name, ondemand::value&
       text = raw_token(value);
       ondemand::number number;
       if (auto error = value.get_number().get(number)) return number_failure(value, error);
-      if (!begin_symbol(name)) return RejectReason::kInvalidName;
+      begin_symbol(escaped_name);
       head_.append(text);  // a JSON number holds no character ILP must escape
       break;
     }
     case ondemand::json_type::boolean: {
       bool flag = false;
       if (auto error = value.get_bool().get(flag)) return reason_for(error);
-      if (!begin_symbol(name)) return RejectReason::kInvalidName;
+      begin_symbol(escaped_name);
       head_.append(flag ? "true" : "false");
       break;
     }
@@ -42,7 +49,7 @@ Rejection MessageEncoder::encode_symbol(const ColumnName& name, ondemand::value&
       return is_empty_container(value, type) ? Rejection()
                                              : Rejection(RejectReason::kUnsupportedValue);
   }
-  if (!seen_.insert(symbol_name_)) {
+  if (!first_use(name.number, escaped_name)) {
     if (config_.duplicates == DuplicatePolicy::kReject) return RejectReason::kDuplicateField;
     head_.pos = symbol_start_;  // keep the first copy
   }
@@ -69,6 +76,11 @@ Rejection MessageEncoder::encode_column(const ColumnName& name, ondemand::value&
   switch (type) {
     case ondemand::json_type::string: {
       std::string_view text;
+      if (read_plain_string(value, text)) {
+        if (Rejection rejection = begin_column(name)) return rejection;
+        append_plain_string_value(columns_, text);
+        return std::nullopt;
+      }
       if (auto error = value.get_string().get(text)) return reason_for(error);
       if (Rejection rejection = begin_column(name)) return rejection;
       append_string_value(columns_, text);
@@ -97,13 +109,21 @@ Rejection MessageEncoder::encode_number_column(const ColumnName& name, ondemand:
   // Most doubles in the wild are plain decimals: their text is the ILP value, so
   // skip simdjson's number type scan and conversion (trades: 3650 -> 3470
   // instructions per message, callgrind).
-  if (config_.protocol_version < 2) {
-    const std::string_view text = raw_token(value);
-    if (is_plain_decimal(text)) {
+  const std::string_view text = raw_token(value);
+  switch (number_shape(text)) {
+    case NumberShape::kSmallInteger:
+      // Its text is the decimal form append_long() would write.
+      if (Rejection rejection = begin_column(name)) return rejection;
+      columns_.append(text);
+      columns_.put('i');
+      return std::nullopt;
+    case NumberShape::kPlainDecimal:
+      if (config_.protocol_version >= 2) break;
       if (Rejection rejection = begin_column(name)) return rejection;
       columns_.append(text);
       return std::nullopt;
-    }
+    case NumberShape::kOther:
+      break;
   }
   // An integer beyond signed 64 bits (simdjson may fail on it before typing it).
   auto oversized = [&](simdjson::error_code error) -> Rejection {
@@ -200,4 +220,4 @@ Rejection MessageEncoder::encode_integer_hinted(const ColumnName& name, ondemand
   return std::nullopt;
 }
 
-}  // namespace kilp::parse::detail
+}  // namespace kilp::parse::KILP_PARSE_KERNEL

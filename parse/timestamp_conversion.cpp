@@ -42,13 +42,19 @@ TimestampUnit guess_timestamp_unit(double magnitude) {
   return TimestampUnit::kNanos;
 }
 
-std::optional<std::int64_t> integer_timestamp_to_nanos(std::int64_t value, TimestampUnit unit) {
+std::optional<ScaledTimestamp> scale_integer_timestamp(std::int64_t value, TimestampUnit unit) {
   if (unit == TimestampUnit::kAuto) unit = guess_timestamp_unit(static_cast<double>(value));
-  std::int64_t nanos = 0;
-  if (value < 0 || __builtin_mul_overflow(value, kPowersOfTen[nanos_exponent(unit)], &nanos)) {
+  ScaledTimestamp scaled{0, nanos_exponent(unit)};
+  if (value < 0 || __builtin_mul_overflow(value, kPowersOfTen[scaled.exponent], &scaled.nanos)) {
     return std::nullopt;
   }
-  return nanos;
+  return scaled;
+}
+
+std::optional<std::int64_t> integer_timestamp_to_nanos(std::int64_t value, TimestampUnit unit) {
+  const std::optional<ScaledTimestamp> scaled = scale_integer_timestamp(value, unit);
+  if (!scaled) return std::nullopt;
+  return scaled->nanos;
 }
 
 std::optional<std::int64_t> decimal_timestamp_to_nanos(std::string_view json_number,

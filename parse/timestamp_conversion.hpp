@@ -17,6 +17,13 @@ TimestampUnit guess_timestamp_unit(double magnitude);
 // An integer count of `unit`s (kAuto: guessed from the value).
 std::optional<std::int64_t> integer_timestamp_to_nanos(std::int64_t value, TimestampUnit unit);
 
+// The same as value * 10^exponent, for writing the value's digits and that many zeros.
+struct ScaledTimestamp {
+  std::int64_t nanos = 0;
+  int exponent = 0;
+};
+std::optional<ScaledTimestamp> scale_integer_timestamp(std::int64_t value, TimestampUnit unit);
+
 // A JSON number token with a fraction and/or exponent (e.g. "1.7e9", "1700000000.0"),
 // converted exactly from its decimal digits. Only a whole number of `unit`s is an
 // instant: a fraction of the unit (1.5 in ns, 1700000000.5 in s) is refused, never

@@ -1,0 +1,53 @@
+#include "parse/field_cache.hpp"
+
+#include <algorithm>
+
+namespace kilp::parse {
+
+FieldCache::FieldCache(std::size_t max_paths, std::size_t max_bytes)
+    : paths_(max_paths, max_bytes),
+      names_(max_paths, max_bytes),
+      routes_(std::make_unique<FieldRoute[]>(max_paths)),
+      plain_paths_(std::make_unique<bool[]>(max_paths)),
+      name_stamps_(std::make_unique<std::uint32_t[]>(max_paths)),
+      capacity_(max_paths) {}
+
+void FieldCache::reset(std::uint64_t plan_id) {
+  paths_.clear();
+  names_.clear();
+  std::fill(name_stamps_.get(), name_stamps_.get() + capacity_, 0u);
+  generation_ = 0;
+  expected_count_ = 0;
+  plan_id_ = plan_id;
+}
+
+const FieldRoute* FieldCache::add(std::size_t ordinal, std::string_view path, std::uint64_t hash,
+                                  const FieldRoute& route) {
+  FieldRoute kept = route;
+  if (route.valid_name) {
+    kept.name_number = number_name(route.column_name);
+    if (kept.name_number == kUnnumberedName) return nullptr;
+    kept.column_name = names_.text(kept.name_number);
+  }
+  const auto number = paths_.insert(path, hash);
+  if (!number) return nullptr;
+  routes_[*number] = kept;
+  plain_paths_[*number] = path.find_first_of("\"\\") == std::string_view::npos;
+  expect(ordinal, *number);
+  return &routes_[*number];
+}
+
+std::uint32_t FieldCache::number_name(std::string_view column_name) {
+  const auto number = names_.insert(column_name, hash_text(column_name));
+  return number ? *number : kUnnumberedName;
+}
+
+void FieldCache::begin_message() {
+  if (++generation_ == 0) {
+    // Wrapped after 4 billion messages: old stamps could pass for this message's.
+    std::fill(name_stamps_.get(), name_stamps_.get() + capacity_, 0u);
+    generation_ = 1;
+  }
+}
+
+}  // namespace kilp::parse

@@ -1,0 +1,107 @@
+#pragma once
+// What the encoder decided about each field path under one mapping plan (planned
+// role, escaped column name, whether an include list keeps something below it), so
+// that later messages with the same keys skip the plan lookup and the name
+// validation and escaping. Column names are numbered, which makes the duplicate
+// check one stamp per name. Fixed capacity, allocated once: once full, new paths
+// and names are not cached and the encoder takes its uncached path for them.
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string_view>
+
+#include "parse/mapping_plan.hpp"
+#include "parse/string_table.hpp"
+
+namespace kilp::parse {
+
+inline constexpr std::uint32_t kUnnumberedName = std::numeric_limits<std::uint32_t>::max();
+
+struct FieldRoute {
+  const MappingPlan::PlannedField* planned = nullptr;  // nullptr: the plan does not name it
+  std::string_view column_name;                        // escaped; meaningful only when valid_name
+  bool valid_name = false;  // the path makes a column name QuestDB accepts
+  bool kept_below = false;  // an include list keeps a field below this path
+  std::uint32_t name_number = kUnnumberedName;
+};
+
+class FieldCache {
+ public:
+  FieldCache(std::size_t max_paths, std::size_t max_bytes);
+
+  std::uint64_t plan_id() const { return plan_id_; }
+  // Forgets everything and serves plan `plan_id` from now on.
+  void reset(std::uint64_t plan_id);
+
+  // Messages of a topic mostly hold the same keys in the same order: the route of the
+  // `ordinal`-th field of the message when it has the path that field had last time
+  // (`path` needs kSameBytesSlack readable bytes after it).
+  const FieldRoute* expected(std::size_t ordinal, std::string_view path) const {
+    if (ordinal >= expected_count_ || !paths_.equals(expected_[ordinal], path)) return nullptr;
+    return &routes_[expected_[ordinal]];
+  }
+
+  // The same for a top-level field, whose path is its key, straight from the JSON:
+  // when `raw_key` (just after the key's opening quote) holds the expected key
+  // without escapes and then the closing quote, sets `key` and returns its route.
+  const FieldRoute* expected_top_level(std::size_t ordinal, const char* raw_key,
+                                       std::string_view& key) const {
+    if (ordinal >= expected_count_) return nullptr;
+    const std::uint32_t number = expected_[ordinal];
+    if (!plain_paths_[number]) return nullptr;
+    const std::string_view text = paths_.text(number);
+    if (!same_bytes(raw_key, text.data(), text.size()) || raw_key[text.size()] != '"') {
+      return nullptr;
+    }
+    key = std::string_view(raw_key, text.size());
+    return &routes_[number];
+  }
+
+  // The route of `path`, or nullptr; either way, `ordinal` expects `path` next time.
+  const FieldRoute* find(std::size_t ordinal, std::string_view path, std::uint64_t hash) {
+    const auto number = paths_.find(path, hash);
+    if (!number) return nullptr;
+    expect(ordinal, *number);
+    return &routes_[*number];
+  }
+
+  // Keeps `route` (its column name copied and numbered); nullptr when full.
+  const FieldRoute* add(std::size_t ordinal, std::string_view path, std::uint64_t hash,
+                        const FieldRoute& route);
+
+  // The number of a column name, numbered now if new; kUnnumberedName when full.
+  std::uint32_t number_name(std::string_view column_name);
+
+  // Starts a message: every name is unused again.
+  void begin_message();
+
+  // Marks name `number` used in this message; false if it already was.
+  bool first_use(std::uint32_t number) {
+    if (name_stamps_[number] == generation_) return false;
+    name_stamps_[number] = generation_;
+    return true;
+  }
+
+ private:
+  static constexpr std::size_t kExpectedFields = 256;
+
+  void expect(std::size_t ordinal, std::uint32_t path_number) {
+    if (ordinal >= kExpectedFields) return;
+    expected_[ordinal] = path_number;
+    if (ordinal >= expected_count_) expected_count_ = ordinal + 1;
+  }
+
+  StringTable paths_;
+  StringTable names_;
+  std::unique_ptr<FieldRoute[]> routes_;          // by path number
+  std::unique_ptr<bool[]> plain_paths_;           // by path number: holds no quote or backslash
+  std::unique_ptr<std::uint32_t[]> name_stamps_;  // by name number: last message using it
+  std::size_t capacity_;
+  std::uint32_t expected_[kExpectedFields];  // path number by field ordinal
+  std::size_t expected_count_ = 0;
+  std::uint32_t generation_ = 0;
+  std::uint64_t plan_id_ = 0;
+};
+
+}  // namespace kilp::parse
