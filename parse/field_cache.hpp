@@ -38,8 +38,12 @@ class FieldCache {
   // `ordinal`-th field of the message when it has the path that field had last time
   // (`path` needs kSameBytesSlack readable bytes after it).
   const FieldRoute* expected(std::size_t ordinal, std::string_view path) const {
-    if (ordinal >= expected_count_ || !paths_.equals(expected_[ordinal], path)) return nullptr;
-    return &routes_[expected_[ordinal]];
+    if (ordinal >= expected_count_) return nullptr;
+    const ExpectedField& field = expected_[ordinal];
+    if (field.length != path.size() || !same_bytes(field.text, path.data(), path.size())) {
+      return nullptr;
+    }
+    return field.route;
   }
 
   // The same for a top-level field, whose path is its key, straight from the JSON:
@@ -48,14 +52,13 @@ class FieldCache {
   const FieldRoute* expected_top_level(std::size_t ordinal, const char* raw_key,
                                        std::string_view& key) const {
     if (ordinal >= expected_count_) return nullptr;
-    const std::uint32_t number = expected_[ordinal];
-    if (!plain_paths_[number]) return nullptr;
-    const std::string_view text = paths_.text(number);
-    if (!same_bytes(raw_key, text.data(), text.size()) || raw_key[text.size()] != '"') {
+    const ExpectedField& field = expected_[ordinal];
+    if (!field.plain || !same_bytes(raw_key, field.text, field.length) ||
+        raw_key[field.length] != '"') {
       return nullptr;
     }
-    key = std::string_view(raw_key, text.size());
-    return &routes_[number];
+    key = std::string_view(raw_key, field.length);
+    return field.route;
   }
 
   // The route of `path`, or nullptr; either way, `ordinal` expects `path` next time.
@@ -86,9 +89,19 @@ class FieldCache {
  private:
   static constexpr std::size_t kExpectedFields = 256;
 
+  // Everything the prediction needs in one place: one load per field, not a chain.
+  struct ExpectedField {
+    const char* text = nullptr;  // the path, in paths_ (which never moves its bytes)
+    std::uint32_t length = 0;
+    bool plain = false;  // holds no quote or backslash
+    const FieldRoute* route = nullptr;
+  };
+
   void expect(std::size_t ordinal, std::uint32_t path_number) {
     if (ordinal >= kExpectedFields) return;
-    expected_[ordinal] = path_number;
+    const std::string_view text = paths_.text(path_number);
+    expected_[ordinal] = {text.data(), static_cast<std::uint32_t>(text.size()),
+                          plain_paths_[path_number], &routes_[path_number]};
     if (ordinal >= expected_count_) expected_count_ = ordinal + 1;
   }
 
@@ -98,7 +111,7 @@ class FieldCache {
   std::unique_ptr<bool[]> plain_paths_;           // by path number: holds no quote or backslash
   std::unique_ptr<std::uint32_t[]> name_stamps_;  // by name number: last message using it
   std::size_t capacity_;
-  std::uint32_t expected_[kExpectedFields];  // path number by field ordinal
+  ExpectedField expected_[kExpectedFields];  // by field ordinal
   std::size_t expected_count_ = 0;
   std::uint32_t generation_ = 0;
   std::uint64_t plan_id_ = 0;

@@ -51,14 +51,6 @@ class StringTable {
   // The number of `text`, added if needed; nullopt when the table is full.
   std::optional<std::uint32_t> insert(std::string_view text, std::uint64_t hash);
 
-  // Whether string number `number` is `text`, which must have kSameBytesSlack
-  // readable bytes after it.
-  bool equals(std::uint32_t number, std::string_view text) const {
-    const Span span = spans_[number];
-    return span.length == text.size() &&
-           same_bytes(bytes_.get() + span.offset, text.data(), text.size());
-  }
-
   // The text of string number `number` (< size()).
   std::string_view text(std::uint32_t number) const {
     const Span span = spans_[number];

@@ -11,19 +11,10 @@
 #include <vector>
 
 #include "parse/json_to_ilp.hpp"
+#include "tests/parse/encode_outcome.hpp"
 
 namespace kilp::parse {
 namespace {
-
-std::string outcome(JsonToIlpEncoder& encoder, const MappingPlan& plan, std::string_view json) {
-  std::string buffer(1 << 17, '\0');
-  OutputCursor out{buffer.data(), 0, buffer.size()};
-  const EncodeResult result = encoder.encode(plan, json, MessageMeta{}, out);
-  if (result.outcome != EncodeOutcome::kOk) {
-    return "rejected:" + std::string(reject_reason_id(result.reason));
-  }
-  return std::string(buffer.data(), out.size);
-}
 
 std::vector<std::string> messages() {
   std::vector<std::string> all = {
@@ -66,9 +57,9 @@ TEST(EncoderKernels, AllKernelsWriteTheSameLines) {
   for (std::string_view kernel : kernels) encoders.emplace_back(1 << 16, kernel);
   for (const MappingPlan& plan : plans) {
     for (const std::string& message : messages()) {
-      const std::string expected = outcome(encoders.front(), plan, message);
+      const std::string expected = encode_outcome(encoders.front(), plan, message);
       for (std::size_t i = 1; i < encoders.size(); ++i) {
-        EXPECT_EQ(outcome(encoders[i], plan, message), expected)
+        EXPECT_EQ(encode_outcome(encoders[i], plan, message), expected)
             << kernels[i] << " vs " << kernels.front() << " on " << message;
       }
     }

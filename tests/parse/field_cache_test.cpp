@@ -9,28 +9,14 @@
 #include <vector>
 
 #include "parse/json_to_ilp.hpp"
-#include "tests/support/strict_ilp_parser.hpp"
+#include "tests/parse/encode_outcome.hpp"
 
 namespace kilp::parse {
 namespace {
 
-// "ok:<line>" or "rejected:<reason>".
-std::string outcome(JsonToIlpEncoder& encoder, const MappingPlan& plan, std::string_view json) {
-  std::string buffer(1 << 16, '\0');
-  OutputCursor out{buffer.data(), 0, buffer.size()};
-  const EncodeResult result = encoder.encode(plan, json, MessageMeta{}, out);
-  if (result.outcome != EncodeOutcome::kOk) {
-    return "rejected:" + std::string(reject_reason_id(result.reason));
-  }
-  const std::string line(buffer.data(), out.size);
-  const auto parsed = kilp::testing::parse_ilp_line(line);
-  EXPECT_TRUE(parsed.ok()) << line << ": " << parsed.error;
-  return "ok:" + line;
-}
-
 std::string fresh_outcome(const MappingPlan& plan, std::string_view json) {
   JsonToIlpEncoder encoder(1 << 16);
-  return outcome(encoder, plan, json);
+  return encode_outcome(encoder, plan, json);
 }
 
 MappingPlan plan_with(std::vector<std::string> symbols,
@@ -65,7 +51,7 @@ TEST(FieldCache, SameMessagesSameLinesAcrossPlansSharingAnEncoder) {
   for (int round = 0; round < 3; ++round) {
     for (const MappingPlan& plan : plans) {
       for (const std::string& message : messages) {
-        EXPECT_EQ(outcome(shared, plan, message), fresh_outcome(plan, message))
+        EXPECT_EQ(encode_outcome(shared, plan, message), fresh_outcome(plan, message))
             << message << " round " << round;
       }
     }
@@ -84,13 +70,13 @@ TEST(FieldCache, MoreKeysThanTheCacheHoldsStillRefuseDuplicates) {
           "\"k" + std::to_string(batch) + "_" + std::to_string(i) + "\":" + std::to_string(i) + ",";
     }
     json += "\"z\":0}";
-    ASSERT_EQ(outcome(encoder, plan, json).substr(0, 3), "ok:") << batch;
+    ASSERT_EQ(encode_outcome(encoder, plan, json).substr(0, 3), "ok:") << batch;
   }
-  EXPECT_EQ(outcome(encoder, plan, R"({"k0_1":1,"new_key":2,"k0_1":3})"),
+  EXPECT_EQ(encode_outcome(encoder, plan, R"({"k0_1":1,"new_key":2,"k0_1":3})"),
             "rejected:duplicate_field");
-  EXPECT_EQ(outcome(encoder, plan, R"({"new_key":1,"k0_1":2,"new_key":3})"),
+  EXPECT_EQ(encode_outcome(encoder, plan, R"({"new_key":1,"k0_1":2,"new_key":3})"),
             "rejected:duplicate_field");
-  EXPECT_EQ(outcome(encoder, plan, R"({"other":1,"another":2})"),
+  EXPECT_EQ(encode_outcome(encoder, plan, R"({"other":1,"another":2})"),
             fresh_outcome(plan, R"({"other":1,"another":2})"));
 }
 
@@ -103,7 +89,7 @@ TEST(FieldCache, KeysInAnotherOrderThanExpected) {
   };
   for (int round = 0; round < 2; ++round) {
     for (const std::string& message : messages) {
-      EXPECT_EQ(outcome(encoder, plan, message), fresh_outcome(plan, message)) << message;
+      EXPECT_EQ(encode_outcome(encoder, plan, message), fresh_outcome(plan, message)) << message;
     }
   }
 }
