@@ -49,6 +49,7 @@ class OutputBuffer {
   void enable_row_index(std::size_t max_rows);
   bool row_index_enabled() const { return max_rows_ > 0; }
   bool row_index_full() const { return row_count_ == max_rows_; }
+  std::size_t row_index_room() const { return max_rows_ - row_count_; }
   // Records the row just written: it ends at the cursor's current size.
   void record_row(SlotId slot, std::int64_t offset) {
     row_ends_[row_count_] = static_cast<std::uint32_t>(cursor_.size);

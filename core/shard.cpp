@@ -211,7 +211,7 @@ void Shard::handle_message(rd_kafka_message_t* message) {
   const parse::MessageMeta meta{
       slots_->topic_name(slot->topic_index),
       std::string_view(static_cast<const char*>(message->key), message->key_len),
-      message->partition, rd_kafka_message_timestamp(message, nullptr)};
+      message->partition, rd_kafka_message_timestamp(message, nullptr), message->offset};
   const std::string_view json(static_cast<const char*>(message->payload), message->len);
   const parse::MappingPlan& plan = plans_[slot->topic_index];
   for (;;) {
@@ -222,12 +222,32 @@ void Shard::handle_message(rd_kafka_message_t* message) {
       seal_fill_buffer();
       continue;
     }
+    const std::size_t start = buffer.cursor().size;
     parse::EncodeResult result = encoder_.encode(plan, json, meta, buffer.cursor());
     if (result.outcome == parse::EncodeOutcome::kOk) {
-      buffer.mark(id, message->offset, true);
-      ++totals_.rows_encoded;
+      // --explode writes several rows: each needs a row index entry, here or in a
+      // fresh buffer; more than a buffer's index holds is too large.
+      if (buffer.row_index_enabled() && buffer.row_index_room() < result.rows) {
+        buffer.cursor().size = start;
+        if (start > 0) {
+          seal_fill_buffer();
+          continue;
+        }
+        if (options_.fail_on_error) return fail_fast(message, parse::RejectReason::kTooLarge);
+        dead_letter(message, parse::RejectReason::kTooLarge);
+        buffer.mark(id, message->offset, false);
+        return;
+      }
+      for (std::uint32_t row = 0; row < result.rows; ++row) buffer.mark(id, message->offset, true);
+      totals_.rows_encoded += result.rows;
       if (buffer.row_index_enabled()) {
-        buffer.record_row(id, message->offset);
+        const std::size_t end = buffer.cursor().size;
+        for (const std::uint32_t row_end : encoder_.row_ends(result)) {  // only when rows > 1
+          buffer.cursor().size = row_end;
+          buffer.record_row(id, message->offset);
+        }
+        buffer.cursor().size = end;
+        if (result.rows == 1) buffer.record_row(id, message->offset);
         // The sink's auto_flush_rows / auto_flush_bytes end a request here.
         if (buffer.row_index_full() || (sink_limits_.max_bytes > 0 &&
                                         buffer.bytes().size() >= sink_limits_.max_bytes)) {

@@ -18,6 +18,8 @@ class KernelEncoder {
   virtual ~KernelEncoder() = default;
   virtual EncodeResult encode(const MappingPlan& plan, std::string_view json,
                               const MessageMeta& meta, OutputCursor& out) = 0;
+  // See JsonToIlpEncoder::row_ends().
+  virtual std::span<const std::uint32_t> row_ends(const EncodeResult& result) const = 0;
 };
 
 struct EncoderKernel {

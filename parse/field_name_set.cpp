@@ -32,10 +32,23 @@ void FieldNameSet::clear(std::size_t message_bytes) {
   // Small messages only touch the first slots, which stay in cache.
   mask_ = std::min(slots_for(message_bytes), capacity_slots_) - 1;
   count_ = 0;
+  next_generation();
+}
+
+void FieldNameSet::next_generation() {
   if (++generation_ == 0) {
     // Wrapped after 4 billion messages: stale stamps could collide with new ones.
     std::fill(slots_.get(), slots_.get() + capacity_slots_, Slot{});
     generation_ = 1;
+  }
+}
+
+void FieldNameSet::truncate(std::size_t count) {
+  if (count >= count_) return;
+  next_generation();
+  count_ = count;
+  if (count_ >= kLinearScanNames) {
+    for (std::size_t i = 0; i < count_; ++i) add_to_table(i);
   }
 }
 

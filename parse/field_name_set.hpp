@@ -20,6 +20,11 @@ class FieldNameSet {
   // Adds `name` (which must outlive the next clear()); false if it was present.
   bool insert(std::string_view name);
 
+  std::size_t size() const { return count_; }
+  // Forgets every name after the first `count` (an exploded row starts again from
+  // the message's own names).
+  void truncate(std::size_t count);
+
  private:
   struct Slot {
     std::uint32_t generation = 0;
@@ -30,6 +35,7 @@ class FieldNameSet {
 
   static std::size_t slots_for(std::size_t message_bytes);
   void add_to_table(std::size_t name_index);
+  void next_generation();
 
   std::unique_ptr<Slot[]> slots_;
   std::unique_ptr<std::string_view[]> names_;

@@ -47,4 +47,8 @@ EncodeResult JsonToIlpEncoder::encode(const MappingPlan& plan, std::string_view 
   return kernel_->encode(plan, json, meta, out);
 }
 
+std::span<const std::uint32_t> JsonToIlpEncoder::row_ends(const EncodeResult& result) const {
+  return kernel_->row_ends(result);
+}
+
 }  // namespace kilp::parse

@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string_view>
 #include <vector>
 
@@ -22,15 +23,19 @@ enum class EncodeOutcome : std::uint8_t {
 struct EncodeResult {
   EncodeOutcome outcome = EncodeOutcome::kOk;
   RejectReason reason = RejectReason::kMalformedJson;  // meaningful only when kRejected
+  // Lines appended when kOk: 1, or with --explode one per element (their ends in
+  // the output are JsonToIlpEncoder::row_ends()).
+  std::uint32_t rows = 1;
 };
 
 // What Kafka knows about the message besides its value; mappings may use it
-// (key column, record timestamp, table templates).
+// (key column, record timestamp, table templates, metadata columns).
 struct MessageMeta {
   std::string_view topic;
   std::string_view key;  // empty when the record has no key
   std::int32_t partition = 0;
   std::int64_t timestamp_ms = -1;  // Kafka record timestamp, -1 when absent
+  std::int64_t offset = -1;        // the record's offset, -1 when unknown
 };
 
 class KernelEncoder;
@@ -58,6 +63,10 @@ class JsonToIlpEncoder {
   // promises nothing readable after a payload: it can end its receive buffer).
   EncodeResult encode(const MappingPlan& plan, std::string_view json, const MessageMeta& meta,
                       OutputCursor& out);
+
+  // After an encode() that wrote several rows (--explode): where each ends, as
+  // OutputCursor sizes.
+  std::span<const std::uint32_t> row_ends(const EncodeResult& result) const;
 
  private:
   std::size_t max_message_bytes_;

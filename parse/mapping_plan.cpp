@@ -1,5 +1,6 @@
 #include "parse/mapping_plan.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <stdexcept>
 
@@ -40,12 +41,17 @@ const char* role_name(MappingPlan::FieldRole role) {
       return "an integer";
     case MappingPlan::FieldRole::kExclude:
       return "excluded";
+    case MappingPlan::FieldRole::kTimestampColumn:
+      return "a timestamp column";
+    case MappingPlan::FieldRole::kExplode:
+      return "the exploded array";
   }
   return "?";
 }
 
 // Splits "${topic}_x_${key}" into literal text and placeholders; ${topic} is known
-// now, so it becomes literal text.
+// now, so it becomes literal text. Any other name is a value field's flattened path
+// (${field.NAME} says so explicitly, e.g. for a field named "key").
 std::vector<MappingPlan::TablePart> parse_table_template(const MappingConfig& config) {
   using Part = MappingPlan::TablePart;
   std::vector<Part> parts;
@@ -66,8 +72,28 @@ std::vector<MappingPlan::TablePart> parse_table_template(const MappingConfig& co
       literal.clear();
       parts.push_back({name == "key" ? Part::Kind::kKey : Part::Kind::kPartition, {}});
     } else {
-      refuse("table '" + text + "': unknown placeholder ${" + name +
-             "} (use ${topic}, ${key} or ${partition})");
+      const std::string path = name.rfind("field.", 0) == 0 ? name.substr(6) : name;
+      if (path.empty()) refuse("table '" + text + "': empty placeholder ${" + name + "}");
+      if (!literal.empty()) parts.push_back({Part::Kind::kLiteral, literal});
+      literal.clear();
+      // A path named twice fills both places from one captured value.
+      std::uint8_t slot = 0, fields = 0;
+      bool repeated = false;
+      for (const Part& part : parts) {
+        if (part.kind != Part::Kind::kField) continue;
+        if (part.literal == path) {
+          slot = part.slot;
+          repeated = true;
+        }
+        fields = std::max<std::uint8_t>(fields, part.slot + 1);
+      }
+      if (!repeated) {
+        if (fields >= MappingPlan::kMaxTableFields) {
+          refuse("table '" + text + "': more than 8 ${field} placeholders");
+        }
+        slot = fields;
+      }
+      parts.push_back({Part::Kind::kField, path, slot});
     }
     i = close + 1;
   }
@@ -101,6 +127,27 @@ void compile_table(const MappingConfig& config, MappingPlan& plan, std::string& 
       }
     }
   }
+}
+
+// "date,time" -> {"date", "time"}; empty or repeated names are refused.
+std::vector<std::string> split_timestamp_field(const std::string& text, const std::string& table) {
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  for (;;) {
+    const std::size_t comma = text.find(',', start);
+    std::string part = text.substr(start, comma == std::string::npos ? comma : comma - start);
+    if (part.empty()) refuse("table '" + table + "': timestamp field '" + text + "' has an empty name");
+    if (std::find(parts.begin(), parts.end(), part) != parts.end()) {
+      refuse("table '" + table + "': timestamp field '" + text + "' names '" + part + "' twice");
+    }
+    parts.push_back(std::move(part));
+    if (comma == std::string::npos) break;
+    start = comma + 1;
+  }
+  if (parts.size() > MappingPlan::kMaxTimestampParts) {
+    refuse("table '" + table + "': a timestamp joins at most 8 fields");
+  }
+  return parts;
 }
 
 }  // namespace
@@ -158,7 +205,8 @@ MappingPlan MappingPlan::compile(const MappingConfig& config) {
              role_name(role) + " (table '" + table + "')");
     }
     std::string name;
-    if (role != FieldRole::kTimestamp && role != FieldRole::kExclude) {
+    if (role != FieldRole::kTimestamp && role != FieldRole::kExclude &&
+        role != FieldRole::kExplode) {
       name = column_name_for(path);
       check_name(name, path);
       name = escape_name(name);
@@ -167,7 +215,16 @@ MappingPlan MappingPlan::compile(const MappingConfig& config) {
   };
 
   for (const std::string& field : config.symbols) add(field, FieldRole::kSymbol);
-  if (config.timestamp_field) add(*config.timestamp_field, FieldRole::kTimestamp);
+  if (config.timestamp_field) {
+    const std::vector<std::string> parts = split_timestamp_field(*config.timestamp_field, table);
+    for (std::size_t i = 0; i < parts.size(); ++i) {
+      add(parts[i], FieldRole::kTimestamp);
+      plan.fields_.back().timestamp_part = static_cast<std::uint8_t>(i);
+    }
+    plan.timestamp_parts_ = parts.size();
+  }
+  for (const std::string& field : config.timestamp_columns) add(field, FieldRole::kTimestampColumn);
+  if (!config.explode.empty()) add(config.explode, FieldRole::kExplode);
   for (const std::string& field : config.doubles) add(field, FieldRole::kDouble);
   for (const std::string& field : config.integers) add(field, FieldRole::kInteger);
   for (const std::string& field : config.exclude) add(field, FieldRole::kExclude);
@@ -178,10 +235,23 @@ MappingPlan MappingPlan::compile(const MappingConfig& config) {
     if (plan.find_field(from) == nullptr) add(from, FieldRole::kColumn);
   }
 
+  // The table template's fields are read from the message (and stay columns unless
+  // an include list leaves them out).
+  for (const TablePart& part : plan.table_parts_) {
+    if (part.kind != TablePart::Kind::kField) continue;
+    if (plan.find_field(part.literal) == nullptr) {
+      add(part.literal, config.include.empty() ? FieldRole::kColumn : FieldRole::kExclude);
+    }
+    for (PlannedField& field : plan.fields_) {
+      if (field.json_name == part.literal) field.table_slot = part.slot;
+    }
+    plan.table_fields_ = std::max<std::size_t>(plan.table_fields_, part.slot + 1u);
+  }
+
   // With an include list, objects are only entered if a kept field lies below.
   if (!config.include.empty()) {
     for (const PlannedField& field : plan.fields_) {
-      if (field.role == FieldRole::kExclude) continue;
+      if (field.role == FieldRole::kExclude && field.table_slot == kNoSlot) continue;
       for (std::size_t at = field.json_name.find(config.separator); at != std::string::npos;
            at = field.json_name.find(config.separator, at + 1)) {
         plan.kept_branches_.push_back(field.json_name.substr(0, at));
@@ -192,6 +262,33 @@ MappingPlan MappingPlan::compile(const MappingConfig& config) {
   if (config.key_mode != KeyMode::kNone) {
     check_name(config.key_prefix, "the Kafka key");
     plan.escaped_key_name_ = escape_name(config.key_prefix);
+  } else if (config.key_format != KeyFormat::kString) {
+    refuse("table '" + table + "': a key format needs the key as a column or symbol (--key)");
+  }
+  auto metadata_column = [&](const std::string& name, const char* what, std::string& escaped) {
+    if (name.empty()) return;
+    check_name(name, what);
+    escaped = escape_name(name);
+  };
+  metadata_column(config.kafka_timestamp_column, "the Kafka timestamp",
+                  plan.escaped_kafka_timestamp_);
+  metadata_column(config.kafka_partition_column, "the Kafka partition",
+                  plan.escaped_kafka_partition_);
+  metadata_column(config.kafka_offset_column, "the Kafka offset", plan.escaped_kafka_offset_);
+  plan.has_kafka_columns_ = !config.kafka_timestamp_column.empty() ||
+                            !config.kafka_partition_column.empty() ||
+                            !config.kafka_offset_column.empty();
+  // The key and metadata columns come before the value's fields: refuse a clash now.
+  std::vector<std::string> fixed_names;
+  if (config.key_mode != KeyMode::kNone) fixed_names.push_back(config.key_prefix);
+  for (const std::string* name : {&config.kafka_timestamp_column, &config.kafka_partition_column,
+                                  &config.kafka_offset_column}) {
+    if (name->empty()) continue;
+    if (std::find(fixed_names.begin(), fixed_names.end(), *name) != fixed_names.end()) {
+      refuse("table '" + table + "': column '" + *name +
+             "' is named twice among the key and Kafka metadata columns");
+    }
+    fixed_names.push_back(*name);
   }
   return plan;
 }

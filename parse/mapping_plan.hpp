@@ -18,8 +18,29 @@ enum class TimestampUnit : std::uint8_t { kSeconds, kMillis, kMicros, kNanos, kA
 // What becomes of the Kafka record key.
 enum class KeyMode : std::uint8_t { kNone, kColumn, kSymbol };
 
-// Arrays that cannot be ILP double arrays (protocol 1, or not all numbers).
+// Arrays that cannot be ILP double arrays (protocol 1, jagged, or not all numbers).
 enum class ArrayPolicy : std::uint8_t { kReject, kSkip };
+
+// A message without its designated timestamp: a dead letter (kilp's default, so
+// that a row never lands at an arrival time nobody chose), or a row the server
+// stamps with its own clock (the QuestDB Kafka connector's behaviour).
+enum class MissingTimestampPolicy : std::uint8_t { kReject, kServerTime };
+
+// Integers beyond signed 64 bits: number_out_of_range, or doubles (the connector).
+enum class OversizedIntegerPolicy : std::uint8_t { kReject, kDouble };
+
+// The same column twice in one message: duplicate_field, or keep the first (what
+// QuestDB keeps when the connector sends both copies).
+enum class DuplicatePolicy : std::uint8_t { kReject, kKeepFirst };
+
+// How the Kafka record value is read: a JSON object, or Kafka Connect's
+// JsonConverter envelope {"schema":...,"payload":{...}} (schemas.enable=true).
+enum class ValueFormat : std::uint8_t { kJson, kEnvelope };
+
+// How the Kafka record key is read: its bytes as text, JSON (an object becomes
+// columns or symbols named key_prefix + separator + path), or a JsonConverter
+// envelope around such JSON.
+enum class KeyFormat : std::uint8_t { kString, kJson, kEnvelope };
 
 struct MappingConfig {
   std::string topic;  // the Kafka topic; fills ${topic} in `table`
@@ -32,16 +53,30 @@ struct MappingConfig {
   std::vector<std::string> include;   // if not empty: only these (and the above) are kept
   std::vector<std::string> exclude;   // never written
   std::vector<std::pair<std::string, std::string>> rename;  // path -> column name
-  std::optional<std::string> timestamp_field;  // designated timestamp; none = server time
+  // Designated timestamp; none = server time. "date,time" joins the text of those
+  // fields (in order) and parses it with `timestamp_format`.
+  std::optional<std::string> timestamp_field;
   TimestampUnit timestamp_unit = TimestampUnit::kAuto;  // for numeric timestamp fields
   std::string timestamp_format;  // for string timestamp fields; empty = RFC 3339
   bool timestamp_kafka = false;  // designated timestamp = the Kafka record timestamp
+  MissingTimestampPolicy missing_timestamp = MissingTimestampPolicy::kReject;
+  std::vector<std::string> timestamp_columns;  // written as ILP timestamp columns
+  std::string kafka_timestamp_column;  // record timestamp as a column; empty = none
+  std::string kafka_partition_column;  // partition as a long column; empty = none
+  std::string kafka_offset_column;     // offset as a long column; empty = none
   KeyMode key_mode = KeyMode::kNone;
   std::string key_prefix = "key";  // column/symbol name of the key
   std::string value_prefix;        // prepended (with `separator`) to value field names
   std::string separator = "_";     // joins nested object keys
   int max_depth = 8;               // object nesting allowed below the top-level object
   ArrayPolicy array_policy = ArrayPolicy::kReject;
+  OversizedIntegerPolicy oversized_integers = OversizedIntegerPolicy::kReject;
+  DuplicatePolicy duplicates = DuplicatePolicy::kReject;
+  ValueFormat value_format = ValueFormat::kJson;
+  KeyFormat key_format = KeyFormat::kString;
+  // An array of objects written as one row per element, each with the message's
+  // other fields (the connector's StructArrayExplode); empty = one row per message.
+  std::string explode;
   int protocol_version = 1;  // 1 = text doubles, 2 = binary doubles and double arrays
 };
 
@@ -66,12 +101,18 @@ class MappingPlan {
     kDouble,   // --doubles
     kInteger,  // --integers
     kExclude,  // skipped, with everything below it
+    kTimestampColumn,  // --timestamp-columns
+    kExplode,          // --explode: its elements become rows
   };
+
+  static constexpr std::uint8_t kNoSlot = 0xff;
 
   struct PlannedField {
     std::string json_name;  // key path in the JSON object
     FieldRole role;
     std::string escaped_name;  // ILP column name, escaped once here instead of per row
+    std::uint8_t timestamp_part = 0;   // kTimestamp: its place in a composed timestamp
+    std::uint8_t table_slot = kNoSlot;  // a ${field} of the table template
   };
 
   // The mapped field at `path`, or nullptr.
@@ -91,12 +132,25 @@ class MappingPlan {
 
   // A per-message table name template: literal text and placeholders.
   struct TablePart {
-    enum class Kind : std::uint8_t { kLiteral, kKey, kPartition } kind;
-    std::string literal;
+    enum class Kind : std::uint8_t { kLiteral, kKey, kPartition, kField } kind;
+    std::string literal;  // kField: the field's path
+    std::uint8_t slot = 0;  // kField: which captured value fills it
   };
   const std::vector<TablePart>& table_parts() const { return table_parts_; }
 
   bool has_timestamp() const { return config_.timestamp_field.has_value(); }
+  // Fields a composed designated timestamp joins (1 for a plain timestamp field).
+  std::size_t timestamp_part_count() const { return timestamp_parts_; }
+  // ${field} placeholders of the table template (at most kMaxTableFields).
+  std::size_t table_field_count() const { return table_fields_; }
+  static constexpr std::size_t kMaxTimestampParts = 8;
+  static constexpr std::size_t kMaxTableFields = 8;
+  // Escaped names of the Kafka metadata columns (empty = not written).
+  std::string_view escaped_kafka_timestamp_name() const { return escaped_kafka_timestamp_; }
+  std::string_view escaped_kafka_partition_name() const { return escaped_kafka_partition_; }
+  std::string_view escaped_kafka_offset_name() const { return escaped_kafka_offset_; }
+  bool has_kafka_columns() const { return has_kafka_columns_; }
+  bool explodes() const { return !config_.explode.empty(); }
   bool keeps_only_included() const { return !config_.include.empty(); }
   std::string_view escaped_key_name() const { return escaped_key_name_; }
   std::string_view name_prefix() const { return name_prefix_; }  // value prefix + separator
@@ -111,6 +165,12 @@ class MappingPlan {
   std::string escaped_key_name_;
   std::string name_prefix_;
   std::optional<TimestampPattern> timestamp_pattern_;
+  std::size_t timestamp_parts_ = 0;
+  std::size_t table_fields_ = 0;
+  std::string escaped_kafka_timestamp_;
+  std::string escaped_kafka_partition_;
+  std::string escaped_kafka_offset_;
+  bool has_kafka_columns_ = false;
   std::uint64_t id_ = 0;
   friend class JsonToIlpEncoder;
 };

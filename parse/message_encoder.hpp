@@ -1,7 +1,8 @@
 #pragma once
 // The encoder of one message, in parts by job: objects and names
 // (message_encoder_objects.cpp), values (message_encoder_values.cpp), arrays
-// (message_encoder_arrays.cpp) and timestamps (message_encoder_timestamps.cpp).
+// (message_encoder_arrays.cpp), timestamps (message_encoder_timestamps.cpp), record
+// formats (message_encoder_formats.cpp) and exploded rows (message_encoder_explode.cpp).
 // Internal to parse/: the public entry point is parse/json_to_ilp.hpp.
 #include <simdjson.h>
 
@@ -11,6 +12,7 @@
 #include <optional>
 #include <string_view>
 
+#include "parse/double_array_shape.hpp"
 #include "parse/field_cache.hpp"
 #include "parse/field_name_set.hpp"
 #include "parse/ilp_byte_writer.hpp"
@@ -30,8 +32,17 @@ constexpr std::size_t kColumnScratchSlack = 256;
 // Longest prefix + nested key path the encoder assembles; longer names are invalid.
 // Its buffer has kSameBytesSlack more bytes, for the field cache's compares.
 constexpr std::size_t kMaxPathBytes = 4 * kMaxIlpNameBytes;
-// Names a message can hold besides its JSON members: the key column.
+// Names a message can hold besides its JSON members: the key and metadata columns.
 constexpr std::size_t kFieldNameSlack = 16;
+// Longest text of a composed designated timestamp (--timestamp-field date,time).
+constexpr std::size_t kMaxComposedTimestampBytes = 256;
+// Longest JSON token read for a ${field} of the table: longer can never make a name.
+constexpr std::size_t kMaxTableFieldTokenBytes = 2 * kMaxIlpNameBytes + 2;
+
+// Internal to the encoder, never a dead-letter reason: a duplicate column under
+// --duplicates keep-first was dropped and encode_object goes on with the next field
+// (simdjson skips the unread value).
+constexpr RejectReason kSkipDuplicate = RejectReason::kCount;
 
 // A column name as the encoder writes it: escaped, or invalid (refused when a value
 // would be written under it), and its number in the field cache if it has one.
@@ -46,9 +57,11 @@ struct ColumnName {
 // all symbols first and JSON keys come in any order.
 class MessageEncoder {
  public:
+  // `captured` has room for kCapturedTexts views that outlive the encoder (kept by
+  // the caller so that each message does not clear them all).
   MessageEncoder(const MappingPlan& plan, const MessageMeta& meta, IlpByteWriter head,
                  IlpByteWriter columns, FieldCache& cache, FieldNameSet& seen,
-                 std::size_t message_bytes, char* path)
+                 std::size_t message_bytes, char* path, std::string_view* captured)
       : plan_(plan),
         config_(plan.config()),
         meta_(meta),
@@ -58,14 +71,32 @@ class MessageEncoder {
         cache_(cache),
         seen_(seen),
         message_bytes_(message_bytes),
-        path_(path) {
+        path_(path),
+        timestamp_parts_(captured),
+        table_values_(captured + MappingPlan::kMaxTimestampParts) {
     const std::string_view prefix = plan.name_prefix();
     if (!prefix.empty()) std::memcpy(path_, prefix.data(), prefix.size());
     prefix_len_ = prefix.size();
+    // Composed timestamp parts are read only once seen (timestamp_seen_).
+    for (std::size_t i = 0; i < plan.table_field_count(); ++i) table_values_[i] = {};
   }
+
+  static constexpr std::size_t kCapturedTexts =
+      MappingPlan::kMaxTimestampParts + MappingPlan::kMaxTableFields;
 
   // The Kafka key as a symbol or column, before the value's fields.
   Rejection encode_key();
+  // The key (or a scalar JSON key) as text under the key's name.
+  Rejection encode_key_text(std::string_view text);
+  // --key-format json|envelope: the key's JSON value (message_encoder_key.cpp): an
+  // object's fields become key_prefix + separator + path, a scalar its text. Their
+  // escaped names are kept in `names` (enough for twice the key's bytes), as the
+  // duplicate check may hold on to them until the row is done.
+  Rejection encode_key_value(ondemand::value& value, IlpByteWriter& names);
+
+  // --kafka-*-column: the record's metadata as columns, before the value's fields
+  // so that a value field of the same name is the duplicate.
+  Rejection encode_kafka_columns();
 
   // `path_len` counts the bytes of path_ after the value prefix (0 at the top);
   // `kept`: an include list covers this whole object.
@@ -76,6 +107,26 @@ class MessageEncoder {
   Rejection finish_row();
 
   const IlpByteWriter& head() const { return head_; }
+
+  // The captured values of the table template's ${field}s (empty view = absent).
+  const std::string_view* table_values() const { return table_values_; }
+
+  // --explode (message_encoder_explode.cpp). The raw JSON of the exploded array once
+  // the message was read; empty when it was absent or null.
+  std::string_view exploded_array() const { return exploded_array_; }
+  // While the message is read, the numbers of the names it uses go to `names`
+  // (room for `capacity`), so that each exploded row can start from them again.
+  void record_names(std::uint32_t* names, std::size_t capacity) {
+    recorded_names_ = names;
+    recorded_capacity_ = capacity;
+  }
+  // Keeps what every row of an exploded message shares (the message's columns,
+  // names and timestamp) and moves composed timestamp parts into `scratch`, as the
+  // elements are read by the same parser, which reuses its string buffer.
+  Rejection keep_message_state(char* scratch, std::size_t scratch_bytes);
+  // Starts the row of one element at `head`, with `prefix` (the table and the
+  // message's symbols) and the message's state.
+  void begin_element_row(IlpByteWriter head, std::string_view prefix);
 
  private:
   // Objects and names (message_encoder_objects.cpp).
@@ -101,6 +152,7 @@ class MessageEncoder {
   Rejection descend(ondemand::value& value, int depth, std::string_view path, bool kept);
 
   void begin_symbol(std::string_view escaped_name) {
+    symbol_start_ = head_.pos;
     head_.put(',');
     head_.append(escaped_name);
     head_.put('=');
@@ -117,7 +169,11 @@ class MessageEncoder {
     if (columns_.overflowed) return RejectReason::kTooLarge;
     last_name_ = std::string_view(name_start, static_cast<std::size_t>(columns_.pos - name_start));
     last_name_number_ = name.number;
-    if (remember && !first_use(name.number, last_name_)) return RejectReason::kDuplicateField;
+    if (remember && !first_use(name.number, last_name_)) {
+      if (config_.duplicates == DuplicatePolicy::kReject) return RejectReason::kDuplicateField;
+      columns_.pos = name_start - 1;  // keep the first: drop this copy, value unread
+      return kSkipDuplicate;
+    }
     columns_.put('=');
     return std::nullopt;
   }
@@ -125,7 +181,10 @@ class MessageEncoder {
   // False if the column name was already used in this message: numbered names by
   // their stamp, the others (only once the cache is full) through the name set.
   bool first_use(std::uint32_t number, std::string_view escaped_name) {
-    if (number != kUnnumberedName) return cache_.first_use(number);
+    if (number != kUnnumberedName) {
+      if (recorded_names_ != nullptr) [[unlikely]] return record_first_use(number);
+      return cache_.first_use(number);
+    }
     if (!seen_cleared_) {  // rarely needed: cleared on first use
       seen_.clear(message_bytes_);
       seen_cleared_ = true;
@@ -133,8 +192,19 @@ class MessageEncoder {
     return seen_.insert(escaped_name);
   }
 
+  bool record_first_use(std::uint32_t number);
+
+  // A ${field} of the table template: its text, before the field is encoded.
+  Rejection capture_table_value(std::uint8_t slot, ondemand::value& value);
+  // The fields of a JSON key object; `name_len` bytes of `path` hold the prefix.
+  Rejection encode_key_object(ondemand::object& object, char* path, std::size_t name_len,
+                              int depth, IlpByteWriter& names);
+  Rejection record_exploded_array(ondemand::value& value);
+
   // Values (message_encoder_values.cpp).
   Rejection encode_symbol(const ColumnName& name, ondemand::value& value);
+  // [] and {}: written as nothing, like null.
+  static bool is_empty_container(ondemand::value& value, ondemand::json_type type);
   Rejection encode_column(const ColumnName& name, ondemand::value& value, int depth,
                           std::string_view path, bool kept);
   Rejection encode_number_column(const ColumnName& name, ondemand::value& value);
@@ -148,10 +218,27 @@ class MessageEncoder {
 
   // Arrays (message_encoder_arrays.cpp).
   Rejection encode_array(const ColumnName& name, ondemand::value& value);
+  // The elements of one level of a nested array, row-major. kUnsupportedValue:
+  // not a rectangular array of numbers.
+  Rejection encode_array_elements(ondemand::array& array, std::size_t depth,
+                                  DoubleArrayShape& shape, char*& lengths);
 
   // Timestamps (message_encoder_timestamps.cpp).
-  Rejection read_timestamp(ondemand::value& value);
+  // The designated timestamp, or `part` of a composed one.
+  Rejection read_timestamp(ondemand::value& value, std::size_t part);
   Rejection read_numeric_timestamp(ondemand::value& value);
+  // A timestamp column: a number in --timestamp-units or text in --timestamp-format;
+  // `nanos` stays empty for null.
+  Rejection timestamp_value(ondemand::value& value, std::optional<std::int64_t>& nanos);
+  std::optional<std::int64_t> text_timestamp(std::string_view text) const;
+  Rejection numeric_timestamp(ondemand::value& value, std::optional<std::int64_t>& nanos);
+  Rejection read_timestamp_part(ondemand::value& value, std::size_t part);
+  Rejection compose_timestamp(bool& missing);
+  // --timestamp-columns: an ILP timestamp column.
+  Rejection encode_timestamp_column(const ColumnName& name, ondemand::value& value);
+  // 't' microseconds, or 'n' nanoseconds when the value has digits below a
+  // microsecond (protocol 2 only, checked by the callers).
+  void append_timestamp_column_value(std::int64_t nanos);
 
   const MappingPlan& plan_;
   const MappingConfig& config_;
@@ -172,12 +259,65 @@ class MessageEncoder {
   std::size_t field_ordinal_ = 0;  // fields of the message so far, nested ones included
   std::string_view last_name_;
   std::uint32_t last_name_number_ = kUnnumberedName;
+  char* symbol_start_ = nullptr;
   bool has_symbol_ = false;
-  bool timestamp_seen_ = false;
+  std::uint32_t timestamp_seen_ = 0;  // one bit per timestamp field
   std::optional<std::int64_t> timestamp_ns_;
   // When set, timestamp_ns_ written out: these digits then timestamp_zeros_ zeros.
   std::string_view timestamp_digits_;
   int timestamp_zeros_ = 0;
+  std::string_view* timestamp_parts_;  // kMaxTimestampParts
+  std::string_view* table_values_;     // kMaxTableFields
+  std::string_view exploded_array_;
+  bool exploded_seen_ = false;
+  std::uint32_t* recorded_names_ = nullptr;  // --explode: see record_names
+  std::size_t recorded_capacity_ = 0;
+  std::size_t recorded_count_ = 0;
+  struct MessageState {
+    char* columns_end;
+    std::size_t names;
+    std::size_t recorded;
+    bool seen_cleared;
+    bool has_symbol;
+    std::uint32_t timestamp_seen;
+    std::optional<std::int64_t> timestamp_ns;
+    std::string_view timestamp_digits;
+    int timestamp_zeros;
+  } message_state_;  // set by keep_message_state
 };
+
+// Where the rows of an exploded message are assembled, owned by the kernel encoder.
+struct ExplodeScratch {
+  ondemand::parser& parser;  // the message's parser, free once the message was read
+  const char* padded_end;    // end of the padded copy of the message (padding included)
+  char* timestamp_parts;     // kMaxComposedTimestampBytes
+  std::uint32_t* row_ends;   // room for `max_rows` row ends
+  std::size_t max_rows;
+};
+
+// After `encoder` read the message, with the table and the message's symbols (the
+// first `prefix_bytes`) already after `out`'s end: one row per element of the
+// exploded array, each that prefix + the element's symbols + the message's and the
+// element's columns + timestamp. All rows or none are appended to `out`; their
+// ends go to scratch.row_ends, their count to the result.
+EncodeResult encode_exploded_rows(MessageEncoder& encoder, std::size_t prefix_bytes,
+                                  const ExplodeScratch& scratch, OutputCursor& out);
+
+// Record formats (message_encoder_formats.cpp).
+// --value-format envelope: the row is the payload object of a JsonConverter envelope.
+Rejection encode_envelope_payload(ondemand::object& envelope, MessageEncoder& encoder);
+
+// Where a JSON key is parsed, owned by the kernel encoder: its own parser, as the
+// value's document is read at the same time.
+struct KeyScratch {
+  ondemand::parser& parser;
+  char* padded;           // max_bytes + SIMDJSON_PADDING
+  char* names;            // 2 * max_bytes: the escaped names of the key's fields
+  std::size_t max_bytes;  // longer keys are too_large
+};
+
+// --key-format json|envelope: the key parsed as JSON and written as columns or symbols.
+Rejection encode_json_key(KeyFormat format, std::string_view key, const KeyScratch& scratch,
+                          MessageEncoder& encoder);
 
 }  // namespace kilp::parse::KILP_PARSE_KERNEL

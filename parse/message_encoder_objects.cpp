@@ -21,17 +21,70 @@ Rejection MessageEncoder::encode_key() {
   if (!simdjson::validate_utf8(meta_.key.data(), meta_.key.size())) {
     return RejectReason::kInvalidUtf8;
   }
+  return encode_key_text(meta_.key);
+}
+
+Rejection MessageEncoder::encode_key_text(std::string_view text) {
   const std::string_view key_name = plan_.escaped_key_name();
   const ColumnName name{key_name, true, cache_.number_name(key_name)};
   if (config_.key_mode == KeyMode::kSymbol) {
+    if (text.empty()) return std::nullopt;  // like an empty symbol value
     begin_symbol(name.text);
-    append_symbol_value(head_, meta_.key);
+    append_symbol_value(head_, text);
     if (!first_use(name.number, name.text)) return RejectReason::kDuplicateField;
     return std::nullopt;
   }
   if (Rejection rejection = begin_column(name)) return rejection;
-  append_string_value(columns_, meta_.key);
+  append_string_value(columns_, text);
   return std::nullopt;
+}
+
+Rejection MessageEncoder::encode_kafka_columns() {
+  auto begin = [&](std::string_view escaped) {
+    return begin_column({escaped, true, cache_.number_name(escaped)});
+  };
+  if (!plan_.escaped_kafka_timestamp_name().empty() && meta_.timestamp_ms >= 0) {
+    const std::optional<std::int64_t> nanos =
+        integer_timestamp_to_nanos(meta_.timestamp_ms, TimestampUnit::kMillis);
+    if (!nanos) return RejectReason::kBadTimestamp;
+    if (Rejection rejection = begin(plan_.escaped_kafka_timestamp_name())) return rejection;
+    append_timestamp_column_value(*nanos);
+  }
+  if (!plan_.escaped_kafka_partition_name().empty()) {
+    if (Rejection rejection = begin(plan_.escaped_kafka_partition_name())) return rejection;
+    append_long(columns_, meta_.partition);
+  }
+  if (!plan_.escaped_kafka_offset_name().empty() && meta_.offset >= 0) {
+    if (Rejection rejection = begin(plan_.escaped_kafka_offset_name())) return rejection;
+    append_long(columns_, meta_.offset);
+  }
+  return std::nullopt;
+}
+
+Rejection MessageEncoder::capture_table_value(std::uint8_t slot, ondemand::value& value) {
+  ondemand::json_type type;
+  if (auto error = value.type().get(type)) return reason_for(error);
+  switch (type) {
+    case ondemand::json_type::string:
+      // A token this long can never make a valid name; not reading it keeps the
+      // second read of the string (by the encoder) within simdjson's buffer.
+      if (raw_token(value).size() > kMaxTableFieldTokenBytes) return RejectReason::kInvalidName;
+      if (auto error = value.get_string().get(table_values_[slot])) return reason_for(error);
+      return std::nullopt;
+    case ondemand::json_type::number:
+      table_values_[slot] = raw_token(value);
+      return std::nullopt;
+    case ondemand::json_type::boolean: {
+      bool flag = false;
+      if (auto error = value.get_bool().get(flag)) return reason_for(error);
+      table_values_[slot] = flag ? "true" : "false";
+      return std::nullopt;
+    }
+    case ondemand::json_type::null:
+      return std::nullopt;  // missing
+    default:
+      return RejectReason::kUnsupportedValue;
+  }
 }
 
 Rejection MessageEncoder::encode_object(ondemand::object& object, int depth, std::size_t path_len,
@@ -75,21 +128,35 @@ Rejection MessageEncoder::encode_object(ondemand::object& object, int depth, std
         rejection = encode_branch(value, depth, path, false);
       }
     } else {
-      rejection = encode_planned(*route->planned, name, value, depth, path);
+      const MappingPlan::PlannedField& planned = *route->planned;
+      if (planned.table_slot != MappingPlan::kNoSlot &&
+          table_values_[planned.table_slot].empty()) {  // a duplicate keeps the first
+        if (Rejection refused = capture_table_value(planned.table_slot, value)) return refused;
+      }
+      rejection = encode_planned(planned, name, value, depth, path);
     }
-    if (rejection) return rejection;
+    if (rejection && *rejection != kSkipDuplicate) return rejection;
   }
   return std::nullopt;
 }
 
 Rejection MessageEncoder::finish_row() {
+  bool missing = false;
   if (config_.timestamp_kafka) {
-    if (meta_.timestamp_ms < 0) return RejectReason::kMissingTimestamp;
-    timestamp_ns_ = integer_timestamp_to_nanos(meta_.timestamp_ms, TimestampUnit::kMillis);
-    if (!timestamp_ns_) return RejectReason::kBadTimestamp;
-    timestamp_digits_ = {};
+    missing = meta_.timestamp_ms < 0;
+    if (!missing) {
+      timestamp_ns_ = integer_timestamp_to_nanos(meta_.timestamp_ms, TimestampUnit::kMillis);
+      if (!timestamp_ns_) return RejectReason::kBadTimestamp;
+      timestamp_digits_ = {};
+    }
+  } else if (plan_.timestamp_part_count() > 1) {
+    if (Rejection rejection = compose_timestamp(missing)) return rejection;
+  } else {
+    missing = plan_.has_timestamp() && !timestamp_ns_;
   }
-  if (plan_.has_timestamp() && !timestamp_ns_) return RejectReason::kMissingTimestamp;
+  if (missing && config_.missing_timestamp == MissingTimestampPolicy::kReject) {
+    return RejectReason::kMissingTimestamp;
+  }
   const std::size_t column_bytes = static_cast<std::size_t>(columns_.pos - columns_begin_);
   if (!has_symbol_ && column_bytes == 0) return RejectReason::kEmptyRow;
   if (columns_.overflowed) return RejectReason::kTooLarge;  // see kColumnBytesPerJsonByte
@@ -145,7 +212,11 @@ Rejection MessageEncoder::encode_planned(const MappingPlan::PlannedField& planne
     case MappingPlan::FieldRole::kSymbol:
       return encode_symbol(name, value);
     case MappingPlan::FieldRole::kTimestamp:
-      return read_timestamp(value);
+      return read_timestamp(value, planned.timestamp_part);
+    case MappingPlan::FieldRole::kTimestampColumn:
+      return encode_timestamp_column(name, value);
+    case MappingPlan::FieldRole::kExplode:
+      return record_exploded_array(value);
     case MappingPlan::FieldRole::kColumn:
       return encode_column(name, value, depth, path, true);
     case MappingPlan::FieldRole::kDouble:
@@ -168,7 +239,14 @@ Rejection MessageEncoder::encode_branch(ondemand::value& value, int depth, std::
 
 Rejection MessageEncoder::descend(ondemand::value& value, int depth, std::string_view path,
                                   bool kept) {
-  if (depth >= config_.max_depth) return RejectReason::kTooDeep;
+  if (depth >= config_.max_depth) {
+    // An empty object writes nothing at any depth.
+    ondemand::object object;
+    bool empty = false;
+    if (auto error = value.get_object().get(object)) return reason_for(error);
+    if (auto error = object.is_empty().get(empty)) return reason_for(error);
+    return empty ? Rejection() : Rejection(RejectReason::kTooDeep);
+  }
   const std::size_t path_len = path.size();
   if (prefix_len_ + path_len > kMaxPathBytes) return RejectReason::kInvalidName;
   if (path.data() != path_ + prefix_len_) std::memcpy(path_ + prefix_len_, path.data(), path_len);

@@ -1,4 +1,6 @@
-// Timestamps: the designated timestamp field, numeric or text.
+// Timestamps: the designated timestamp (one field, several joined, or absent) and
+// timestamp columns, numeric or text.
+#include "parse/ilp_values.hpp"
 #include "parse/json_number_syntax.hpp"
 #include "parse/message_encoder.hpp"
 #include "parse/timestamp_conversion.hpp"
@@ -6,9 +8,13 @@
 
 namespace kilp::parse::KILP_PARSE_KERNEL {
 
-Rejection MessageEncoder::read_timestamp(ondemand::value& value) {
-  if (timestamp_seen_) return RejectReason::kDuplicateField;
-  timestamp_seen_ = true;
+Rejection MessageEncoder::read_timestamp(ondemand::value& value, std::size_t part) {
+  if (timestamp_seen_ & (1u << part)) {
+    if (config_.duplicates == DuplicatePolicy::kReject) return RejectReason::kDuplicateField;
+    return std::nullopt;  // keep the first
+  }
+  timestamp_seen_ |= 1u << part;
+  if (plan_.timestamp_part_count() > 1) return read_timestamp_part(value, part);
   ondemand::json_type type;
   if (auto error = value.type().get(type)) return reason_for(error);
   switch (type) {
@@ -19,8 +25,7 @@ Rejection MessageEncoder::read_timestamp(ondemand::value& value) {
     case ondemand::json_type::string: {
       std::string_view text;
       if (auto error = value.get_string().get(text)) return reason_for(error);
-      const auto& pattern = plan_.timestamp_pattern();
-      timestamp_ns_ = pattern ? pattern->parse(text) : rfc3339_to_nanos(text);
+      timestamp_ns_ = text_timestamp(text);
       return timestamp_ns_ ? Rejection() : Rejection(RejectReason::kBadTimestamp);
     }
     default:
@@ -42,22 +47,112 @@ Rejection MessageEncoder::read_numeric_timestamp(ondemand::value& value) {
     }
     return std::nullopt;
   }
+  return numeric_timestamp(value, timestamp_ns_);
+}
+
+Rejection MessageEncoder::timestamp_value(ondemand::value& value,
+                                          std::optional<std::int64_t>& nanos) {
+  ondemand::json_type type;
+  if (auto error = value.type().get(type)) return reason_for(error);
+  switch (type) {
+    case ondemand::json_type::null:
+      return check_null(value);
+    case ondemand::json_type::number:
+      return numeric_timestamp(value, nanos);
+    case ondemand::json_type::string: {
+      std::string_view text;
+      if (auto error = value.get_string().get(text)) return reason_for(error);
+      nanos = text_timestamp(text);
+      return nanos ? Rejection() : Rejection(RejectReason::kBadTimestamp);
+    }
+    default:
+      return RejectReason::kBadTimestamp;
+  }
+}
+
+std::optional<std::int64_t> MessageEncoder::text_timestamp(std::string_view text) const {
+  const auto& pattern = plan_.timestamp_pattern();
+  return pattern ? pattern->parse(text) : rfc3339_to_nanos(text);
+}
+
+Rejection MessageEncoder::numeric_timestamp(ondemand::value& value,
+                                            std::optional<std::int64_t>& nanos) {
   ondemand::number_type number_type;
   if (auto error = value.get_number_type().get(number_type)) return number_failure(value, error);
   if (number_type == ondemand::number_type::signed_integer) {
     std::int64_t integer = 0;
     if (auto error = value.get_int64().get(integer)) return number_failure(value, error);
-    timestamp_ns_ = integer_timestamp_to_nanos(integer, config_.timestamp_unit);
+    nanos = integer_timestamp_to_nanos(integer, config_.timestamp_unit);
   } else {
     const std::string_view text = raw_token(value);
     double number = 0;
     if (auto error = value.get_double().get(number)) return number_failure(value, error);
     TimestampUnit unit = config_.timestamp_unit;
     if (unit == TimestampUnit::kAuto) unit = guess_timestamp_unit(number);
-    timestamp_ns_ = decimal_timestamp_to_nanos(text, unit);
+    nanos = decimal_timestamp_to_nanos(text, unit);
   }
-  if (!timestamp_ns_) return RejectReason::kBadTimestamp;
+  if (!nanos) return RejectReason::kBadTimestamp;
   return std::nullopt;
+}
+
+// One field of a composed timestamp: its text (a number as written) is kept until
+// the row ends, when the parts are joined in the mapping's order.
+Rejection MessageEncoder::read_timestamp_part(ondemand::value& value, std::size_t part) {
+  ondemand::json_type type;
+  if (auto error = value.type().get(type)) return reason_for(error);
+  switch (type) {
+    case ondemand::json_type::null:
+      timestamp_seen_ &= ~(1u << part);  // absent, as if missing
+      return check_null(value);
+    case ondemand::json_type::number: {
+      timestamp_parts_[part] = raw_token(value);
+      ondemand::number number;
+      if (auto error = value.get_number().get(number)) return number_failure(value, error);
+      return std::nullopt;
+    }
+    case ondemand::json_type::string:
+      if (auto error = value.get_string().get(timestamp_parts_[part])) return reason_for(error);
+      return std::nullopt;
+    default:
+      return RejectReason::kBadTimestamp;
+  }
+}
+
+Rejection MessageEncoder::compose_timestamp(bool& missing) {
+  const std::size_t parts = plan_.timestamp_part_count();
+  if (timestamp_seen_ != (1u << parts) - 1) {
+    missing = true;  // some part absent or null
+    return std::nullopt;
+  }
+  char text[kMaxComposedTimestampBytes];
+  IlpByteWriter joined(text, text + sizeof text);
+  for (std::size_t i = 0; i < parts; ++i) joined.append(timestamp_parts_[i]);
+  if (joined.overflowed) return RejectReason::kBadTimestamp;
+  timestamp_ns_ = text_timestamp(std::string_view(text, static_cast<std::size_t>(joined.pos - text)));
+  timestamp_digits_ = {};
+  return timestamp_ns_ ? Rejection() : Rejection(RejectReason::kBadTimestamp);
+}
+
+// 't' microseconds; 'n' nanoseconds with protocol 2 when the value has digits below
+// a microsecond.
+Rejection MessageEncoder::encode_timestamp_column(const ColumnName& name, ondemand::value& value) {
+  std::optional<std::int64_t> nanos;
+  if (Rejection rejection = timestamp_value(value, nanos)) return rejection;
+  if (!nanos) return std::nullopt;  // null
+  if (*nanos % 1000 != 0 && config_.protocol_version < 2) return RejectReason::kBadTimestamp;
+  if (Rejection rejection = begin_column(name)) return rejection;
+  append_timestamp_column_value(*nanos);
+  return std::nullopt;
+}
+
+void MessageEncoder::append_timestamp_column_value(std::int64_t nanos) {
+  if (nanos % 1000 == 0) {
+    append_decimal(columns_, nanos / 1000);
+    columns_.put('t');
+  } else {
+    append_decimal(columns_, nanos);
+    columns_.put('n');
+  }
 }
 
 }  // namespace kilp::parse::KILP_PARSE_KERNEL

@@ -46,10 +46,27 @@ Rejection MessageEncoder::encode_symbol(const ColumnName& name, ondemand::value&
     case ondemand::json_type::null:
       return check_null(value);
     default:
-      return RejectReason::kUnsupportedValue;
+      return is_empty_container(value, type) ? Rejection()
+                                             : Rejection(RejectReason::kUnsupportedValue);
   }
-  if (!first_use(name.number, escaped_name)) return RejectReason::kDuplicateField;
+  if (!first_use(name.number, escaped_name)) {
+    if (config_.duplicates == DuplicatePolicy::kReject) return RejectReason::kDuplicateField;
+    head_.pos = symbol_start_;  // keep the first copy
+  }
   return std::nullopt;
+}
+
+bool MessageEncoder::is_empty_container(ondemand::value& value, ondemand::json_type type) {
+  bool empty = false;
+  if (type == ondemand::json_type::array) {
+    ondemand::array array;
+    return value.get_array().get(array) == simdjson::SUCCESS &&
+           array.is_empty().get(empty) == simdjson::SUCCESS && empty;
+  }
+  ondemand::object object;
+  return type == ondemand::json_type::object &&
+         value.get_object().get(object) == simdjson::SUCCESS &&
+         object.is_empty().get(empty) == simdjson::SUCCESS && empty;
 }
 
 Rejection MessageEncoder::encode_column(const ColumnName& name, ondemand::value& value, int depth,
@@ -108,12 +125,21 @@ Rejection MessageEncoder::encode_number_column(const ColumnName& name, ondemand:
     case NumberShape::kOther:
       break;
   }
+  // An integer beyond signed 64 bits (simdjson may fail on it before typing it).
+  auto oversized = [&](simdjson::error_code error) -> Rejection {
+    const RejectReason reason = number_failure(value, error);
+    if (reason == RejectReason::kNumberOutOfRange &&
+        config_.oversized_integers == OversizedIntegerPolicy::kDouble) {
+      return encode_double(name, value);
+    }
+    return reason;
+  };
   ondemand::number_type type;
-  if (auto error = value.get_number_type().get(type)) return number_failure(value, error);
+  if (auto error = value.get_number_type().get(type)) return oversized(error);
   switch (type) {
     case ondemand::number_type::signed_integer: {
       std::int64_t integer = 0;
-      if (auto error = value.get_int64().get(integer)) return number_failure(value, error);
+      if (auto error = value.get_int64().get(integer)) return oversized(error);
       if (Rejection rejection = begin_column(name)) return rejection;
       append_long(columns_, integer);
       return std::nullopt;
@@ -121,7 +147,10 @@ Rejection MessageEncoder::encode_number_column(const ColumnName& name, ondemand:
     case ondemand::number_type::floating_point_number:
       return encode_double(name, value);
     default: {
-      // An integer of 2^63 or more: ILP longs are signed 64-bit.
+      // An integer beyond signed 64 bits: ILP longs are signed 64-bit.
+      if (config_.oversized_integers == OversizedIntegerPolicy::kDouble) {
+        return encode_double(name, value);
+      }
       std::uint64_t integer = 0;
       if (auto error = value.get_uint64().get(integer)) return number_failure(value, error);
       return RejectReason::kNumberOutOfRange;

@@ -11,7 +11,7 @@ constexpr std::array<std::string_view, kRejectReasonCount> kIds = {
     "malformed_json",    "not_an_object",       "invalid_utf8",    "too_large",
     "unsupported_value", "missing_timestamp",   "bad_timestamp",   "invalid_name",
     "type_conflict",     "number_out_of_range", "duplicate_field", "empty_row",
-    "too_deep",
+    "too_deep",          "missing_field",
 };
 }  // namespace
 

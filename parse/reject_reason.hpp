@@ -21,6 +21,8 @@ enum class RejectReason : std::uint8_t {
   kDuplicateField,    // the same column twice in one object
   kEmptyRow,          // nothing to write: no symbols and no columns
   kTooDeep,           // objects nested deeper than the mapping's max depth
+  kMissingField,      // lacks a field the mapping needs: a ${field} of the table, the
+                      // --explode array, an envelope's payload
   kCount              // number of reasons; keep last
 };
 

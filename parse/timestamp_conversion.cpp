@@ -59,14 +59,14 @@ std::optional<std::int64_t> integer_timestamp_to_nanos(std::int64_t value, Times
 
 std::optional<std::int64_t> decimal_timestamp_to_nanos(std::string_view json_number,
                                                        TimestampUnit unit) {
-  // value = significand * 10^scale, where significand holds every digit of the token.
+  // value = significand * 10^scale units, where significand holds the token's digits.
   std::size_t i = 0;
   if (i < json_number.size() && json_number[i] == '-') return std::nullopt;
   std::int64_t significand = 0;
-  int scale = nanos_exponent(unit);
-  int dropped_digits = 0;  // digits too small to matter once the significand is full
+  int scale = 0;
   bool any_digit = false;
   bool in_fraction = false;
+  bool dropped_fraction = false;  // a non-zero fraction digit beyond the significand
   for (; i < json_number.size(); ++i) {
     const char c = json_number[i];
     if (c == '.' && !in_fraction) {
@@ -79,7 +79,9 @@ std::optional<std::int64_t> decimal_timestamp_to_nanos(std::string_view json_num
       significand = significand * 10 + (c - '0');
       if (in_fraction) --scale;
     } else if (!in_fraction) {
-      ++dropped_digits;  // an integer digit beyond 18 digits: the value only grows
+      ++scale;  // an integer digit beyond 18 digits: the value only grows
+    } else if (c != '0') {
+      dropped_fraction = true;
     }
   }
   if (!any_digit) return std::nullopt;
@@ -100,13 +102,20 @@ std::optional<std::int64_t> decimal_timestamp_to_nanos(std::string_view json_num
     scale += negative_exponent ? -exponent : exponent;
   }
   if (i != json_number.size()) return std::nullopt;
-  scale += dropped_digits;
 
+  // A non-zero digit beyond a full significand is either a fraction of the unit or
+  // (scaled up by the exponent) beyond int64 nanoseconds.
+  if (dropped_fraction) return std::nullopt;
   if (significand == 0) return 0;
   if (scale < 0) {
-    // Truncate toward zero: sub-nanosecond digits cannot be represented.
-    return scale <= -19 ? 0 : significand / kPowersOfTen[-scale];
+    // A fraction of the unit is refused rather than truncated: 1.5 ns is no instant.
+    if (scale <= -19 || significand % kPowersOfTen[-scale] != 0) {
+      return std::nullopt;
+    }
+    significand /= kPowersOfTen[-scale];
+    scale = 0;
   }
+  scale += nanos_exponent(unit);
   std::int64_t nanos = 0;
   if (scale > 18 || __builtin_mul_overflow(significand, kPowersOfTen[scale], &nanos)) {
     return std::nullopt;

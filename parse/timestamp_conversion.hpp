@@ -24,9 +24,10 @@ struct ScaledTimestamp {
 };
 std::optional<ScaledTimestamp> scale_integer_timestamp(std::int64_t value, TimestampUnit unit);
 
-// A JSON number token with a fraction and/or exponent (e.g. "1700000000.123456"),
-// converted exactly from its decimal digits; digits below a nanosecond are dropped.
-// `unit` must not be kAuto (guess it from the parsed value first).
+// A JSON number token with a fraction and/or exponent (e.g. "1.7e9", "1700000000.0"),
+// converted exactly from its decimal digits. Only a whole number of `unit`s is an
+// instant: a fraction of the unit (1.5 in ns, 1700000000.5 in s) is refused, never
+// truncated. `unit` must not be kAuto (guess it from the parsed value first).
 std::optional<std::int64_t> decimal_timestamp_to_nanos(std::string_view json_number,
                                                        TimestampUnit unit);
 

@@ -61,6 +61,36 @@ bool read_offset(std::string_view text, std::size_t& pos, std::int64_t& offset_s
   return true;
 }
 
+bool starts_with_at(std::string_view text, std::size_t pos, std::string_view word) {
+  return text.size() - pos >= word.size() && text.compare(pos, word.size(), word) == 0;
+}
+
+// A pattern's zone: an offset as above, +hh alone, or the names of UTC the
+// connector's patterns accept (UTC, GMT, UT), optionally followed by an offset
+// ("GMT+01:00"). Region names (Europe/Paris, CET) need a time-zone database and are
+// refused.
+bool read_zone(std::string_view text, std::size_t& pos, std::int64_t& offset_seconds) {
+  for (std::string_view name : {"UTC", "GMT", "UT"}) {
+    if (!starts_with_at(text, pos, name)) continue;
+    pos += name.size();
+    offset_seconds = 0;
+    if (pos < text.size() && (text[pos] == '+' || text[pos] == '-')) {
+      return read_zone(text, pos, offset_seconds);
+    }
+    return true;
+  }
+  if (pos < text.size() && (text[pos] == '+' || text[pos] == '-') && text.size() - pos >= 3 &&
+      (text.size() - pos == 3 || !(is_digit(text[pos + 3]) || text[pos + 3] == ':'))) {
+    const bool negative = text[pos] == '-';
+    ++pos;
+    unsigned hours = 0;
+    if (!read_digits(text, pos, 2, hours) || hours > 23) return false;
+    offset_seconds = (negative ? -1 : 1) * static_cast<std::int64_t>(hours * 3600);
+    return true;
+  }
+  return read_offset(text, pos, offset_seconds);
+}
+
 std::optional<std::int64_t> to_nanos(const CivilTime& t) {
   if (t.month < 1 || t.month > 12 || t.day < 1 || t.day > days_in_month(t.year, t.month) ||
       t.hour > 23 || t.minute > 59 || t.second > 60) {
@@ -221,7 +251,7 @@ std::optional<std::int64_t> TimestampPattern::parse(std::string_view text) const
         fraction_scale /= 10;
         break;
       case Kind::kOffset:
-        if (!read_offset(text, pos, t.offset_seconds)) return std::nullopt;
+        if (!read_zone(text, pos, t.offset_seconds)) return std::nullopt;
         break;
     }
   }

@@ -17,7 +17,8 @@ std::optional<std::int64_t> rfc3339_to_nanos(std::string_view text);
 
 // Pattern letters: yyyy year, MM month, dd day, HH hour (00-23), mm minute,
 // ss second, each S/U/N one more fraction digit (SSS = milliseconds, SSSUUU =
-// microseconds, SSSUUUNNN = nanoseconds), Z or z an offset ('Z', +hh:mm or +hhmm).
+// microseconds, SSSUUUNNN = nanoseconds), Z or z a zone: 'Z', an offset (+hh:mm,
+// +hhmm, +hh) or UTC/GMT/UT, alone or with an offset ("GMT+01:00").
 // Text in single quotes ('T') and any non-letter stand for themselves.
 class TimestampPattern {
  public:

@@ -78,11 +78,15 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
   // Mapping: one set of flags for every --topic; --config FILE for one per topic.
   std::string symbols, doubles, integers, include, exclude, renames, timestamp_field;
   std::string timestamp_units = "auto", key_mode = "none", arrays = "reject", config_file;
+  std::string missing_timestamp = "reject", oversized_integers = "reject", duplicates = "reject";
+  std::string value_format = "json", key_format = "string", timestamp_columns;
   parse::MappingConfig base;
   app.add_option("--config", config_file,
                  "TOML file with a [topics.NAME] mapping per topic (see README)");
   app.add_option("--table", base.table,
-                 "Table name; may use ${topic}, ${key}, ${partition} (default: the topic)");
+                 "Table name; may use ${topic}, ${key}, ${partition} and ${FIELD} (a value "
+                 "field's flattened path; a message without it is a dead letter) (default: the "
+                 "topic)");
   app.add_option("--symbols", symbols, "Comma-separated fields written as symbols");
   app.add_option("--doubles", doubles, "Comma-separated fields always written as doubles");
   app.add_option("--integers", integers,
@@ -91,7 +95,22 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
   app.add_option("--exclude", exclude, "Comma-separated fields to drop");
   app.add_option("--rename", renames, "Comma-separated field=column renames");
   app.add_option("--timestamp-field", timestamp_field,
-                 "Field holding the designated timestamp (default: none, server time)");
+                 "Field holding the designated timestamp (default: none, server time); "
+                 "'date,time' joins those fields' text and parses it with --timestamp-format");
+  app.add_option("--missing-timestamp", missing_timestamp,
+                 "A message without its timestamp: reject (dead letter) or server (server time, "
+                 "as the QuestDB Kafka connector)")
+      ->check(CLI::IsMember({"reject", "server"}))
+      ->capture_default_str();
+  app.add_option("--timestamp-columns", timestamp_columns,
+                 "Comma-separated fields written as ILP timestamp columns (numbers by "
+                 "--timestamp-units, text by --timestamp-format)");
+  app.add_option("--kafka-timestamp-column", base.kafka_timestamp_column,
+                 "Write the Kafka record timestamp as this timestamp column (default: none)");
+  app.add_option("--kafka-partition-column", base.kafka_partition_column,
+                 "Write the Kafka partition as this long column (default: none)");
+  app.add_option("--kafka-offset-column", base.kafka_offset_column,
+                 "Write the Kafka offset as this long column (default: none)");
   app.add_option("--timestamp-units", timestamp_units,
                  "Units of a numeric timestamp field; auto guesses from the magnitude")
       ->check(CLI::IsMember({"s", "ms", "us", "ns", "auto"}))
@@ -118,6 +137,29 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
                  "Arrays that are not ILP v2 double arrays (protocol 1, or not all numbers): "
                  "reject (dead letter) or skip")
       ->check(CLI::IsMember({"reject", "skip"}))
+      ->capture_default_str();
+  app.add_option("--oversized-integers", oversized_integers,
+                 "Integers beyond 64 bits: reject (number_out_of_range) or double (as the "
+                 "connector)")
+      ->check(CLI::IsMember({"reject", "double"}))
+      ->capture_default_str();
+  app.add_option("--duplicates", duplicates,
+                 "A column twice in one message: reject (duplicate_field) or keep-first (what "
+                 "QuestDB keeps of the connector's two copies)")
+      ->check(CLI::IsMember({"reject", "keep-first"}))
+      ->capture_default_str();
+  app.add_option("--key-format", key_format,
+                 "string (the key's bytes), json (an object becomes --key-prefix_FIELD "
+                 "columns or symbols) or envelope (Kafka Connect's, mapping the payload)")
+      ->check(CLI::IsMember({"string", "json", "envelope"}))
+      ->capture_default_str();
+  app.add_option("--explode", base.explode,
+                 "Array of objects written as one row per element, each with the message's "
+                 "other fields (default: none)");
+  app.add_option("--value-format", value_format,
+                 "json, or envelope: Kafka Connect's {\"schema\":..,\"payload\":{..}} "
+                 "(JsonConverter schemas.enable=true), mapping the payload")
+      ->check(CLI::IsMember({"json", "envelope"}))
       ->capture_default_str();
 
   engine.shards = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -247,6 +289,12 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
   base.timestamp_unit = parse_timestamp_units("--timestamp-units", timestamp_units);
   base.key_mode = parse_key_mode("--key", key_mode);
   base.array_policy = parse_array_policy("--arrays", arrays);
+  base.missing_timestamp = parse_missing_timestamp("--missing-timestamp", missing_timestamp);
+  base.timestamp_columns = split_list(timestamp_columns);
+  base.oversized_integers = parse_oversized_integers("--oversized-integers", oversized_integers);
+  base.duplicates = parse_duplicates("--duplicates", duplicates);
+  base.value_format = parse_value_format("--value-format", value_format);
+  base.key_format = parse_key_format("--key-format", key_format);
 
   std::vector<TopicMapping> from_file;
   if (!config_file.empty()) from_file = load_mapping_file(config_file, base);

@@ -17,6 +17,12 @@ std::string string_of(const std::string& where, const toml::node& node) {
   throw std::invalid_argument(where + ": expected a string");
 }
 
+std::string join(const std::vector<std::string>& items) {
+  std::string out;
+  for (const std::string& item : items) out += (out.empty() ? "" : ",") + item;
+  return out;
+}
+
 std::vector<std::string> strings_of(const std::string& where, const toml::node& node) {
   std::vector<std::string> out;
   if (const auto* array = node.as_array()) {
@@ -63,7 +69,8 @@ void apply_key(const std::string& where, std::string_view key, const toml::node&
       mapping.rename = parse_renames(at, string_of(at, node));
     }
   } else if (key == "timestamp_field") {
-    const std::string field = string_of(at, node);
+    // A list joins its fields, as "date,time" does on the command line.
+    const std::string field = node.is_array() ? join(strings_of(at, node)) : string_of(at, node);
     if (field.empty()) {
       mapping.timestamp_field.reset();
     } else {
@@ -91,6 +98,26 @@ void apply_key(const std::string& where, std::string_view key, const toml::node&
     mapping.max_depth = static_cast<int>(depth->get());
   } else if (key == "arrays") {
     mapping.array_policy = parse_array_policy(at, string_of(at, node));
+  } else if (key == "missing_timestamp") {
+    mapping.missing_timestamp = parse_missing_timestamp(at, string_of(at, node));
+  } else if (key == "timestamp_columns") {
+    mapping.timestamp_columns = strings_of(at, node);
+  } else if (key == "kafka_timestamp_column") {
+    mapping.kafka_timestamp_column = string_of(at, node);
+  } else if (key == "kafka_partition_column") {
+    mapping.kafka_partition_column = string_of(at, node);
+  } else if (key == "kafka_offset_column") {
+    mapping.kafka_offset_column = string_of(at, node);
+  } else if (key == "oversized_integers") {
+    mapping.oversized_integers = parse_oversized_integers(at, string_of(at, node));
+  } else if (key == "duplicates") {
+    mapping.duplicates = parse_duplicates(at, string_of(at, node));
+  } else if (key == "key_format") {
+    mapping.key_format = parse_key_format(at, string_of(at, node));
+  } else if (key == "explode") {
+    mapping.explode = string_of(at, node);
+  } else if (key == "value_format") {
+    mapping.value_format = parse_value_format(at, string_of(at, node));
   } else {
     throw std::invalid_argument(at + ": unknown key");
   }
@@ -118,6 +145,38 @@ parse::ArrayPolicy parse_array_policy(std::string_view what, std::string_view te
   if (text == "reject") return parse::ArrayPolicy::kReject;
   if (text == "skip") return parse::ArrayPolicy::kSkip;
   refuse(what, text, "one of reject, skip");
+}
+
+parse::MissingTimestampPolicy parse_missing_timestamp(std::string_view what, std::string_view text) {
+  if (text == "reject") return parse::MissingTimestampPolicy::kReject;
+  if (text == "server") return parse::MissingTimestampPolicy::kServerTime;
+  refuse(what, text, "one of reject, server");
+}
+
+parse::OversizedIntegerPolicy parse_oversized_integers(std::string_view what,
+                                                       std::string_view text) {
+  if (text == "reject") return parse::OversizedIntegerPolicy::kReject;
+  if (text == "double") return parse::OversizedIntegerPolicy::kDouble;
+  refuse(what, text, "one of reject, double");
+}
+
+parse::DuplicatePolicy parse_duplicates(std::string_view what, std::string_view text) {
+  if (text == "reject") return parse::DuplicatePolicy::kReject;
+  if (text == "keep-first") return parse::DuplicatePolicy::kKeepFirst;
+  refuse(what, text, "one of reject, keep-first");
+}
+
+parse::ValueFormat parse_value_format(std::string_view what, std::string_view text) {
+  if (text == "json") return parse::ValueFormat::kJson;
+  if (text == "envelope") return parse::ValueFormat::kEnvelope;
+  refuse(what, text, "one of json, envelope");
+}
+
+parse::KeyFormat parse_key_format(std::string_view what, std::string_view text) {
+  if (text == "string") return parse::KeyFormat::kString;
+  if (text == "json") return parse::KeyFormat::kJson;
+  if (text == "envelope") return parse::KeyFormat::kEnvelope;
+  refuse(what, text, "one of string, json, envelope");
 }
 
 std::vector<std::pair<std::string, std::string>> parse_renames(std::string_view what,

@@ -26,6 +26,12 @@ namespace kilp::tools {
 parse::TimestampUnit parse_timestamp_units(std::string_view what, std::string_view text);
 parse::KeyMode parse_key_mode(std::string_view what, std::string_view text);
 parse::ArrayPolicy parse_array_policy(std::string_view what, std::string_view text);
+parse::MissingTimestampPolicy parse_missing_timestamp(std::string_view what, std::string_view text);
+parse::OversizedIntegerPolicy parse_oversized_integers(std::string_view what,
+                                                       std::string_view text);
+parse::DuplicatePolicy parse_duplicates(std::string_view what, std::string_view text);
+parse::ValueFormat parse_value_format(std::string_view what, std::string_view text);
+parse::KeyFormat parse_key_format(std::string_view what, std::string_view text);
 // "a=b,c=d"
 std::vector<std::pair<std::string, std::string>> parse_renames(std::string_view what,
                                                                std::string_view text);

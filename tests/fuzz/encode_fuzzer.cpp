@@ -1,10 +1,14 @@
 // libFuzzer target over parse + encode. The first input byte picks a mapping (type
-// hints, flattening, key symbol, table template, arrays, protocol 1 or 2); the rest
+// hints, flattening, key symbol, table templates also from fields, arrays, protocol
+// 1 or 2, timestamp columns, composed timestamps, Kafka metadata columns, envelopes,
+// the connector's policies for missing timestamps, big integers and duplicates); the rest
 // is the message. Invariants: never crash (ASan/UBSan), and whatever is written is
 // exactly one line the strict ILP parser accepts.
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,7 +22,7 @@ using namespace kilp::parse;
 
 std::vector<MappingPlan> make_plans() {
   std::vector<MappingPlan> plans;
-  for (int variant = 0; variant < 8; ++variant) {
+  for (int variant = 0; variant < 16; ++variant) {
     MappingConfig config;
     config.topic = "fuzz";
     config.symbols = {"symbol", "side", "a_b"};
@@ -35,6 +39,25 @@ std::vector<MappingPlan> make_plans() {
       config.max_depth = 3;
       config.exclude = {"skip"};
       config.rename = {{"old", "renamed"}};
+    }
+    if (variant & 8) {  // issue 10: the connector's behaviours
+      config.table = "f_${region}_${partition}";
+      config.missing_timestamp = MissingTimestampPolicy::kServerTime;
+      config.timestamp_columns = {"tc", "created"};
+      config.kafka_timestamp_column = "kts";
+      config.kafka_partition_column = "kp";
+      config.kafka_offset_column = "ko";
+      config.oversized_integers = OversizedIntegerPolicy::kDouble;
+      config.duplicates = DuplicatePolicy::kKeepFirst;
+      config.key_prefix = "k";
+      config.key_mode = (variant & 1) ? KeyMode::kSymbol : KeyMode::kColumn;
+      config.key_format = (variant & 4) ? KeyFormat::kEnvelope : KeyFormat::kJson;
+      if (variant & 2) config.explode = "rows";
+      if (variant & 4) {
+        config.value_format = ValueFormat::kEnvelope;
+        config.timestamp_field = "date,ts";
+        config.timestamp_format = "yyyyMMddHH:mm:ssz";
+      }
     }
     plans.push_back(MappingPlan::compile(config));
   }
@@ -55,17 +78,29 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   meta.key = json.substr(0, json.size() % 7);  // keys of any bytes, from the input
   meta.partition = static_cast<std::int32_t>(size % 5);
   meta.timestamp_ms = 1700000000000;
+  meta.offset = static_cast<std::int64_t>(size) * 1000003;
   kilp::parse::OutputCursor out{buffer.data(), 0, buffer.size()};
   const EncodeResult result = encoder.encode(plan, json, meta, out);
   if (result.outcome != EncodeOutcome::kOk) {
     if (out.size != 0) std::abort();  // a refused message must write nothing
     return 0;
   }
-  const kilp::testing::IlpParseResult parsed =
-      kilp::testing::parse_ilp_line(std::string_view(buffer.data(), out.size));
-  if (!parsed.ok()) {
-    std::fprintf(stderr, "invalid ILP: %s\n", parsed.error.c_str());
+  // One line, or with --explode one line per element ending where row_ends() says.
+  const std::span<const std::uint32_t> ends = encoder.row_ends(result);
+  if (result.rows == 0 || (result.rows > 1 && ends.size() != result.rows) ||
+      (result.rows > 1 && ends.back() != out.size)) {
     std::abort();
+  }
+  std::size_t start = 0;
+  for (std::uint32_t row = 0; row < result.rows; ++row) {
+    const std::size_t end = result.rows == 1 ? out.size : ends[row];
+    const kilp::testing::IlpParseResult parsed =
+        kilp::testing::parse_ilp_line(std::string_view(buffer.data() + start, end - start));
+    if (!parsed.ok()) {
+      std::fprintf(stderr, "invalid ILP: %s\n", parsed.error.c_str());
+      std::abort();
+    }
+    start = end;
   }
   return 0;
 }

@@ -7,12 +7,14 @@
 #include <simdjson.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
 #include <sstream>
 
+#include "tests/integration/ilp_http_server.hpp"
 #include "tests/integration/ilp_tcp_server.hpp"
 #include "tests/integration/kafka_test_helpers.hpp"
 #include "tests/integration/subprocess.hpp"
@@ -180,6 +182,25 @@ TEST(CorpusPipeline, EveryBadMessageIsADeadLetterWithItsReasonAndEveryGoodOneArr
 // Dead letters to a Kafka topic are tested in kafka_dead_letter_test.cpp, against
 // kilp-mock running as its own process.
 
+// Runs kilp over `cluster` with the mapping in dir/kilp.toml, dead letters to
+// dir/dlq.jsonl, until the topics' end; returns the ILP it wrote and its stderr.
+std::string run_with_config(const fs::path& dir, const tools::MockCluster& cluster,
+                            const std::string& group, std::string& log) {
+  IlpTcpServer server;
+  Subprocess kilp(kKilp,
+                  {"--brokers", cluster.bootstrap_servers(), "--config", (dir / "kilp.toml").string(),
+                   "--group", group, "--sink", "tcp::addr=" + server.address() + ";", "--dlq",
+                   "file::path=" + (dir / "dlq.jsonl").string() + ";", "--from-beginning",
+                   "--exit-at-end", "-X", "fetch.wait.max.ms=100"},
+                  (dir / "kilp.err").string());
+  const int exit_code = kilp.wait(120s);
+  log = read_file((dir / "kilp.err").string());
+  EXPECT_EQ(exit_code, 0) << log;
+  std::string all;
+  for (const auto& stream : server.streams()) all += stream;
+  return all;
+}
+
 TEST(CorpusPipeline, MappingFromATomlFile) {
   const fs::path dir = make_temp_dir("toml");
   tools::MockCluster cluster(1);
@@ -202,23 +223,116 @@ TEST(CorpusPipeline, MappingFromATomlFile) {
             "timestamp_field = \"at\"\n"
             "timestamp_format = \"yyyy-MM-dd HH:mm:ss\"\n";
   }
-  IlpTcpServer server;
-  Subprocess kilp(kKilp,
-                  {"--brokers", cluster.bootstrap_servers(), "--config", (dir / "kilp.toml").string(),
-                   "--group", "it-toml", "--sink", "tcp::addr=" + server.address() + ";", "--dlq",
-                   "file::path=" + (dir / "dlq.jsonl").string() + ";", "--from-beginning",
-                   "--exit-at-end", "-X", "fetch.wait.max.ms=100"},
-                  (dir / "kilp.err").string());
-  const int exit_code = kilp.wait(120s);
-  const std::string log = read_file((dir / "kilp.err").string());
-  ASSERT_EQ(exit_code, 0) << log;
-  std::string all;
-  for (const auto& stream : server.streams()) all += stream;
+  std::string log;
+  const std::string all = run_with_config(dir, cluster, "it-toml", log);
   EXPECT_EQ(all,
             "sensors_p0,dev_id=d0 temperature=20 1704164640000000000\n"
             "sensors_p0,dev_id=d1 temperature=21 1704164641000000000\n"
             "sensors_p0,dev_id=d2 temperature=22 1704164642000000000\n")
       << log;
+}
+
+// Issue 10 through the real binary: Kafka Connect envelopes, a table named by a
+// value field, a composed designated timestamp with a zone name (server time when
+// it is absent), a timestamp column, partition and offset columns, and the dead
+// letters of a message without payload and of a zone kilp cannot know.
+TEST(CorpusPipeline, ConnectorParityMappingFromATomlFile) {
+  const fs::path dir = make_temp_dir("parity");
+  tools::MockCluster cluster(1);
+  cluster.create_topic("parity", 1);
+  const std::vector<std::string> messages = {
+      R"({"schema":{"type":"struct"},"payload":{"region":"eu","v":1,"created":1700000000123,)"
+      R"("m":[],"date":"2024-01-02","time":"03:04:05 UTC"}})",
+      R"({"schema":{"type":"struct"}})",
+      R"({"payload":{"region":"us","v":2}})",
+      R"({"payload":{"region":"eu","v":3,"date":"2024-01-02","time":"03:04:05 CET"}})",
+  };
+  cluster.produce("parity", 1, messages.size(), [&](std::uint64_t i, std::string& buffer) {
+    buffer = messages[i];
+    return std::string_view(buffer);
+  });
+  {
+    std::ofstream toml(dir / "kilp.toml");
+    toml << "[topics.parity]\n"
+            "value_format = \"envelope\"\n"
+            "table = \"${region}_t\"\n"
+            "symbols = [\"region\"]\n"
+            "timestamp_field = [\"date\", \"time\"]\n"
+            "timestamp_format = \"yyyy-MM-ddHH:mm:ss z\"\n"
+            "missing_timestamp = \"server\"\n"
+            "timestamp_columns = [\"created\"]\n"
+            "timestamp_units = \"ms\"\n"
+            "kafka_partition_column = \"kp\"\n"
+            "kafka_offset_column = \"ko\"\n";
+  }
+  std::string log;
+  const std::string all = run_with_config(dir, cluster, "it-parity", log);
+  EXPECT_EQ(all,
+            "eu_t,region=eu kp=0i,ko=0i,v=1i,created=1700000000123000t 1704164645000000000\n"
+            "us_t,region=us kp=0i,ko=2i,v=2i\n")
+      << log;
+  const std::string dead = read_file((dir / "dlq.jsonl").string());
+  EXPECT_NE(dead.find(R"("reason":"missing_field")"), std::string::npos) << dead;
+  EXPECT_NE(dead.find(R"("reason":"bad_timestamp")"), std::string::npos) << dead;
+  EXPECT_EQ(std::count(dead.begin(), dead.end(), '\n'), 2) << dead;
+}
+
+// --explode over ILP/HTTP: every exploded row has its own entry in the request's row
+// index, so a row the server refuses (by line number) is found among its siblings
+// and the other rows of the same message still land.
+TEST(CorpusPipeline, ExplodedRowsOverHttpWithARefusedRow) {
+  const fs::path dir = make_temp_dir("explode");
+  tools::MockCluster cluster(1);
+  cluster.create_topic("explode", 1);
+  const std::vector<std::string> messages = {
+      R"({"venue":"X","ts":1700000000,"trades":[{"symbol":"A","p":1},{"symbol":"POISON","p":2},)"
+      R"({"symbol":"B","p":3}]})",
+      R"({"venue":"Y","ts":1700000001,"trades":[{"symbol":"C","p":4}]})",
+      R"({"venue":"Z","ts":1700000002,"trades":[]})",
+      R"({"venue":"Z","ts":1700000003})",
+  };
+  cluster.produce("explode", 1, messages.size(), [&](std::uint64_t i, std::string& buffer) {
+    buffer = messages[i];
+    return std::string_view(buffer);
+  });
+  IlpHttpServer server;
+  Subprocess kilp(kKilp,
+                  {"--brokers", cluster.bootstrap_servers(), "--topic", "explode", "--group",
+                   "it-explode", "--sink", "http::addr=" + server.address() + ";", "--dlq",
+                   "file::path=" + (dir / "dlq.jsonl").string() + ";", "--explode", "trades",
+                   "--symbols", "symbol", "--timestamp-field", "ts", "--timestamp-units", "s",
+                   "--from-beginning", "--exit-at-end", "-X",
+                   "fetch.wait.max.ms=100"},
+                  (dir / "kilp.err").string());
+  const int exit_code = kilp.wait(120s);
+  const std::string log = read_file((dir / "kilp.err").string());
+  ASSERT_EQ(exit_code, 0) << log;
+  std::multiset<std::string> rows;
+  const std::string accepted = server.accepted();
+  for (std::size_t start = 0, end; (end = accepted.find('\n', start)) != std::string::npos;
+       start = end + 1) {
+    rows.insert(accepted.substr(start, end + 1 - start));
+  }
+  EXPECT_EQ(rows, (std::multiset<std::string>{
+                      "explode,symbol=A venue=\"X\",p=1i 1700000000000000000\n",
+                      "explode,symbol=B venue=\"X\",p=3i 1700000000000000000\n",
+                      "explode,symbol=C venue=\"Y\",p=4i 1700000001000000000\n"}))
+      << log;
+  std::map<std::int64_t, std::string> reasons;
+  simdjson::ondemand::parser parser;
+  const std::string text = read_file((dir / "dlq.jsonl").string());
+  for (std::size_t start = 0, end; (end = text.find('\n', start)) != std::string::npos;
+       start = end + 1) {
+    simdjson::padded_string line(text.substr(start, end - start));
+    simdjson::ondemand::document doc = parser.iterate(line);
+    const std::int64_t offset = doc["offset"].get_int64();
+    reasons[offset] = std::string(std::string_view(doc["reason"].get_string().value()));
+  }
+  EXPECT_EQ(reasons, (std::map<std::int64_t, std::string>{
+                         {0, "server_rejected"}, {2, "empty_row"}, {3, "missing_field"}}))
+      << text << log;
+  EXPECT_EQ(committed_offsets(cluster.bootstrap_servers(), "it-explode", "explode", 1),
+            end_offsets(cluster.bootstrap_servers(), "explode", 1));
 }
 
 }  // namespace

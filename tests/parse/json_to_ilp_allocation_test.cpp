@@ -13,6 +13,20 @@
 namespace kilp::parse {
 namespace {
 
+// Encodes `count` messages (the i-th: messages[i % 4] with plan_of(i)) into
+// `buffer`, starting over when it is nearly full; returns the rows written.
+template <typename PlanOf>
+std::size_t encode_many(JsonToIlpEncoder& encoder, std::string& buffer, int count, PlanOf plan_of,
+                        const std::string (&messages)[4], const MessageMeta& meta) {
+  OutputCursor out{buffer.data(), 0, buffer.size()};
+  std::size_t ok = 0;
+  for (int i = 0; i < count; ++i) {
+    if (out.remaining() < 4096) out.size = 0;
+    ok += encoder.encode(plan_of(i), messages[i % 4], meta, out).outcome == EncodeOutcome::kOk;
+  }
+  return ok;
+}
+
 TEST(JsonToIlpAllocation, EncodesWithoutAllocating) {
   MappingConfig config;
   config.table = "trades";
@@ -76,16 +90,84 @@ TEST(JsonToIlpAllocation, MappingFeaturesEncodeWithoutAllocating) {
   meta.partition = 3;
   meta.timestamp_ms = 1700000000000;
   auto run = [&](int count) {
-    OutputCursor out{buffer.data(), 0, buffer.size()};
-    std::size_t ok = 0;
-    for (int i = 0; i < count; ++i) {
-      if (out.remaining() < 4096) out.size = 0;
-      const EncodeResult result = encoder.encode(plans[i % 2], messages[i % 4], meta, out);
-      ok += result.outcome == EncodeOutcome::kOk;
-    }
-    return ok;
+    return encode_many(encoder, buffer, count, [&](int i) -> const MappingPlan& { return plans[i % 2]; },
+                       messages, meta);
   };
   EXPECT_GT(run(100), 0u);  // warm-up
+  const std::size_t before = kilp::testing::allocation_count();
+  run(10000);
+  EXPECT_EQ(kilp::testing::allocation_count() - before, 0u);
+}
+
+TEST(JsonToIlpAllocation, ConnectorParityFeaturesEncodeWithoutAllocating) {
+  MappingConfig config;
+  config.topic = "events";
+  config.table = "${region}_${partition}";
+  config.symbols = {"region"};
+  config.timestamp_field = "date,time";
+  config.timestamp_format = "yyyy-MM-ddHH:mm:ssz";
+  config.timestamp_columns = {"created"};
+  config.kafka_timestamp_column = "kts";
+  config.kafka_partition_column = "kp";
+  config.kafka_offset_column = "ko";
+  config.missing_timestamp = MissingTimestampPolicy::kServerTime;
+  config.oversized_integers = OversizedIntegerPolicy::kDouble;
+  config.duplicates = DuplicatePolicy::kKeepFirst;
+  config.protocol_version = 2;
+  config.key_mode = KeyMode::kColumn;
+  config.key_format = KeyFormat::kJson;  // its parser is allocated on first use
+  MappingConfig envelope = config;
+  envelope.value_format = ValueFormat::kEnvelope;
+  const MappingPlan plans[] = {MappingPlan::compile(config), MappingPlan::compile(envelope)};
+  JsonToIlpEncoder encoder(1 << 16);
+  std::string buffer(1 << 20, '\0');
+  const std::string row =
+      R"({"region":"eu","date":"2024-01-02","time":"03:04:05UTC","created":1700000000123,)"
+      R"("m":[[1,2],[3,4]],"e":[],"o":{},"n":18446744073709551616,"a":1,"a":2})";
+  const std::string messages[] = {
+      row,
+      R"({"schema":{"type":"struct"},"payload":)" + row + "}",
+      R"({"region":"eu","m":[[1],[2,3]],"time":"x"})",  // jagged
+      R"({"m":[1]})",                                    // no region: missing_field
+  };
+  MessageMeta meta;
+  meta.topic = "events";
+  meta.partition = 3;
+  meta.offset = 42;
+  meta.timestamp_ms = 1700000000000;
+  meta.key = R"({"dev":"d1","n":{"m":2}})";
+  auto run = [&](int count) {
+    return encode_many(encoder, buffer, count,
+                       [&](int i) -> const MappingPlan& { return plans[(i / 4) % 2]; }, messages,
+                       meta);
+  };
+  EXPECT_EQ(run(8), 2u);  // warm-up: each plan writes the row, in both forms
+  const std::size_t before = kilp::testing::allocation_count();
+  run(10000);
+  EXPECT_EQ(kilp::testing::allocation_count() - before, 0u);
+}
+
+TEST(JsonToIlpAllocation, ExplodedRowsEncodeWithoutAllocating) {
+  MappingConfig config;
+  config.topic = "events";
+  config.symbols = {"venue", "side"};
+  config.timestamp_field = "ts";
+  config.explode = "trades";
+  const MappingPlan plan = MappingPlan::compile(config);
+  JsonToIlpEncoder encoder(1 << 16);
+  std::string buffer(1 << 20, '\0');
+  const std::string messages[] = {
+      R"({"venue":"X","ts":1,"trades":[{"side":"buy","p":1.5},{"side":"sell","p":2}]})",
+      R"({"venue":"Y","trades":[{"p":1,"ts":2},{"p":2,"ts":3},{"p":3,"ts":4}]})",
+      R"({"venue":"Z","ts":1,"trades":[]})",  // no row: empty_row
+      R"({"venue":"Z","ts":1,"trades":[{"p":1},7]})",  // not an object
+  };
+  MessageMeta meta;
+  auto run = [&](int count) {
+    return encode_many(encoder, buffer, count, [&](int) -> const MappingPlan& { return plan; },
+                       messages, meta);
+  };
+  EXPECT_EQ(run(8), 4u);  // warm-up (the row ends are allocated on first use)
   const std::size_t before = kilp::testing::allocation_count();
   run(10000);
   EXPECT_EQ(kilp::testing::allocation_count() - before, 0u);

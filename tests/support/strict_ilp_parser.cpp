@@ -195,6 +195,7 @@ class LineParser {
       return true;
     }
     if (token.back() == 'i') return read_long(token.substr(0, token.size() - 1), value);
+    if (token.back() == 't' || token.back() == 'n') return read_timestamp_column(token, value);
     return read_text_double(token, value);
   }
 
@@ -208,6 +209,19 @@ class LineParser {
       return fail("long out of range '" + std::string(digits) + "'");
     }
     value = number;
+    return true;
+  }
+
+  bool read_timestamp_column(std::string_view token, IlpValue& value) {
+    const std::string_view digits = token.substr(0, token.size() - 1);
+    std::int64_t number = 0;
+    const auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), number);
+    if (!is_digits(digits) || ec != std::errc() || ptr != digits.data() + digits.size()) {
+      return fail("bad timestamp column '" + std::string(token) + "'");
+    }
+    const std::int64_t scale = token.back() == 't' ? 1000 : 1;
+    if (number > INT64_MAX / scale) return fail("timestamp column out of range");
+    value = IlpTimestamp{number * scale};
     return true;
   }
 

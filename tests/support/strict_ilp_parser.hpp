@@ -12,9 +12,17 @@
 
 namespace kilp::testing {
 
+// A timestamp column: digits then 't' (microseconds) or 'n' (nanoseconds), read as
+// nanoseconds.
+struct IlpTimestamp {
+  std::int64_t nanos = 0;
+  bool operator==(const IlpTimestamp&) const = default;
+};
+
 // A double array (ILP v2 binary, any number of dimensions) is read as its elements
 // in row-major order.
-using IlpValue = std::variant<std::int64_t, double, bool, std::string, std::vector<double>>;
+using IlpValue =
+    std::variant<std::int64_t, double, bool, std::string, std::vector<double>, IlpTimestamp>;
 
 struct IlpRow {
   std::string table;
