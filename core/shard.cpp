@@ -120,8 +120,10 @@ void Shard::consume_loop() {
     }
     // Send a partly filled buffer when the sink has nothing to do, or when it has
     // waited long enough: large writes under load, low latency when quiet.
+    // While the group holds, rows not yet sent stay here: if the rebalance takes
+    // their partitions away, they are dropped rather than delivered uncommitted.
     OutputBuffer* fill = ring_.fill_buffer();
-    if (fill != nullptr && !fill->empty() &&
+    if (fill != nullptr && !fill->empty() && !hold_.load(std::memory_order_relaxed) &&
         (sink_->pending() == 0 ||
          std::chrono::steady_clock::now() - fill->first_write() >= linger_)) {
       seal_fill_buffer();
@@ -169,11 +171,28 @@ void Shard::give_back(const ShardCommand& command) {
   // Lost partitions may have a new owner already: nothing of theirs is committed.
   handed_back_.clear();
   if (command.lost || sink_ == nullptr || sink_failed_) return;
+  if (hold_.load(std::memory_order_relaxed)) drop_unsent_rows_of_given_back();
   flush_and_drain(options_.drain_timeout);
   for (const auto& tp : command.partitions) {
     const PartitionSlot& slot = slots_->at(slots_->ensure(tp.topic, tp.partition));
     if (slot.delivered_next >= 0) handed_back_.push_back({tp, slot.delivered_next});
   }
+}
+
+// The commit before this give-back will be refused (the group is rebalancing), so
+// rows not yet sent would reach the sink only to be consumed again by the next
+// owner. Dropping them loses nothing: none of their offsets was stored, and the
+// next owner starts at the committed offset, before them. Only when every row of
+// the fill buffer belongs to a partition given back (an eager rebalance gives all
+// back); otherwise they are sent as usual.
+void Shard::drop_unsent_rows_of_given_back() {
+  OutputBuffer* fill = ring_.fill_buffer();
+  if (fill == nullptr || fill->empty()) return;
+  for (const OffsetMark& mark : fill->marks()) {
+    if (slots_->at(mark.slot).assigned) return;
+  }
+  totals_.rows_encoded -= fill->rows();
+  fill->reset();
 }
 
 void Shard::publish_partition_counts() {

@@ -88,6 +88,7 @@ class Shard final : private io::RowRejectionListener {
   void take(const ShardCommand& command);
   void give_back(const ShardCommand& command);
   void publish_partition_counts();
+  void drop_unsent_rows_of_given_back();
   void handle_event(const rd_kafka_message_t* message);
   void dead_letter(const rd_kafka_message_t* message, parse::RejectReason reason);
   void fail_fast(const rd_kafka_message_t* message, parse::RejectReason reason);
