@@ -3,9 +3,11 @@
 #include <fmt/format.h>
 
 #include <charconv>
+#include <optional>
 #include <stdexcept>
 
 #include "io/ilp/sink.hpp"
+#include "io/kafka/kafka_property.hpp"
 
 namespace kilp::io {
 namespace {
@@ -14,13 +16,11 @@ constexpr std::string_view kSchema = "kafka::";
 
 void set(rd_kafka_conf_t* conf, const std::string& key, const std::string& value,
          const SecretMask& mask) {
-  char error[512];
-  if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), error, sizeof error) !=
-      RD_KAFKA_CONF_OK) {
+  if (std::optional<std::string> error = set_kafka_property(conf, key, value, mask)) {
     rd_kafka_conf_destroy(conf);
     const std::string shown = is_secret_kafka_property(key) ? "***" : value;
     throw std::invalid_argument(
-        mask.mask(fmt::format("--dlq producer: {}={}: {}", key, shown, error)));
+        mask.mask(fmt::format("--dlq producer: {}={}: {}", key, shown, *error)));
   }
 }
 

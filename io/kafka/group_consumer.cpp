@@ -1,5 +1,9 @@
 #include "io/kafka/group_consumer.hpp"
 
+#include <optional>
+
+#include "io/kafka/kafka_property.hpp"
+
 #include <fmt/format.h>
 
 #include <stdexcept>
@@ -7,14 +11,11 @@
 namespace kilp::io {
 namespace {
 
-// librdkafka's error text quotes the value: masked, since it may be a secret.
 void set_property(rd_kafka_conf_t* conf, const std::string& key, const std::string& value,
                   const SecretMask& mask) {
-  char error[512];
-  if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), error, sizeof error) !=
-      RD_KAFKA_CONF_OK) {
+  if (std::optional<std::string> error = set_kafka_property(conf, key, value, mask)) {
     rd_kafka_conf_destroy(conf);
-    throw std::invalid_argument(fmt::format("Kafka property -X {}: {}", key, mask.mask(error)));
+    throw std::invalid_argument(fmt::format("Kafka property -X {}: {}", key, *error));
   }
 }
 

@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "io/kafka/kafka_property.hpp"
+
 namespace kilp::io {
 namespace {
 
@@ -28,10 +30,9 @@ bool RecordReader::ensure_consumer() {
     return m;
   }();
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
-  char error[512];
   auto set = [&](const std::string& key, const std::string& value) {
-    if (rd_kafka_conf_set(conf, key.c_str(), value.c_str(), error, sizeof error) != RD_KAFKA_CONF_OK) {
-      fmt::print(stderr, "kilp: record reader: -X {}: {}\n", key, mask.mask(error));
+    if (std::optional<std::string> error = set_kafka_property(conf, key, value, mask)) {
+      fmt::print(stderr, "kilp: record reader: -X {}: {}\n", key, *error);
     }
   };
   set("bootstrap.servers", settings_.brokers);
@@ -44,6 +45,7 @@ bool RecordReader::ensure_consumer() {
   for (const auto& [key, value] : settings_.properties) {
     if (!is_group_property(key)) set(key, value);
   }
+  char error[512];
   rk_ = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
   if (rk_ == nullptr) {
     failed_ = true;
