@@ -144,28 +144,25 @@ void Shard::run_commands() {
   }
 }
 
-void Shard::take(const ShardCommand& command) {
+// Messages of these partitions already consumed in the current batch become stale
+// (changed_at), whether the partitions are now ours or no longer.
+void Shard::set_ownership(const ShardCommand& command, bool owned) {
   ++commands_done_;
   for (const auto& tp : command.partitions) {
     PartitionSlot& slot = slots_->at(slots_->ensure(tp.topic, tp.partition));
     slot.changed_at = commands_done_;
-    slot.assigned = true;
+    slot.assigned = owned;
     slot.at_end = false;
-    slot.delivered_next = -1;
+    if (owned) slot.delivered_next = -1;
   }
   publish_partition_counts();
 }
 
+void Shard::take(const ShardCommand& command) { set_ownership(command, true); }
+
 void Shard::give_back(const ShardCommand& command) {
   // From here on, messages of these partitions still queued are not ours to write.
-  ++commands_done_;
-  for (const auto& tp : command.partitions) {
-    PartitionSlot& slot = slots_->at(slots_->ensure(tp.topic, tp.partition));
-    slot.changed_at = commands_done_;
-    slot.assigned = false;
-    slot.at_end = false;
-  }
-  publish_partition_counts();
+  set_ownership(command, false);
   // Rows already encoded for them are delivered and their offsets stored before the
   // control thread commits and releases them, so a clean hand-off repeats nothing.
   // Lost partitions may have a new owner already: nothing of theirs is committed.

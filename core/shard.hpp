@@ -87,6 +87,7 @@ class Shard final : private io::RowRejectionListener {
   void run_commands();
   void take(const ShardCommand& command);
   void give_back(const ShardCommand& command);
+  void set_ownership(const ShardCommand& command, bool owned);
   void publish_partition_counts();
   void drop_unsent_rows_of_given_back();
   void handle_event(const rd_kafka_message_t* message);
