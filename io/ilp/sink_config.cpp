@@ -146,7 +146,7 @@ constexpr std::array<std::string_view, 11> kTcpKeys = {
     "addr",    "protocol_version", "reconnect_max_ms", "so_sndbuf", "username", "token",
     "token_x", "token_y",          "tls_verify",       "tls_ca",    "tls_roots"};
 constexpr std::array<std::string_view, 2> kFileKeys = {"path", "mode"};
-constexpr std::array<std::string_view, 15> kHttpKeys = {"addr",
+constexpr std::array<std::string_view, 16> kHttpKeys = {"addr",
                                                         "username",
                                                         "password",
                                                         "token",
@@ -156,6 +156,7 @@ constexpr std::array<std::string_view, 15> kHttpKeys = {"addr",
                                                         "auto_flush_rows",
                                                         "auto_flush_bytes",
                                                         "auto_flush_interval",
+                                                        "max_in_flight",
                                                         "protocol_version",
                                                         "path",
                                                         "tls_verify",
@@ -314,6 +315,8 @@ HttpSinkConfig build_http(const std::vector<KeyValue>& pairs, bool tls) {
       c.auto_flush_bytes = parse_unsigned_or_off("http", key, value);
     } else if (key == "auto_flush_interval") {
       c.auto_flush_interval = std::chrono::milliseconds(parse_unsigned_or_off("http", key, value));
+    } else if (key == "max_in_flight") {
+      c.max_in_flight = parse_unsigned("http", key, value, 1, kMaxHttpInFlight);
     } else if (key == "protocol_version") {
       if (value != "auto" && value != "1" && value != "2") {
         fail(fmt::format("http::protocol_version: expected 1, 2 or auto, got '{}'", value));

@@ -15,6 +15,7 @@
 //
 // Secrets (password, token) never appear in error messages or describe().
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -58,6 +59,8 @@ struct FileSinkConfig {
 
 // Parsed and kept for the ILP/HTTP sink; defaults follow the QuestDB clients.
 // A value of 0 for an auto_flush_* key means "off".
+constexpr std::size_t kMaxHttpInFlight = 256;
+
 struct HttpSinkConfig {
   SinkAddress addr;  // default port 9000
   std::string username;
@@ -72,6 +75,10 @@ struct HttpSinkConfig {
   std::uint64_t auto_flush_rows = 75000;
   std::uint64_t auto_flush_bytes = 0;
   std::chrono::milliseconds auto_flush_interval{1000};
+  // Requests outstanding at once per shard, each on its own keep-alive
+  // connection, so a long round trip does not idle the link; bounded by the
+  // shard's output buffers (--buffers). 1 keeps every row in Kafka order.
+  std::size_t max_in_flight = 4;
   int protocol_version = 0;  // 0: auto (ask GET /settings, as QuestDB's clients do), 1 or 2
   // Request target of the writes. QuestDB ignores query parameters, so e.g.
   // "/write?db=NAME" also reaches InfluxDB 1.x.

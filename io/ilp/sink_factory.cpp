@@ -3,6 +3,7 @@
 #include <stdexcept>
 
 #include "io/ilp/file_sink.hpp"
+#include "io/ilp/http_protocol_version.hpp"
 #include "io/ilp/http_ilp_sink.hpp"
 #include "io/ilp/uring_tcp_sink.hpp"
 

@@ -23,6 +23,8 @@ class SocketConnector {
   // starts a new attempt.
   ConnectStatus advance(std::chrono::milliseconds wait);
   UniqueFd take() { return std::move(socket_); }
+  // The socket of the attempt under way (writable once it connected or failed); -1 if none.
+  int pending_socket() const { return socket_.get(); }
 
  private:
   std::vector<SocketEndpoint> endpoints_;

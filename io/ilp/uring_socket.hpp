@@ -97,6 +97,10 @@ class UringSendRing {
   // As take_completion(), waiting up to `timeout`.
   std::optional<int> wait_completion(std::chrono::nanoseconds timeout);
 
+  // The ring's descriptor: poll(2) reports it readable once a completion is
+  // posted, so one thread can wait on several rings.
+  int fd() const { return ring_.ring_fd; }
+
   // Which setup flags the kernel accepted, for the start-up log.
   std::string describe_setup() const;
 

@@ -51,6 +51,8 @@ class UringStream {
   bool in_flight() const { return ring_.in_flight() || ready_.has_value(); }
   std::optional<int> take_completion();
   std::optional<int> wait_completion(std::chrono::nanoseconds timeout);
+  // Readable (poll(2)) when a completion may be waiting: the ring's descriptor.
+  int completion_fd() const { return ring_.fd(); }
 
  private:
   enum class Op { none, send, recv };

@@ -225,6 +225,14 @@ bool IlpHttpServer::answer_write(Connection& c, std::string_view body) {
                         std::to_string(json.size()) + "\r\n\r\n" + json);
     return false;
   }
+  if (options_.fail_every != 0 && requests_.load() % options_.fail_every == 0) {
+    ++failed_;  // a passing fault on a healthy connection: the client retries the same bytes
+    const std::string json = R"({"code":"internal error","message":"test server: transient"})";
+    write_all(c.fd, "HTTP/1.1 500 Internal Server Error\r\nContent-Type: application/json\r\n"
+                    "Content-Length: " +
+                        std::to_string(json.size()) + "\r\n\r\n" + json);
+    return true;
+  }
   std::vector<std::string_view> lines;
   std::string error;
   if (!split_ilp_lines(body, lines, error)) {

@@ -6,7 +6,8 @@
 // - 400 with QuestDB's JSON error naming the first poison line (a row whose
 //   symbol `symbol` has the poison value), sent with a chunked body; nothing of
 //   that request is kept, as QuestDB commits nothing of a refused request;
-// - 500 (and close) while failing is switched on;
+// - 500 (and close) while failing is switched on, and 500 (keep-alive) to every
+//   n-th request with fail_every;
 // and `GET /settings` with 404 or, if asked, QuestDB's protocol-version list.
 // restart() drops every connection and the listener for a while, as a QuestDB
 // restart does. Anything kilp sends that a strict server would refuse is
@@ -27,6 +28,7 @@ struct IlpHttpServerOptions {
   int poison_status = 400;           // 500: as QuestDB 7.4 answers a value it cannot cast
   bool settings_v2 = false;          // GET /settings lists [1,2] (else 404)
   std::chrono::milliseconds response_delay{0};  // before answering each /write
+  std::size_t fail_every = 0;  // every n-th /write is answered 500 (keep-alive); 0: none
 };
 
 class IlpHttpServer {

@@ -128,6 +128,7 @@ TEST(UringHttpSink, RaggedReadsAndBytewiseResponsesSendEveryBufferOnceEvenWhenRe
   config.addr.host = "127.0.0.1";
   config.addr.port = server.port();
   config.protocol_version = 1;
+  config.max_in_flight = 1;  // the ragged server serves one connection at a time
   constexpr std::size_t kSlots = 3;
   constexpr std::size_t kBuffers = 40;
   UringHttpSink sink(config, kSlots);

@@ -59,6 +59,20 @@ inline std::string concat(const std::vector<std::string>& parts, std::size_t fir
   for (std::size_t i = first; i < std::min(end, parts.size()); ++i) all += parts[i];
   return all;
 }
+// The lines of `text`, sorted: what arrived regardless of the order requests on
+// different connections were answered in (each line still counts once).
+inline std::vector<std::string> sorted_lines(const std::string& text) {
+  std::vector<std::string> lines;
+  std::size_t start = 0;
+  while (start < text.size()) {
+    std::size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    lines.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  std::sort(lines.begin(), lines.end());
+  return lines;
+}
 // What QuestDB keeps of a connection: its complete lines (a partial last line dies
 // with the connection).
 inline std::vector<std::string> complete_lines(const std::string& stream) {

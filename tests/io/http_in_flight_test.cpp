@@ -1,0 +1,395 @@
+// UringHttpSink with several requests in flight (max_in_flight), against a
+// loopback server whose answers the test releases one by one: that proves
+// requests overlap (they are all at the server before any is answered) without
+// timing anything, and lets answers arrive in any order, fail, refuse a row or
+// lose their connection, while the sink must still report buffers done in
+// submission order, each once.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <atomic>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "io/ilp/http_ilp_sink.hpp"
+
+namespace kilp::io {
+namespace {
+
+using namespace std::chrono_literals;
+
+struct Request {
+  std::size_t connection = 0;  // 1-based, in accept order
+  std::string body;
+  bool answered = false;
+};
+
+// Keeps every request until the test answers it: answer(i, response) sends the
+// raw response on request i's connection; drop(i) resets that connection.
+class GatedHttpServer {
+ public:
+  GatedHttpServer() {
+    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        ::listen(listener_, 16) != 0) {
+      throw std::runtime_error("gated server: bind/listen failed");
+    }
+    socklen_t length = sizeof addr;
+    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &length);
+    port_ = ntohs(addr.sin_port);
+    thread_ = std::thread([this] { run(); });
+  }
+  ~GatedHttpServer() {
+    stop_ = true;
+    thread_.join();
+    for (auto& [number, connection] : connections_) ::close(connection.fd);
+    ::close(listener_);
+  }
+
+  std::uint16_t port() const { return port_; }
+
+  // Waits until `count` requests arrived (or 10 s); returns how many did.
+  std::size_t wait_for_requests(std::size_t count) {
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, 10s, [&] { return requests_.size() >= count; });
+    return requests_.size();
+  }
+  std::vector<Request> requests() const {
+    std::lock_guard lock(mutex_);
+    return {requests_.begin(), requests_.end()};
+  }
+  std::size_t connections() const { return accepted_.load(); }
+
+  void answer(std::size_t request, std::string response) {
+    std::lock_guard lock(mutex_);
+    actions_.push_back({request, std::move(response), false});
+  }
+  void ok(std::size_t request) { answer(request, "HTTP/1.1 204 No Content\r\n\r\n"); }
+  void drop(std::size_t request) {
+    std::lock_guard lock(mutex_);
+    actions_.push_back({request, {}, true});
+  }
+
+ private:
+  struct Connection {
+    int fd = -1;
+    std::string input;
+  };
+  struct Action {
+    std::size_t request;
+    std::string response;
+    bool drop;
+  };
+
+  void run() {
+    while (!stop_) {
+      std::vector<pollfd> fds{{listener_, POLLIN, 0}};
+      std::vector<std::size_t> numbers{0};
+      for (auto& [number, connection] : connections_) {
+        fds.push_back({connection.fd, POLLIN, 0});
+        numbers.push_back(number);
+      }
+      ::poll(fds.data(), fds.size(), 5);
+      if (fds[0].revents & POLLIN) {
+        const int fd = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
+        if (fd >= 0) connections_[++accepted_] = Connection{fd, {}};
+      }
+      for (std::size_t i = 1; i < fds.size(); ++i) {
+        if (fds[i].revents != 0) read_from(numbers[i]);
+      }
+      carry_out_actions();
+    }
+  }
+
+  void read_from(std::size_t number) {
+    Connection& connection = connections_[number];
+    char chunk[65536];
+    const ssize_t n = ::read(connection.fd, chunk, sizeof chunk);
+    if (n <= 0) {
+      ::close(connection.fd);
+      connections_.erase(number);
+      return;
+    }
+    connection.input.append(chunk, static_cast<std::size_t>(n));
+    for (;;) {
+      const std::size_t head_end = connection.input.find("\r\n\r\n");
+      if (head_end == std::string::npos) return;
+      const std::size_t at = connection.input.find("Content-Length: ");
+      if (at == std::string::npos || at > head_end) throw std::runtime_error("no length");
+      const std::size_t length = std::stoul(connection.input.substr(at + 16));
+      if (connection.input.size() < head_end + 4 + length) return;
+      {
+        std::lock_guard lock(mutex_);
+        requests_.push_back({number, connection.input.substr(head_end + 4, length), false});
+      }
+      changed_.notify_all();
+      connection.input.erase(0, head_end + 4 + length);
+    }
+  }
+
+  void carry_out_actions() {
+    std::deque<Action> actions;
+    {
+      std::lock_guard lock(mutex_);
+      actions.swap(actions_);
+    }
+    for (Action& action : actions) {
+      std::size_t number = 0;
+      {
+        std::lock_guard lock(mutex_);
+        Request& request = requests_.at(action.request);
+        request.answered = true;
+        number = request.connection;
+      }
+      auto it = connections_.find(number);
+      if (it == connections_.end()) continue;
+      if (action.drop) {
+        const linger reset{1, 0};
+        ::setsockopt(it->second.fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+        ::close(it->second.fd);
+        connections_.erase(it);
+        continue;
+      }
+      ::send(it->second.fd, action.response.data(), action.response.size(), MSG_NOSIGNAL);
+    }
+  }
+
+  int listener_ = -1;
+  std::uint16_t port_ = 0;
+  std::atomic<bool> stop_{false};
+  std::atomic<std::size_t> accepted_{0};
+  std::map<std::size_t, Connection> connections_;  // server thread only
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<Request> requests_;
+  std::deque<Action> actions_;
+  std::thread thread_;
+};
+
+class Rejections final : public RowRejectionListener {
+ public:
+  void on_row_rejected(BufferId buffer, std::size_t row, std::string_view reason) override {
+    seen.push_back({buffer, row, std::string(reason)});
+  }
+  struct Seen {
+    BufferId buffer;
+    std::size_t row;
+    std::string reason;
+  };
+  std::vector<Seen> seen;
+};
+
+std::string rows_for(std::size_t buffer, std::size_t rows, std::vector<std::uint32_t>& ends) {
+  std::string text;
+  ends.clear();
+  for (std::size_t r = 0; r < rows; ++r) {
+    text += "t,b=" + std::to_string(buffer) + " r=" + std::to_string(r) + "i\n";
+    ends.push_back(static_cast<std::uint32_t>(text.size()));
+  }
+  return text;
+}
+
+// A sink with `slots` buffers of `rows` rows each submitted at once.
+struct Fixture {
+  explicit Fixture(std::size_t in_flight, std::size_t slots = 4, std::size_t rows = 10) {
+    HttpSinkConfig config;
+    config.addr.host = "127.0.0.1";
+    config.addr.port = server.port();
+    config.protocol_version = 1;
+    config.max_in_flight = in_flight;
+    sink = std::make_unique<UringHttpSink>(config, slots);
+    sink->set_row_rejection_listener(&rejections);
+    bytes.resize(slots);
+    ends.resize(slots);
+    for (std::size_t b = 0; b < slots; ++b) bytes[b] = rows_for(b, rows, ends[b]);
+  }
+  void submit_all() {
+    for (std::size_t b = 0; b < bytes.size(); ++b) {
+      sink->submit_rows(static_cast<BufferId>(b), bytes[b], ends[b]);
+    }
+  }
+  // Polls without waiting long; the ids reported done so far, in order.
+  std::vector<BufferId> poll_done(std::chrono::milliseconds wait = 50ms) {
+    std::array<BufferId, 16> done{};
+    const std::size_t n = sink->poll(wait, done);
+    reported.insert(reported.end(), done.begin(), done.begin() + n);
+    return reported;
+  }
+  // Polls until `count` buffers were reported done (or 10 s).
+  std::vector<BufferId> poll_until(std::size_t count) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (reported.size() < count && std::chrono::steady_clock::now() < deadline) poll_done();
+    return reported;
+  }
+  // Polls until the server has `count` requests (the sink must keep moving to send them).
+  void pump_until_requests(std::size_t count) {
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (server.requests().size() < count && std::chrono::steady_clock::now() < deadline) {
+      poll_done(5ms);
+    }
+    ASSERT_GE(server.requests().size(), count);
+  }
+
+  GatedHttpServer server;
+  Rejections rejections;
+  std::unique_ptr<UringHttpSink> sink;
+  std::vector<std::string> bytes;
+  std::vector<std::vector<std::uint32_t>> ends;
+  std::vector<BufferId> reported;
+};
+
+// The request index whose body is buffer `b`'s first row onwards.
+std::size_t request_of(const std::vector<Request>& requests, const std::string& body) {
+  for (std::size_t i = 0; i < requests.size(); ++i) {
+    if (requests[i].body == body && !requests[i].answered) return i;
+  }
+  return requests.size();
+}
+
+const std::vector<BufferId> kAllFour{0, 1, 2, 3};
+
+TEST(HttpInFlight, FourBuffersAreAtTheServerBeforeAnyIsAnsweredEachOnItsOwnConnection) {
+  Fixture f(4);
+  f.submit_all();
+  f.pump_until_requests(4);
+  const std::vector<Request> requests = f.server.requests();
+  std::vector<std::size_t> connections;
+  for (const Request& r : requests) connections.push_back(r.connection);
+  std::sort(connections.begin(), connections.end());
+  EXPECT_EQ(connections, (std::vector<std::size_t>{1, 2, 3, 4}));
+  EXPECT_TRUE(f.poll_done().empty());
+  for (std::size_t i = 0; i < 4; ++i) f.server.ok(i);
+  EXPECT_EQ(f.poll_until(4), kAllFour);
+  EXPECT_EQ(f.sink->requests_sent(), 4u);
+  EXPECT_EQ(f.sink->retries(), 0u);
+  EXPECT_EQ(f.sink->pending(), 0u);
+}
+
+TEST(HttpInFlight, LaterAnswersWaitForTheEarlierBuffersAndAreReportedInOrder) {
+  Fixture f(4);
+  f.submit_all();
+  f.pump_until_requests(4);
+  const std::vector<Request> requests = f.server.requests();
+  for (std::size_t b : {3u, 2u, 1u}) f.server.ok(request_of(requests, f.bytes[b]));
+  // Buffers 1-3 are accepted, but buffer 0 is not: nothing may be reported.
+  const auto until = std::chrono::steady_clock::now() + 300ms;
+  while (std::chrono::steady_clock::now() < until) EXPECT_TRUE(f.poll_done().empty());
+  EXPECT_EQ(f.sink->pending(), 4u);
+  EXPECT_FALSE(f.sink->ready_for_buffer());  // every slot holds a buffer not yet reported
+  f.server.ok(request_of(requests, f.bytes[0]));
+  EXPECT_EQ(f.poll_until(4), kAllFour);
+}
+
+TEST(HttpInFlight, AFailedRequestIsRetriedWithTheSameBytesWhileTheOthersFinish) {
+  Fixture f(4);
+  f.submit_all();
+  f.pump_until_requests(4);
+  std::vector<Request> requests = f.server.requests();
+  const std::size_t failing = request_of(requests, f.bytes[1]);
+  f.server.answer(failing, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy");
+  for (std::size_t b : {0u, 2u, 3u}) f.server.ok(request_of(requests, f.bytes[b]));
+  f.pump_until_requests(5);
+  requests = f.server.requests();
+  ASSERT_EQ(requests.size(), 5u);
+  EXPECT_EQ(requests[4].body, f.bytes[1]);
+  EXPECT_EQ(requests[4].connection, requests[failing].connection);  // kept its connection
+  EXPECT_EQ(f.poll_done(), (std::vector<BufferId>{0}));
+  f.server.ok(4);
+  EXPECT_EQ(f.poll_until(4), kAllFour);
+  EXPECT_EQ(f.sink->retries(), 1u);
+}
+
+TEST(HttpInFlight, AConnectionLostMidRequestReconnectsAloneAndSendsTheSameBytes) {
+  Fixture f(4);
+  f.submit_all();
+  f.pump_until_requests(4);
+  std::vector<Request> requests = f.server.requests();
+  f.server.drop(request_of(requests, f.bytes[2]));
+  for (std::size_t b : {0u, 1u, 3u}) f.server.ok(request_of(requests, f.bytes[b]));
+  f.pump_until_requests(5);
+  requests = f.server.requests();
+  EXPECT_EQ(requests[4].body, f.bytes[2]);
+  EXPECT_EQ(requests[4].connection, 5u);  // a new connection; the other three stayed open
+  EXPECT_EQ(f.server.connections(), 5u);
+  f.server.ok(4);
+  EXPECT_EQ(f.poll_until(4), kAllFour);
+  EXPECT_EQ(f.sink->connects(), 5u);
+}
+
+TEST(HttpInFlight, ARefusedRowOfALaterBufferIsReportedAndTheRestOfItsBufferResent) {
+  Fixture f(4);
+  f.submit_all();
+  f.pump_until_requests(4);
+  std::vector<Request> requests = f.server.requests();
+  const std::string error =
+      R"({"code":"invalid","message":"bad value in line 4","line":4,"errorId":"x"})";
+  f.server.answer(request_of(requests, f.bytes[2]),
+                  "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: " +
+                      std::to_string(error.size()) + "\r\n\r\n" + error);
+  // Rows 0-2 of buffer 2 go again as their own request, then rows 4-9.
+  f.pump_until_requests(5);
+  requests = f.server.requests();
+  const std::string first_three = f.bytes[2].substr(0, f.ends[2][2]);
+  EXPECT_EQ(requests[4].body, first_three);
+  f.server.ok(4);
+  f.pump_until_requests(6);
+  requests = f.server.requests();
+  EXPECT_EQ(requests[5].body, f.bytes[2].substr(f.ends[2][3]));
+  ASSERT_EQ(f.rejections.seen.size(), 1u);
+  EXPECT_EQ(f.rejections.seen[0].buffer, 2u);
+  EXPECT_EQ(f.rejections.seen[0].row, 3u);
+  EXPECT_EQ(f.rejections.seen[0].reason, "bad value in line 4");
+  EXPECT_TRUE(f.poll_done().empty());  // buffers 0 and 1 are still unanswered
+  for (std::size_t b : {0u, 1u, 3u}) f.server.ok(request_of(requests, f.bytes[b]));
+  f.server.ok(5);
+  EXPECT_EQ(f.poll_until(4), kAllFour);
+}
+
+TEST(HttpInFlight, ConnectionsOpenOnlyWhenThereIsWorkForThem) {
+  Fixture f(4);
+  for (std::size_t round = 0; round < 3; ++round) {
+    f.sink->submit_rows(0, f.bytes[0], f.ends[0]);
+    f.pump_until_requests(round + 1);
+    f.server.ok(round);
+    const auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (f.sink->pending() > 0 && std::chrono::steady_clock::now() < deadline) f.poll_done();
+  }
+  EXPECT_EQ(f.server.connections(), 1u);  // one buffer at a time needs one connection
+  EXPECT_TRUE(f.sink->ready_for_buffer());
+}
+
+TEST(HttpInFlight, RequestsInFlightAreBoundedByTheBuffersAndByTheSetting) {
+  EXPECT_EQ(Fixture(8, 3).sink->max_in_flight(), 3u);
+  Fixture f(2);
+  EXPECT_EQ(f.sink->max_in_flight(), 2u);
+  f.submit_all();
+  f.pump_until_requests(2);
+  EXPECT_TRUE(f.poll_done().empty());
+  EXPECT_EQ(f.server.requests().size(), 2u);  // the other two wait for a free connection
+  f.server.ok(0);
+  f.pump_until_requests(3);
+  f.server.ok(1);
+  f.pump_until_requests(4);
+  f.server.ok(2);
+  f.server.ok(3);
+  EXPECT_EQ(f.poll_until(4), kAllFour);
+  EXPECT_EQ(f.server.connections(), 2u);
+}
+
+}  // namespace
+}  // namespace kilp::io
