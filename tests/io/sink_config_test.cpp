@@ -186,6 +186,16 @@ TEST(SinkConfig, HttpKeysAreKept) {
   EXPECT_EQ(parse_sink_config("http::addr=h;token=abc;", kNoEnv).http.token, "abc");
 }
 
+TEST(SinkConfig, HttpMaxInFlightDefaultsToFourAndIsBounded) {
+  EXPECT_EQ(parse_sink_config("http::addr=h;", kNoEnv).http.max_in_flight, 4u);
+  EXPECT_EQ(parse_sink_config("http::addr=h;max_in_flight=1;", kNoEnv).http.max_in_flight, 1u);
+  EXPECT_EQ(parse_sink_config("https::addr=h;max_in_flight=16;", kNoEnv).http.max_in_flight, 16u);
+  EXPECT_TRUE(contains(parse_error("http::addr=h;max_in_flight=0;"), "max_in_flight"));
+  EXPECT_TRUE(contains(parse_error("http::addr=h;max_in_flight=257;"), "max_in_flight"));
+  EXPECT_TRUE(contains(parse_error("http::addr=h;max_in_flight=many;"), "max_in_flight"));
+  EXPECT_TRUE(contains(parse_error("tcp::addr=h;max_in_flight=2;"), "max_in_flight"));
+}
+
 TEST(SinkConfig, SecretsNeverAppearInMessagesOrDescribe) {
   const std::string secret = "s3cr3t-Value";
   const EnvLookup env = fake_env({{"QDB_PASSWORD", secret}, {"QDB_TOKEN", secret}});
