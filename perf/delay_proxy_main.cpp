@@ -1,6 +1,8 @@
 // kilp-delay-proxy: the delay proxy as a program, for perf/run.sh and by hand.
 // Prints `port=N` as its first stdout line once listening, runs until
-// SIGTERM/SIGINT or --max-seconds, then prints one machine-readable line:
+// SIGTERM/SIGINT or --max-seconds, then prints one machine-readable line
+// (after a signal it first drains: waits up to --drain-seconds for every pair to
+// close, so bytes it holds still arrive; a second signal ends the wait):
 //   connections=N bytes_to_upstream=N bytes_to_client=N
 #include <signal.h>
 #include <time.h>
@@ -21,6 +23,7 @@ namespace {
 constexpr const char* kUsage =
     "usage: kilp-delay-proxy --to 127.0.0.1:PORT --delay-ms N [--listen-port P]\n"
     "                        [--window-bytes B] [--bandwidth-bytes-per-s R] [--max-seconds S]\n"
+    "                        [--drain-seconds S]\n"
     "\n"
     "Forwards TCP connections from 127.0.0.1:P (default: an ephemeral port) to the\n"
     "loopback address --to, holding every byte N ms in each direction (round trip\n"
@@ -31,6 +34,8 @@ constexpr const char* kUsage =
     "                     Suffixes k, m, g: KiB, MiB, GiB.\n"
     "  --bandwidth-bytes-per-s R  per direction, shared by all connections (0 = none)\n"
     "  --max-seconds S    exits after S seconds (default 3600)\n"
+    "  --drain-seconds S  on SIGTERM/SIGINT, waits up to S s (default 5) for open\n"
+    "                     connections to close, so held bytes are delivered\n"
     "Prints port=N first, then at exit:\n"
     "  connections=N bytes_to_upstream=N bytes_to_client=N\n";
 
@@ -63,6 +68,7 @@ std::uint64_t parse_size(std::string_view flag, std::string_view text) {
 struct Options {
   kilp::perf::DelayProxyOptions proxy;
   long max_seconds = 3600;
+  long drain_seconds = 5;
 };
 
 Options parse_options(int argc, char** argv) {
@@ -91,6 +97,8 @@ Options parse_options(int argc, char** argv) {
       options.proxy.bandwidth_bytes_per_s = parse_size(arg, value);
     } else if (arg == "--max-seconds") {
       options.max_seconds = static_cast<long>(parse_size(arg, value));
+    } else if (arg == "--drain-seconds") {
+      options.drain_seconds = static_cast<long>(parse_size(arg, value));
     } else {
       usage_error("unknown flag " + std::string(arg));
     }
@@ -98,6 +106,22 @@ Options parse_options(int argc, char** argv) {
   if (options.proxy.upstream.empty()) usage_error("--to is required");
   if (!delay_given) usage_error("--delay-ms is required");
   return options;
+}
+
+// Waits for a stop signal or `seconds`; true if a signal came.
+bool wait_for_signal(const sigset_t& signals, const timespec& limit) {
+  for (;;) {
+    if (::sigtimedwait(&signals, nullptr, &limit) >= 0) return true;
+    if (errno != EINTR) return false;  // EAGAIN: the time is up
+  }
+}
+
+// After a stop signal: until every pair closed, `seconds` passed or another signal.
+void drain(const kilp::perf::DelayProxy& proxy, const sigset_t& signals, long seconds) {
+  const timespec tick{0, 10 * 1000 * 1000};
+  for (long ticks = seconds * 100; ticks > 0 && proxy.open_connections() > 0; --ticks) {
+    if (wait_for_signal(signals, tick)) return;
+  }
 }
 
 }  // namespace
@@ -114,8 +138,8 @@ int main(int argc, char** argv) {
     kilp::perf::DelayProxy proxy(options.proxy);
     std::printf("port=%u\n", proxy.port());
     std::fflush(stdout);
-    const timespec limit{options.max_seconds, 0};
-    while (::sigtimedwait(&stop_signals, nullptr, &limit) < 0 && errno == EINTR) {
+    if (wait_for_signal(stop_signals, timespec{options.max_seconds, 0})) {
+      drain(proxy, stop_signals, options.drain_seconds);
     }
     std::printf("connections=%llu bytes_to_upstream=%llu bytes_to_client=%llu\n",
                 static_cast<unsigned long long>(proxy.connections_accepted()),
