@@ -9,15 +9,18 @@
 // every open connection reaches EOF (or 2 s passed), so nothing sent is missed.
 // With --tls-cert FILE --tls-key FILE it terminates TLS (OpenSSL, non-blocking
 // on the same epoll loop) and counts the decrypted rows: the tcps peer.
+// With --http it is QuestDB's ILP/HTTP endpoint instead (perf/http_request_stream.hpp):
+// rows and bytes are those of the /write bodies, each answered 204, and the
+// final line adds requests=N bad_requests=N.
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <signal.h>
 #include <sys/epoll.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <time.h>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -30,6 +33,8 @@
 #include <unordered_map>
 #include <vector>
 
+#include "perf/http_request_stream.hpp"
+
 namespace {
 
 struct Options {
@@ -38,6 +43,7 @@ struct Options {
   int timeout_s = 600;
   std::string tls_cert;  // PEM; with tls_key: TLS on every connection
   std::string tls_key;
+  bool http = false;  // QuestDB's ILP/HTTP endpoint instead of ILP/TCP
 };
 
 struct Totals {
@@ -46,7 +52,19 @@ struct Totals {
   std::uint64_t connections = 0;
   std::int64_t first_byte_ns = 0;
   std::int64_t last_byte_ns = 0;
+  kilp::perf::HttpCounts http;  // --http only
 };
+
+// One --http connection: its request stream and the responses not yet sent.
+struct HttpConnection {
+  kilp::perf::HttpRequestStream requests;
+  std::string unsent;
+  bool close_when_sent = false;
+};
+
+// Above this many unsent response bytes a connection is not read (the client
+// does not read its answers).
+constexpr std::size_t kMaxUnsentBytes = 1 << 20;
 
 std::int64_t monotonic_ns() {
   timespec ts;
@@ -80,13 +98,21 @@ Options parse_options(int argc, char** argv) {
       options.tls_cert = value();
     } else if (arg == "--tls-key") {
       options.tls_key = value();
+    } else if (arg == "--http") {
+      options.http = true;
     } else {
       std::fprintf(stderr,
                    "usage: ilp_count_sink [--port N] [--expect ROWS] [--timeout-s S]\n"
-                   "                      [--tls-cert PEM --tls-key PEM]\n"
-                   "Counts ILP rows received on 127.0.0.1; prints port=N, then totals.\n");
+                   "                      [--tls-cert PEM --tls-key PEM | --http]\n"
+                   "Counts ILP rows received on 127.0.0.1; prints port=N, then totals.\n"
+                   "--http: answers as QuestDB's ILP/HTTP endpoint (POST /write -> 204,\n"
+                   "GET /settings, keep-alive) and counts the rows of the request bodies.\n");
       std::exit(2);
     }
+  }
+  if (options.http && !options.tls_cert.empty()) {
+    std::fprintf(stderr, "ilp_count_sink: --http with --tls-cert is not supported\n");
+    std::exit(2);
   }
   return options;
 }
@@ -157,7 +183,8 @@ class CountingServer {
           }
           if (drain_deadline == 0) drain_deadline = monotonic_ns() + 2000000000;
         } else {
-          read_all(fd);
+          if ((events[i].events & EPOLLOUT) && !send_unsent(fd)) continue;  // closed
+          if (events[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)) read_all(fd);
         }
       }
     }
@@ -189,6 +216,7 @@ class CountingServer {
         sessions_[fd] = ssl;
       }
       watch(fd);
+      if (options_.http) http_[fd];
       ++totals_.connections;
       ++open_connections_;
     }
@@ -214,24 +242,88 @@ class CountingServer {
   void read_all(int fd) {
     for (;;) {
       const ssize_t n = receive(fd);
+      if (n > 0 && options_.http) {
+        if (!serve_http(fd, static_cast<std::size_t>(n))) return;
+        continue;
+      }
       if (n > 0) {
-        const std::int64_t now = monotonic_ns();
-        if (totals_.first_byte_ns == 0) totals_.first_byte_ns = now;
-        totals_.last_byte_ns = now;
-        totals_.bytes += static_cast<std::uint64_t>(n);
-        totals_.rows += static_cast<std::uint64_t>(std::count(buffer_.data(), buffer_.data() + n, '\n'));
+        count_bytes(static_cast<std::uint64_t>(n), static_cast<std::uint64_t>(std::count(
+                                                       buffer_.data(), buffer_.data() + n, '\n')));
         continue;
       }
       if (n < 0 && (errno == EAGAIN || errno == EINTR)) return;
-      ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);  // EOF or error: done with it
-      if (auto it = sessions_.find(fd); it != sessions_.end()) {
-        SSL_free(it->second);
-        sessions_.erase(it);
-      }
-      ::close(fd);
-      --open_connections_;
+      close_connection(fd);  // EOF or error: done with it
       return;
     }
+  }
+
+  void count_bytes(std::uint64_t bytes, std::uint64_t rows) {
+    if (bytes == 0) return;
+    const std::int64_t now = monotonic_ns();
+    if (totals_.first_byte_ns == 0) totals_.first_byte_ns = now;
+    totals_.last_byte_ns = now;
+    totals_.bytes += bytes;
+    totals_.rows += rows;
+  }
+
+  // Feeds `n` bytes just read; false when the connection is gone or not to be read now.
+  bool serve_http(int fd, std::size_t n) {
+    HttpConnection& c = http_[fd];
+    if (c.close_when_sent) return true;  // after a refusal: ignored until EOF
+    kilp::perf::HttpCounts& counts = totals_.http;
+    const std::uint64_t rows = counts.rows, bytes = counts.body_bytes, bad = counts.bad_requests;
+    const bool open = c.requests.feed(std::string_view(buffer_.data(), n), c.unsent, counts);
+    count_bytes(counts.body_bytes - bytes, counts.rows - rows);
+    if (counts.bad_requests != bad) {
+      std::fprintf(stderr, "ilp_count_sink: HTTP request refused: %s\n",
+                   c.requests.last_error().c_str());
+    }
+    c.close_when_sent = !open;
+    if (!send_unsent(fd)) return false;
+    return http_[fd].unsent.size() < kMaxUnsentBytes;
+  }
+
+  // Sends what it can of fd's unsent responses; false when the connection closed.
+  bool send_unsent(int fd) {
+    auto it = http_.find(fd);
+    if (it == http_.end()) return false;
+    HttpConnection& c = it->second;
+    std::size_t sent = 0;
+    while (sent < c.unsent.size()) {
+      const ssize_t n = ::send(fd, c.unsent.data() + sent, c.unsent.size() - sent, MSG_NOSIGNAL);
+      if (n > 0) {
+        sent += static_cast<std::size_t>(n);
+      } else if (n < 0 && errno == EINTR) {
+        continue;
+      } else if (n < 0 && errno == EAGAIN) {
+        break;
+      } else {
+        close_connection(fd);
+        return false;
+      }
+    }
+    c.unsent.erase(0, sent);
+    if (c.unsent.empty() && c.close_when_sent) {
+      close_connection(fd);
+      return false;
+    }
+    epoll_event event{};
+    event.events = (c.unsent.size() < kMaxUnsentBytes ? EPOLLIN : 0u) |
+                   (c.unsent.empty() ? 0u : static_cast<std::uint32_t>(EPOLLOUT));
+    event.data.fd = fd;
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_MOD, fd, &event);
+    return true;
+  }
+
+  void close_connection(int fd) {
+    ::epoll_ctl(epoll_fd_, EPOLL_CTL_DEL, fd, nullptr);
+    if (auto it = sessions_.find(fd); it != sessions_.end()) {
+      SSL_free(it->second);
+      sessions_.erase(it);
+    }
+    http_.erase(fd);
+    ::close(fd);
+    --open_connections_;
   }
 
   Options options_;
@@ -243,6 +335,7 @@ class CountingServer {
   Totals totals_;
   SSL_CTX* tls_ = nullptr;
   std::unordered_map<int, SSL*> sessions_;
+  std::unordered_map<int, HttpConnection> http_;  // --http: per connection
 };
 
 }  // namespace
@@ -253,12 +346,18 @@ int main(int argc, char** argv) {
   const Totals t = server.run();
   const double active_s =
       t.last_byte_ns > t.first_byte_ns ? (t.last_byte_ns - t.first_byte_ns) / 1e9 : 0.0;
-  std::printf("rows=%llu bytes=%llu connections=%llu first_byte_ns=%lld last_byte_ns=%lld "
-              "active_s=%.6f\n",
-              static_cast<unsigned long long>(t.rows), static_cast<unsigned long long>(t.bytes),
-              static_cast<unsigned long long>(t.connections),
-              static_cast<long long>(t.first_byte_ns), static_cast<long long>(t.last_byte_ns),
-              active_s);
+  std::printf(
+      "rows=%llu bytes=%llu connections=%llu first_byte_ns=%lld last_byte_ns=%lld "
+      "active_s=%.6f",
+      static_cast<unsigned long long>(t.rows), static_cast<unsigned long long>(t.bytes),
+      static_cast<unsigned long long>(t.connections), static_cast<long long>(t.first_byte_ns),
+      static_cast<long long>(t.last_byte_ns), active_s);
+  if (options.http) {
+    std::printf(" requests=%llu bad_requests=%llu",
+                static_cast<unsigned long long>(t.http.requests),
+                static_cast<unsigned long long>(t.http.bad_requests));
+  }
+  std::printf("\n");
   std::fflush(stdout);
   return 0;
 }
