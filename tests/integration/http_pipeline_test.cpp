@@ -15,6 +15,7 @@
 #include <map>
 #include <set>
 
+#include "perf/delay_proxy.hpp"
 #include "tests/integration/ilp_http_server.hpp"
 #include "tests/integration/kafka_test_helpers.hpp"
 #include "tests/integration/subprocess.hpp"
@@ -379,6 +380,64 @@ TEST(HttpPipeline, PoisonRowsAnswered500AreIsolatedAfterRetries) {
 
 TEST(HttpPipeline, PoisonRowsAnswered500WithoutLineNumbersAreFoundByHalving) {
   check_poison_run("poison-500-halving", 8'000, 4'000, false, 500);
+}
+
+// QuestDB in another zone: every byte through a proxy that holds it 50 ms each
+// way (100 ms round trip), several requests in flight per shard, the server
+// answering every 7th request 500 and refusing poison rows with 400, and every
+// connection reset once mid-stream. Each trade lands; only requests whose answer
+// died with a connection may land twice; every poison row is one dead letter.
+TEST(HttpPipeline, OverA100msLinkWithFaultsEveryRowLandsAndOffsetsAreCommitted) {
+  constexpr std::uint64_t kLinkMessages = 60'000;
+  constexpr std::uint64_t kPoisonEvery = 5'000;
+  constexpr std::size_t kInFlight = 4;
+  const fs::path dir = make_temp_dir("long-link");
+  Cluster cluster(kLinkMessages, kPoisonEvery);
+  IlpHttpServer server({.fail_every = 7});
+  perf::DelayProxy proxy(server.address(), 50ms);
+  const std::string group = "ith-long-link";
+  Subprocess kilp(kKilp,
+                  kilp_args(cluster, group,
+                            "http::addr=" + proxy.address() +
+                                ";max_in_flight=" + std::to_string(kInFlight) + ";",
+                            dir),
+                  (dir / "kilp.err").string());
+  ASSERT_TRUE(wait_until([&] { return server.accepted_rows() >= kLinkMessages / 3; }, 120s))
+      << read_file((dir / "kilp.err").string());
+  const std::size_t reset = proxy.drop_connections();
+  ASSERT_EQ(kilp.wait(180s), 0) << read_file((dir / "kilp.err").string());
+  const std::string log = read_file((dir / "kilp.err").string());
+
+  auto is_poison = [](std::uint64_t i) { return i % kPoisonEvery == kPoisonEvery / 2; };
+  const Delivery d =
+      check_delivery(server, kLinkMessages, [&](std::uint64_t i) { return !is_poison(i); });
+  report("long-link", d, server);
+  std::cout << "[ http ] long-link: connections reset " << reset << ", proxy connections "
+            << proxy.connections_accepted() << "\n";
+  EXPECT_EQ(d.missing, 0u);
+  // A request the server accepted but whose 204 was still on the link when the
+  // connection died is sent again: at most one buffer per request in flight.
+  // A buffer holds at most --buffer-kib / 32 rows (the HTTP sink's row index).
+  const std::uint64_t rows_per_buffer = 256 * 1024 / 32;
+  EXPECT_LE(d.duplicates, reset * rows_per_buffer);
+  EXPECT_GE(reset, 1u);
+  EXPECT_GE(server.failed(), 1u);
+  EXPECT_GE(server.refused(), 1u);
+  EXPECT_GT(proxy.connections_accepted(), reset);  // the reset connections came back
+
+  std::set<std::pair<std::int64_t, std::int64_t>> expected, found;
+  for (std::uint64_t i = 0; i < kLinkMessages; ++i) {
+    if (is_poison(i)) {
+      expected.insert({static_cast<std::int64_t>(i % kPartitions),
+                       static_cast<std::int64_t>(i / kPartitions)});
+    }
+  }
+  for (const auto& [key, letter] : read_dead_letters(dir / "dlq.jsonl")) {
+    found.insert(key);
+    EXPECT_EQ(letter.reason, "server_rejected");
+  }
+  EXPECT_EQ(found, expected) << log;
+  expect_committed_to_end(cluster, group);
 }
 
 TEST(HttpPipeline, NotAnIlpEndpointIsAClearError) {
