@@ -98,6 +98,12 @@ HttpChannel::Answer HttpChannel::take_answer() {
   return answer;
 }
 
+void HttpChannel::release_stalled_request() {
+  if (!stalled()) return;
+  busy_ = false;
+  phase_ = Phase::idle;
+}
+
 void HttpChannel::start_request() {
   if (!busy_ || answer_ != Answer::none || phase_ != Phase::idle || link_ != Link::connected ||
       Clock::now() < retry_at_) {

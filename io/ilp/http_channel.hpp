@@ -66,6 +66,14 @@ class HttpChannel {
   // Connected with nothing in progress: a request started now goes out at once.
   bool ready() const { return !busy_ && link_ == Link::connected && Clock::now() >= retry_at_; }
 
+  // Busy, but waiting to (re)connect with none of the request in flight.
+  bool stalled() const {
+    return busy_ && answer_ == Answer::none && link_ != Link::connected && !stream_.in_flight();
+  }
+  // Drops a stalled request so a healthy connection can carry it (the same
+  // bytes: a retry like any other); this one goes on reconnecting.
+  void release_stalled_request();
+
   // Absorbs a completion and starts what is due, without waiting. True when
   // anything moved (the caller then calls it again before waiting).
   bool step();

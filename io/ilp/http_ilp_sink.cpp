@@ -106,25 +106,41 @@ void UringHttpSink::submit_rows(BufferId id, std::span<const char> bytes,
 }
 
 // Hands buffers that wait, oldest first, to free connections; a connected one
-// is preferred, so a burst does not open connections it does not need.
+// is preferred, so a burst does not open connections it does not need. A buffer
+// stuck on a connection that is reconnecting moves to a connected free one
+// (e.g. when the server refuses more connections, or one connection broke).
 void UringHttpSink::dispatch() {
   for (std::size_t position = 0; position < queued_ && unfinished_ > 0; ++position) {
     Job& job = job_at(position);
-    if (job.finished || job.channel != kNoChannel) continue;
-    const int channel = free_channel();
+    if (job.finished) continue;
+    if (job.channel != kNoChannel) {
+      HttpChannel& current = *channels_[static_cast<std::size_t>(job.channel)];
+      if (!current.stalled()) continue;
+      const int healthy = free_channel(true);
+      if (healthy == kNoChannel) continue;
+      current.release_stalled_request();
+      job_of_channel_[static_cast<std::size_t>(job.channel)] = nullptr;
+      assign(job, healthy);
+      continue;
+    }
+    const int channel = free_channel(false);
     if (channel == kNoChannel) return;
-    job.channel = channel;
-    job_of_channel_[static_cast<std::size_t>(channel)] = &job;
-    send_rows(job);
+    assign(job, channel);
   }
 }
 
-int UringHttpSink::free_channel() const {
+void UringHttpSink::assign(Job& job, int channel) {
+  job.channel = channel;
+  job_of_channel_[static_cast<std::size_t>(channel)] = &job;
+  send_rows(job);
+}
+
+int UringHttpSink::free_channel(bool connected_only) const {
   int idle = kNoChannel;
   for (std::size_t i = 0; i < channels_.size(); ++i) {
     if (job_of_channel_[i] != nullptr) continue;
     if (channels_[i]->ready()) return static_cast<int>(i);
-    if (idle == kNoChannel) idle = static_cast<int>(i);
+    if (idle == kNoChannel && !connected_only) idle = static_cast<int>(i);
   }
   return idle;
 }

@@ -112,7 +112,9 @@ class UringHttpSink final : public Sink {
   bool step_channels();
   void wait_on_channels(std::chrono::milliseconds wait);
   void dispatch();
-  int free_channel() const;
+  void assign(Job& job, int channel);
+  // A channel without a buffer, connected ones first; kNoChannel if none.
+  int free_channel(bool connected_only) const;
   void send_rows(Job& job);
   void on_answer(Job& job, HttpChannel::Answer answer);
   // 400, or a 500 that keeps blaming the data: send the good rows, dead-letter the bad one.

@@ -40,7 +40,9 @@ struct Request {
 // raw response on request i's connection; drop(i) resets that connection.
 class GatedHttpServer {
  public:
-  GatedHttpServer() {
+  // Connections beyond `max_connections` open at once are reset on accept, as a
+  // server at its connection limit does.
+  explicit GatedHttpServer(std::size_t max_connections = 64) : max_connections_(max_connections) {
     listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in addr{};
     addr.sin_family = AF_INET;
@@ -74,6 +76,7 @@ class GatedHttpServer {
     return {requests_.begin(), requests_.end()};
   }
   std::size_t connections() const { return accepted_.load(); }
+  std::size_t turned_away() const { return turned_away_.load(); }
 
   void answer(std::size_t request, std::string response) {
     std::lock_guard lock(mutex_);
@@ -107,7 +110,14 @@ class GatedHttpServer {
       ::poll(fds.data(), fds.size(), 5);
       if (fds[0].revents & POLLIN) {
         const int fd = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
-        if (fd >= 0) connections_[++accepted_] = Connection{fd, {}};
+        if (fd >= 0 && connections_.size() >= max_connections_) {
+          const linger reset{1, 0};
+          ::setsockopt(fd, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+          ::close(fd);
+          ++turned_away_;
+        } else if (fd >= 0) {
+          connections_[++accepted_] = Connection{fd, {}};
+        }
       }
       for (std::size_t i = 1; i < fds.size(); ++i) {
         if (fds[i].revents != 0) read_from(numbers[i]);
@@ -169,10 +179,12 @@ class GatedHttpServer {
     }
   }
 
+  std::size_t max_connections_;
   int listener_ = -1;
   std::uint16_t port_ = 0;
   std::atomic<bool> stop_{false};
   std::atomic<std::size_t> accepted_{0};
+  std::atomic<std::size_t> turned_away_{0};
   std::map<std::size_t, Connection> connections_;  // server thread only
   mutable std::mutex mutex_;
   std::condition_variable changed_;
@@ -206,7 +218,9 @@ std::string rows_for(std::size_t buffer, std::size_t rows, std::vector<std::uint
 
 // A sink with `slots` buffers of `rows` rows each submitted at once.
 struct Fixture {
-  explicit Fixture(std::size_t in_flight, std::size_t slots = 4, std::size_t rows = 10) {
+  explicit Fixture(std::size_t in_flight, std::size_t slots = 4, std::size_t rows = 10,
+                   std::size_t server_connections = 64)
+      : server(server_connections) {
     HttpSinkConfig config;
     config.addr.host = "127.0.0.1";
     config.addr.port = server.port();
@@ -314,21 +328,58 @@ TEST(HttpInFlight, AFailedRequestIsRetriedWithTheSameBytesWhileTheOthersFinish) 
   EXPECT_EQ(f.sink->retries(), 1u);
 }
 
-TEST(HttpInFlight, AConnectionLostMidRequestReconnectsAloneAndSendsTheSameBytes) {
+TEST(HttpInFlight, ABufferWhoseConnectionDiesMidRequestGoesAgainOnAHealthyConnection) {
   Fixture f(4);
   f.submit_all();
   f.pump_until_requests(4);
   std::vector<Request> requests = f.server.requests();
-  f.server.drop(request_of(requests, f.bytes[2]));
   for (std::size_t b : {0u, 1u, 3u}) f.server.ok(request_of(requests, f.bytes[b]));
+  EXPECT_EQ(f.poll_until(2), (std::vector<BufferId>{0, 1}));
+  const std::size_t dropped = request_of(requests, f.bytes[2]);
+  f.server.drop(dropped);
   f.pump_until_requests(5);
   requests = f.server.requests();
   EXPECT_EQ(requests[4].body, f.bytes[2]);
-  EXPECT_EQ(requests[4].connection, 5u);  // a new connection; the other three stayed open
-  EXPECT_EQ(f.server.connections(), 5u);
+  // Not the reset connection, and not a new one: a connection that was free.
+  EXPECT_NE(requests[4].connection, requests[dropped].connection);
+  EXPECT_LE(requests[4].connection, 4u);
+  f.server.ok(4);
+  EXPECT_EQ(f.poll_until(4), kAllFour);
+  EXPECT_EQ(f.sink->retries(), 1u);
+}
+
+TEST(HttpInFlight, ABrokenConnectionWithNoFreeConnectionReconnectsAloneAndSendsTheSameBytes) {
+  Fixture f(4);
+  f.submit_all();
+  f.pump_until_requests(4);
+  std::vector<Request> requests = f.server.requests();
+  f.server.drop(request_of(requests, f.bytes[2]));  // the others are all still busy
+  f.pump_until_requests(5);
+  requests = f.server.requests();
+  EXPECT_EQ(requests[4].body, f.bytes[2]);
+  EXPECT_EQ(requests[4].connection, 5u);  // its own new connection; the other three stayed open
+  for (std::size_t b : {0u, 1u, 3u}) f.server.ok(request_of(requests, f.bytes[b]));
   f.server.ok(4);
   EXPECT_EQ(f.poll_until(4), kAllFour);
   EXPECT_EQ(f.sink->connects(), 5u);
+}
+
+TEST(HttpInFlight, AServerAtItsConnectionLimitStillGetsEveryBufferOverTheConnectionsItTook) {
+  Fixture f(4, 8, 10, 2);
+  f.submit_all();
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  std::size_t answered = 0;
+  while (f.reported.size() < 8 && std::chrono::steady_clock::now() < deadline) {
+    f.poll_done(5ms);
+    const std::vector<Request> requests = f.server.requests();
+    for (; answered < requests.size(); ++answered) f.server.ok(answered);
+  }
+  EXPECT_EQ(f.reported, (std::vector<BufferId>{0, 1, 2, 3, 4, 5, 6, 7}));
+  EXPECT_EQ(f.server.connections(), 2u);
+  EXPECT_GE(f.server.turned_away(), 1u);
+  std::vector<std::string> bodies;
+  for (const Request& r : f.server.requests()) bodies.push_back(r.body);
+  EXPECT_EQ(bodies.size(), 8u);  // each buffer once: none went out on a refused connection
 }
 
 TEST(HttpInFlight, ARefusedRowOfALaterBufferIsReportedAndTheRestOfItsBufferResent) {
