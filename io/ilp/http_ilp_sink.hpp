@@ -64,9 +64,6 @@ class UringHttpSink final : public Sink {
                    std::span<const std::uint32_t> row_ends) override;
   std::size_t poll(std::chrono::milliseconds wait, std::span<BufferId> done) override;
   std::size_t pending() const override { return queued_; }
-  bool ready_for_buffer() const override {
-    return unfinished_ < channels_.size() && queued_ < jobs_.size();
-  }
   std::string describe() const override {
     return (shared_.tls ? "https " : "http ") + shared_.address_text;
   }

@@ -78,11 +78,6 @@ class Sink {
   // Buffers submitted and not yet reported done.
   virtual std::size_t pending() const = 0;
 
-  // True when a buffer submitted now would go out at once (ILP/HTTP: a request
-  // slot is free). The shard then sends a partly filled buffer instead of
-  // letting it linger.
-  virtual bool ready_for_buffer() const { return pending() == 0; }
-
   // For logs and the stats line, e.g. "tcp 127.0.0.1:9009". Never contains secrets.
   virtual std::string describe() const = 0;
 };
