@@ -237,6 +237,12 @@ struct Fixture {
       sink->submit_rows(static_cast<BufferId>(b), bytes[b], ends[b]);
     }
   }
+  // Submits every buffer and polls until all of them are at the server.
+  std::vector<Request> submit_all_until_at_server() {
+    submit_all();
+    pump_until_requests(bytes.size());
+    return server.requests();
+  }
   // Polls without waiting long; the ids reported done so far, in order.
   std::vector<BufferId> poll_done(std::chrono::milliseconds wait = 50ms) {
     std::array<BufferId, 16> done{};
@@ -279,9 +285,7 @@ const std::vector<BufferId> kAllFour{0, 1, 2, 3};
 
 TEST(HttpInFlight, FourBuffersAreAtTheServerBeforeAnyIsAnsweredEachOnItsOwnConnection) {
   Fixture f(4);
-  f.submit_all();
-  f.pump_until_requests(4);
-  const std::vector<Request> requests = f.server.requests();
+  const std::vector<Request> requests = f.submit_all_until_at_server();
   std::vector<std::size_t> connections;
   for (const Request& r : requests) connections.push_back(r.connection);
   std::sort(connections.begin(), connections.end());
@@ -296,9 +300,7 @@ TEST(HttpInFlight, FourBuffersAreAtTheServerBeforeAnyIsAnsweredEachOnItsOwnConne
 
 TEST(HttpInFlight, LaterAnswersWaitForTheEarlierBuffersAndAreReportedInOrder) {
   Fixture f(4);
-  f.submit_all();
-  f.pump_until_requests(4);
-  const std::vector<Request> requests = f.server.requests();
+  const std::vector<Request> requests = f.submit_all_until_at_server();
   for (std::size_t b : {3u, 2u, 1u}) f.server.ok(request_of(requests, f.bytes[b]));
   // Buffers 1-3 are accepted, but buffer 0 is not: nothing may be reported.
   const auto until = std::chrono::steady_clock::now() + 300ms;
@@ -310,9 +312,7 @@ TEST(HttpInFlight, LaterAnswersWaitForTheEarlierBuffersAndAreReportedInOrder) {
 
 TEST(HttpInFlight, AFailedRequestIsRetriedWithTheSameBytesWhileTheOthersFinish) {
   Fixture f(4);
-  f.submit_all();
-  f.pump_until_requests(4);
-  std::vector<Request> requests = f.server.requests();
+  std::vector<Request> requests = f.submit_all_until_at_server();
   const std::size_t failing = request_of(requests, f.bytes[1]);
   f.server.answer(failing, "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\n\r\nbusy");
   for (std::size_t b : {0u, 2u, 3u}) f.server.ok(request_of(requests, f.bytes[b]));
@@ -329,9 +329,7 @@ TEST(HttpInFlight, AFailedRequestIsRetriedWithTheSameBytesWhileTheOthersFinish) 
 
 TEST(HttpInFlight, ABufferWhoseConnectionDiesMidRequestGoesAgainOnAHealthyConnection) {
   Fixture f(4);
-  f.submit_all();
-  f.pump_until_requests(4);
-  std::vector<Request> requests = f.server.requests();
+  std::vector<Request> requests = f.submit_all_until_at_server();
   for (std::size_t b : {0u, 1u, 3u}) f.server.ok(request_of(requests, f.bytes[b]));
   EXPECT_EQ(f.poll_until(2), (std::vector<BufferId>{0, 1}));
   const std::size_t dropped = request_of(requests, f.bytes[2]);
@@ -349,9 +347,7 @@ TEST(HttpInFlight, ABufferWhoseConnectionDiesMidRequestGoesAgainOnAHealthyConnec
 
 TEST(HttpInFlight, ABrokenConnectionWithNoFreeConnectionReconnectsAloneAndSendsTheSameBytes) {
   Fixture f(4);
-  f.submit_all();
-  f.pump_until_requests(4);
-  std::vector<Request> requests = f.server.requests();
+  std::vector<Request> requests = f.submit_all_until_at_server();
   f.server.drop(request_of(requests, f.bytes[2]));  // the others are all still busy
   f.pump_until_requests(5);
   requests = f.server.requests();
@@ -383,9 +379,7 @@ TEST(HttpInFlight, AServerAtItsConnectionLimitStillGetsEveryBufferOverTheConnect
 
 TEST(HttpInFlight, ARefusedRowOfALaterBufferIsReportedAndTheRestOfItsBufferResent) {
   Fixture f(4);
-  f.submit_all();
-  f.pump_until_requests(4);
-  std::vector<Request> requests = f.server.requests();
+  std::vector<Request> requests = f.submit_all_until_at_server();
   const std::string error =
       R"({"code":"invalid","message":"bad value in line 4","line":4,"errorId":"x"})";
   f.server.answer(request_of(requests, f.bytes[2]),
