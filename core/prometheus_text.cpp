@@ -91,6 +91,12 @@ std::string render_prometheus(std::span<const ShardCounters* const> shards,
   per_shard<std::size_t>(out, shards, "kilp_buffers_in_flight", "gauge",
                          "Output buffers handed to the sink and not yet accepted",
                          [](const ShardCounters& c) { return c.buffers_in_flight.load(relaxed); });
+  per_shard<std::uint64_t>(out, shards, "kilp_sink_retries_total", "counter",
+                           "Failed sink attempts retried with the same bytes",
+                           [](const ShardCounters& c) { return c.sink_retries.load(relaxed); });
+  per_shard<std::uint64_t>(out, shards, "kilp_sink_connections_total", "counter",
+                           "Sink connections opened, the first included",
+                           [](const ShardCounters& c) { return c.sink_connects.load(relaxed); });
 
   out += "# HELP kilp_dead_letters_total Messages sent to the dead-letter sink, by reason\n"
          "# TYPE kilp_dead_letters_total counter\n";

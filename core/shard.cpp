@@ -94,6 +94,7 @@ void Shard::run(std::promise<void>& started) {
     sink_failed_ = true;
   }
   counters_.publish(totals_);
+  if (sink_) publish_sink_stats();
   counters_.running.store(false, std::memory_order_release);
 }
 
@@ -133,6 +134,7 @@ void Shard::consume_loop() {
     if (n == 0 && sink_busy) reap(std::chrono::milliseconds(5));
     counters_.publish(totals_);
     counters_.buffers_in_flight.store(ring_.in_flight(), std::memory_order_relaxed);
+    publish_sink_stats();
     counters_.partitions_at_end.store(slots_->at_end_count(), std::memory_order_relaxed);
   }
 }
@@ -504,6 +506,12 @@ std::string Shard::undelivered_report() const {
   });
   return fmt::format("; {} row(s) consumed but not delivered; uncommitted: {}", undelivered,
                      partitions.empty() ? "none" : partitions);
+}
+
+void Shard::publish_sink_stats() {
+  const io::SinkStats stats = sink_->stats();
+  counters_.sink_retries.store(stats.retries, std::memory_order_relaxed);
+  counters_.sink_connects.store(stats.connects, std::memory_order_relaxed);
 }
 
 void Shard::observe_sink_latency(io::BufferId buffer) {

@@ -102,6 +102,7 @@ class Shard final : private io::RowRejectionListener {
   void release_delivered();
   void flush_and_drain(std::chrono::milliseconds timeout);
   void shutdown();
+  void publish_sink_stats();
   void observe_sink_latency(io::BufferId buffer);
   // "; N row(s) consumed but not delivered; uncommitted: t [p] from offset o, .."
   std::string undelivered_report() const;

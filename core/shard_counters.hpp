@@ -34,6 +34,8 @@ struct ShardCounters {
   std::atomic<int> partitions_assigned{0};
   std::atomic<int> partitions_at_end{0};
   std::atomic<std::size_t> buffers_in_flight{0};
+  std::atomic<std::uint64_t> sink_retries{0};
+  std::atomic<std::uint64_t> sink_connects{0};
   std::atomic<bool> running{false};
   std::atomic<bool> failed{false};
   // Bumped whenever the shard stored new offsets: the control thread commits then.

@@ -68,6 +68,7 @@ class UringHttpSink final : public Sink {
     return (shared_.tls ? "https " : "http ") + shared_.address_text;
   }
   SinkLimits limits() const override;
+  SinkStats stats() const override { return {retries(), connects()}; }
   void set_row_rejection_listener(RowRejectionListener* listener) override { listener_ = listener; }
 
   // For stats and tests.

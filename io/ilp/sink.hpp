@@ -39,6 +39,13 @@ class RowRejectionListener {
   ~RowRejectionListener() = default;
 };
 
+// How hard delivering has been, for /metrics: failed attempts the sink retried
+// (requests, sends) and connections it opened, start-up's included.
+struct SinkStats {
+  std::uint64_t retries = 0;
+  std::uint64_t connects = 0;
+};
+
 // How the shard should cut buffers for this sink (the QuestDB auto_flush_* keys).
 struct SinkLimits {
   bool needs_row_index = false;   // submit_rows() must carry row boundaries
@@ -77,6 +84,8 @@ class Sink {
 
   // Buffers submitted and not yet reported done.
   virtual std::size_t pending() const = 0;
+
+  virtual SinkStats stats() const { return {}; }
 
   // For logs and the stats line, e.g. "tcp 127.0.0.1:9009". Never contains secrets.
   virtual std::string describe() const = 0;

@@ -64,6 +64,8 @@ class UringTcpSink final : public Sink {
   // longer than `wait`.
   std::size_t poll(std::chrono::milliseconds wait, std::span<BufferId> done) override;
   std::size_t pending() const override { return queued_; }
+  // A reconnect resends the interrupted buffer: it counts as the retry and as a connection.
+  SinkStats stats() const override { return {reconnects_, reconnects_ + 1}; }
   std::string describe() const override {
     return (stream_.tls() ? "tcps " : "tcp ") + address_text_;
   }

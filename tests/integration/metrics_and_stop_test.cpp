@@ -56,6 +56,10 @@ TEST(Service, ServesMetricsAndStopsCleanlyOnSigterm) {
   EXPECT_EQ(sum_metric(metrics, "kilp_messages_consumed_total"), kMessages);
   EXPECT_EQ(sum_metric(metrics, "kilp_partitions_assigned"), static_cast<std::uint64_t>(kPartitions));
   EXPECT_EQ(sum_metric(metrics, "kilp_dead_letters_total"), 0u);
+  // Every shard holds one sink connection; a healthy server needs no retries.
+  EXPECT_NE(metrics.find("# TYPE kilp_sink_retries_total counter"), std::string::npos);
+  EXPECT_EQ(sum_metric(metrics, "kilp_sink_retries_total"), 0u);
+  EXPECT_EQ(sum_metric(metrics, "kilp_sink_connections_total"), server.connections());
   EXPECT_NE(http_get(port, "/nothing").find("404"), std::string::npos);
 
   kilp.signal(SIGTERM);
