@@ -295,11 +295,18 @@ void HttpChannel::throw_fatal(int status) {
 
 void HttpChannel::on_retriable_failure(std::string_view what, bool connection_broken) {
   phase_ = Phase::idle;
+  if (!busy_) {
+    // Reconnecting after its request moved elsewhere: nothing waits for this
+    // connection, so it stays closed until the next request needs it.
+    close_connection();
+    link_ = Link::unconnected;
+    return;
+  }
   const Clock::time_point now = Clock::now();
   const HttpSinkConfig& config = shared_.config;
-  if (busy_ && !failing_since_) failing_since_ = now;
+  if (!failing_since_) failing_since_ = now;
   // max() means forever; comparing it with a nanosecond duration would overflow.
-  if (failing_since_ && config.retry_timeout != std::chrono::milliseconds::max() &&
+  if (config.retry_timeout != std::chrono::milliseconds::max() &&
       now - *failing_since_ >= config.retry_timeout) {
     throw SinkFatalError(fmt::format(
         "ILP/HTTP sink {}: giving up after retry_timeout={} ms: {} (the rows of this request "
