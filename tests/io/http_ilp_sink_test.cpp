@@ -6,6 +6,7 @@
 // the sink reports it done, so a request sent twice, or carrying the bytes of a
 // buffer already reported done, shows up in what the server recorded.
 #include "io/ilp/http_ilp_sink.hpp"
+#include "tests/support/loopback_socket.hpp"
 
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
@@ -29,19 +30,8 @@ using namespace std::chrono_literals;
 class RaggedHttpServer {
  public:
   RaggedHttpServer() {
-    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    const int small = 4096;  // inherited by accepted sockets: short sends on the client
-    ::setsockopt(listener_, SOL_SOCKET, SO_RCVBUF, &small, sizeof small);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::listen(listener_, 4) != 0) {
-      throw std::runtime_error("ragged server: bind/listen failed");
-    }
-    socklen_t length = sizeof addr;
-    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &length);
-    port_ = ntohs(addr.sin_port);
+    // A 4 KiB window, inherited by accepted sockets: short sends on the client.
+    listener_ = kilp::testing::listen_on_loopback(port_, 4, 4096);
     thread_ = std::thread([this] { run(); });
   }
   ~RaggedHttpServer() {

@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "io/ilp/http_ilp_sink.hpp"
+#include "tests/support/loopback_socket.hpp"
 
 namespace kilp::io {
 namespace {
@@ -43,17 +44,7 @@ class GatedHttpServer {
   // Connections beyond `max_connections` open at once are reset on accept, as a
   // server at its connection limit does.
   explicit GatedHttpServer(std::size_t max_connections = 64) : max_connections_(max_connections) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::listen(listener_, 16) != 0) {
-      throw std::runtime_error("gated server: bind/listen failed");
-    }
-    socklen_t length = sizeof addr;
-    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &length);
-    port_ = ntohs(addr.sin_port);
+    listener_ = kilp::testing::listen_on_loopback(port_);
     thread_ = std::thread([this] { run(); });
   }
   ~GatedHttpServer() {

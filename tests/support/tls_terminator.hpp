@@ -12,6 +12,8 @@
 
 #include "tests/support/test_pki.hpp"
 
+#include "tests/support/loopback_socket.hpp"
+
 struct ssl_ctx_st;
 
 namespace kilp::testing {
@@ -55,10 +57,5 @@ class TlsTerminator {
   std::vector<std::thread> connections_;
   std::thread acceptor_;
 };
-
-// A listening socket on 127.0.0.1 (port 0: ephemeral); returns the fd, sets `port`.
-int listen_on_loopback(std::uint16_t& port);
-// A blocking connection to 127.0.0.1:port, or -1.
-int connect_to_loopback(std::uint16_t port);
 
 }  // namespace kilp::testing
