@@ -15,6 +15,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <stdexcept>
 #include <string>
 #include <thread>
@@ -199,9 +200,9 @@ TEST(DelayProxy, NothingArrivesBeforeTheDelayInEitherDirection) {
 }
 
 TEST(DelayProxy, HalfCloseIsForwardedAndTheOtherDirectionStaysOpen) {
-  std::string upstream_got;
+  std::promise<std::string> upstream_got;
   Upstream upstream([&](int fd) {
-    upstream_got = read_to_end(fd);  // returns only at the forwarded EOF
+    upstream_got.set_value(read_to_end(fd));  // returns only at the forwarded EOF
     send_all(fd, "after your EOF", 14);
   });
   DelayProxy proxy(upstream.address(), 20ms);
@@ -212,7 +213,7 @@ TEST(DelayProxy, HalfCloseIsForwardedAndTheOtherDirectionStaysOpen) {
   EXPECT_EQ(read_to_end(fd, &error), "after your EOF");
   EXPECT_EQ(error, 0) << "the upstream's close arrives as EOF, not a reset";
   ::close(fd);
-  EXPECT_EQ(upstream_got, "request");
+  EXPECT_EQ(upstream_got.get_future().get(), "request");
 }
 
 TEST(DelayProxy, DropConnectionsResetsBothSides) {
@@ -289,11 +290,11 @@ TEST(DelayProxy, AFullWindowStopsTheSenderAndLosesNothing) {
   constexpr std::size_t kBytes = 48 << 20;
   const std::string data = pattern(kBytes, 7);
   std::atomic<bool> start_reading{false};
-  std::string upstream_got;
+  std::promise<std::string> upstream_got;
   Upstream upstream(
       [&](int fd) {
         while (!start_reading.load()) std::this_thread::sleep_for(5ms);
-        upstream_got = read_to_end(fd);
+        upstream_got.set_value(read_to_end(fd));
       },
       64 << 10);
   DelayProxy proxy(
@@ -309,9 +310,9 @@ TEST(DelayProxy, AFullWindowStopsTheSenderAndLosesNothing) {
   ::shutdown(fd, SHUT_WR);
   read_to_end(fd);
   ::close(fd);
-  for (int i = 0; i < 500 && upstream_got.size() < kBytes; ++i) std::this_thread::sleep_for(10ms);
-  ASSERT_EQ(upstream_got.size(), kBytes);
-  EXPECT_TRUE(upstream_got == data);
+  const std::string got = upstream_got.get_future().get();  // the upstream read to EOF
+  ASSERT_EQ(got.size(), kBytes);
+  EXPECT_TRUE(got == data);
 }
 
 TEST(DelayProxy, AnUnboundedWindowTakesEverythingTheUpstreamDoesNotRead) {
