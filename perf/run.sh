@@ -4,7 +4,7 @@
 #
 #   perf/run.sh [-m MESSAGES] [-p PARTITIONS] [-r REPS] [--peers LIST]
 #               [--rss-messages N] [--rss-partitions P] [--rss-reps R] [--no-rss-scale]
-#               [--no-install] [--build-dir DIR]
+#               [--no-install] [--build-dir DIR] [--kilp-bin PATH]
 #               [--rtt-ms N] [--rtt-window-bytes B] [--http-options STR] [--tcp-options STR]
 #               [--kilp-arg ARG]... [-X key=value]...
 #
@@ -34,6 +34,8 @@
 # --rss-messages trades (default MESSAGES/10; e.g. 20000000 with --rss-partitions
 # 448 for 10x MESSAGES), to show how peak RSS changes with the data.
 #
+# --kilp-bin runs another kilp build (e.g. another branch's) in every kilp peer;
+# the harness's own helpers still come from --build-dir.
 # Peers not listed in the default must be asked for, e.g.
 #   --peers kilp2,kilp-tcp-rtt,kilp-http,kilp-http-rtt
 # Output: a table on stdout; perf/out/<stamp>/runs.csv (every run),
@@ -51,6 +53,7 @@ rss_messages=""
 rss_partitions=""
 rss_reps=""
 install=1
+kilp_bin=""
 build_dir="$root/build-perf"
 run_limit_s=300  # no single run may take longer
 kilp_args=()
@@ -72,6 +75,7 @@ while [ $# -gt 0 ]; do
     --rss-reps) rss_reps=$2; shift 2 ;;
     --no-install) install=0; shift ;;
     --build-dir) build_dir=$2; shift 2 ;;
+    --kilp-bin) kilp_bin=$2; shift 2 ;;
     --kilp-arg) kilp_args+=("$2"); shift 2 ;;
     --rtt-ms) rtt_ms=$2; shift 2 ;;
     --rtt-window-bytes) rtt_window_bytes=$2; shift 2 ;;
@@ -93,7 +97,8 @@ fi
 cmake --build "$build_dir" -j"$(nproc)" --target kilp kilp-mock ilp_count_sink ceiling_consumer \
   kilp-delay-proxy \
   >/dev/null 2>&1 || { echo "perf/run.sh: build failed in $build_dir" >&2; exit 1; }
-bin_kilp="$build_dir/tools/kilp"
+bin_kilp=${kilp_bin:-$build_dir/tools/kilp}
+[ -x "$bin_kilp" ] || { echo "perf/run.sh: no kilp binary at $bin_kilp" >&2; exit 1; }
 bin_mock="$build_dir/tools/kilp-mock"
 bin_sink="$build_dir/perf/ilp_count_sink"
 bin_ceiling="$build_dir/perf/ceiling_consumer"
