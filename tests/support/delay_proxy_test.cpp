@@ -330,6 +330,25 @@ TEST(DelayProxy, AnUnboundedWindowTakesEverythingTheUpstreamDoesNotRead) {
   ::close(fd);
 }
 
+TEST(DelayProxy, ABandwidthLimitSpacesTheBytesOut) {
+  constexpr std::size_t kBytes = 1 << 20;
+  constexpr std::uint64_t kBytesPerSecond = 4 << 20;  // 1 MiB takes at least 250 ms
+  std::promise<std::string> upstream_got;
+  Upstream upstream([&](int fd) { upstream_got.set_value(read_to_end(fd)); });
+  DelayProxy proxy(DelayProxy::Options{
+      .upstream = upstream.address(), .delay = 1ms, .bandwidth_bytes_per_s = kBytesPerSecond});
+  const std::string data = pattern(kBytes, 11);
+  const int fd = connect_to(proxy.port());
+  const auto start = Clock::now();
+  ASSERT_TRUE(send_all(fd, data.data(), data.size()));
+  ::shutdown(fd, SHUT_WR);
+  const std::string got = upstream_got.get_future().get();
+  const auto elapsed = Clock::now() - start;
+  ::close(fd);
+  EXPECT_TRUE(got == data);
+  EXPECT_GE(elapsed, 250ms);  // a lower bound only: the link cannot be faster
+}
+
 TEST(DelayProxy, RefusesUpstreamsOffThisMachine) {
   for (const char* upstream : {"10.0.0.1:9000", "192.168.1.2:9009", "example.com:80",
                                "[2001:db8::1]:9000", "0.0.0.0:9000"}) {
