@@ -3,9 +3,7 @@
 // forwarded, the window's backpressure, the fault hook, loopback only.
 #include "perf/delay_proxy.hpp"
 
-#include <arpa/inet.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -20,6 +18,8 @@
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "tests/support/tls_terminator.hpp"  // loopback listen/connect helpers
 
 namespace kilp::perf {
 namespace {
@@ -42,18 +42,8 @@ class Upstream {
  public:
   using Serve = std::function<void(int fd)>;
   explicit Upstream(Serve serve, int receive_buffer = 0) : serve_(std::move(serve)) {
-    listener_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (receive_buffer > 0) set_buffer(listener_, SO_RCVBUF, receive_buffer);
-    sockaddr_in addr{};
-    addr.sin_family = AF_INET;
-    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::bind(listener_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-        ::listen(listener_, 16) != 0) {
-      throw std::runtime_error("upstream: bind/listen failed");
-    }
-    socklen_t length = sizeof addr;
-    ::getsockname(listener_, reinterpret_cast<sockaddr*>(&addr), &length);
-    port_ = ntohs(addr.sin_port);
+    listener_ = kilp::testing::listen_on_loopback(port_);
+    if (receive_buffer > 0) set_buffer(listener_, SO_RCVBUF, receive_buffer);  // inherited
     acceptor_ = std::thread([this] {
       for (;;) {
         const int fd = ::accept4(listener_, nullptr, nullptr, SOCK_CLOEXEC);
@@ -83,16 +73,9 @@ class Upstream {
 };
 
 int connect_to(std::uint16_t port, int send_buffer = 0) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  const int fd = kilp::testing::connect_to_loopback(port);
+  if (fd < 0) throw std::runtime_error("cannot connect to the proxy");
   if (send_buffer > 0) set_buffer(fd, SO_SNDBUF, send_buffer);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    throw std::runtime_error("cannot connect to the proxy");
-  }
   set_timeouts(fd);
   return fd;
 }
