@@ -4,7 +4,8 @@
 #
 #   perf/run.sh [-m MESSAGES] [-p PARTITIONS] [-r REPS] [--peers LIST]
 #               [--rss-messages N] [--rss-partitions P] [--rss-reps R] [--no-rss-scale]
-#               [--no-install] [--build-dir DIR]
+#               [--no-install] [--build-dir DIR] [--kilp-bin PATH]
+#               [--rtt-ms N] [--rtt-window-bytes B] [--http-options STR] [--tcp-options STR]
 #               [--kilp-arg ARG]... [-X key=value]...
 #
 # One kilp-mock cluster holds MESSAGES generated trades (default 2,000,000 over 64
@@ -18,12 +19,25 @@
 #   tcps2    certificate made for this run); compare with kilp1/kilp2 (aim >= 0.7)
 #   python   perf/python_peer.py: confluent-kafka + json + socket, /usr/bin/python3
 #   kcat     kcat -C -G -e | mawk -f perf/json_to_ilp.awk > /dev/tcp/127.0.0.1/PORT
+#   kilp-http         kilp --shards 2, http:: to the counting sink in --http mode
+#   kilp-http-rtt     the same through kilp-delay-proxy: --rtt-ms/2 each way
+#   kilp-tcp-rtt      kilp2 (tcp::) through the proxy, window unbounded
+#   kilp-tcp-rtt-win  the same with the proxy's --rtt-window-bytes B (default 2m):
+#                     at most B bytes on the way per connection and direction, so
+#                     at most B per rtt/2 each: as a TCP window of 2 x B over the
+#                     round trip (2m: this machine's 4 MiB tcp_wmem maximum)
+# (--rtt-ms default 100.) --http-options / --tcp-options are appended to kilp's
+# http:: / tcp:: sink string, e.g. --http-options 'max_in_flight=8;'.
 # Every librdkafka-based peer gets the consumer settings kilp uses (printed by
 # `ceiling_consumer --print-settings`), plus the -X given here.
 # Unless --no-rss-scale, kilp1 and kilp2 also run on a second cluster holding
 # --rss-messages trades (default MESSAGES/10; e.g. 20000000 with --rss-partitions
 # 448 for 10x MESSAGES), to show how peak RSS changes with the data.
 #
+# --kilp-bin runs another kilp build (e.g. another branch's) in every kilp peer;
+# the harness's own helpers still come from --build-dir.
+# Peers not listed in the default must be asked for, e.g.
+#   --peers kilp2,kilp-tcp-rtt,kilp-http,kilp-http-rtt
 # Output: a table on stdout; perf/out/<stamp>/runs.csv (every run),
 # summary.csv (median/min/max per peer) and rates.png; perf/out/latest -> <stamp>.
 set -euo pipefail
@@ -39,10 +53,15 @@ rss_messages=""
 rss_partitions=""
 rss_reps=""
 install=1
+kilp_bin=""
 build_dir="$root/build-perf"
 run_limit_s=300  # no single run may take longer
 kilp_args=()
 user_x=()
+rtt_ms=100
+rtt_window_bytes=2m
+http_options=""
+tcp_options=""
 
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -56,9 +75,14 @@ while [ $# -gt 0 ]; do
     --rss-reps) rss_reps=$2; shift 2 ;;
     --no-install) install=0; shift ;;
     --build-dir) build_dir=$2; shift 2 ;;
+    --kilp-bin) kilp_bin=$2; shift 2 ;;
     --kilp-arg) kilp_args+=("$2"); shift 2 ;;
+    --rtt-ms) rtt_ms=$2; shift 2 ;;
+    --rtt-window-bytes) rtt_window_bytes=$2; shift 2 ;;
+    --http-options) http_options=$2; shift 2 ;;
+    --tcp-options) tcp_options=$2; shift 2 ;;
     -X) user_x+=(-X "$2"); shift 2 ;;
-    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "perf/run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -71,11 +95,14 @@ if [ ! -f "$build_dir/CMakeCache.txt" ]; then
   cmake -S . -B "$build_dir" -DCMAKE_BUILD_TYPE=Release >/dev/null
 fi
 cmake --build "$build_dir" -j"$(nproc)" --target kilp kilp-mock ilp_count_sink ceiling_consumer \
+  kilp-delay-proxy \
   >/dev/null 2>&1 || { echo "perf/run.sh: build failed in $build_dir" >&2; exit 1; }
-bin_kilp="$build_dir/tools/kilp"
+bin_kilp=${kilp_bin:-$build_dir/tools/kilp}
+[ -x "$bin_kilp" ] || { echo "perf/run.sh: no kilp binary at $bin_kilp" >&2; exit 1; }
 bin_mock="$build_dir/tools/kilp-mock"
 bin_sink="$build_dir/perf/ilp_count_sink"
 bin_ceiling="$build_dir/perf/ceiling_consumer"
+bin_proxy="$build_dir/perf/kilp-delay-proxy"
 
 stamp=$(date -u +%Y%m%dT%H%M%SZ)
 out="$root/perf/out/$stamp"
@@ -165,13 +192,16 @@ run_one() {
   local peer=$1 count=$2 rep=$3
   local dir="$out/$peer-$count-$rep" group="perf-$peer-$count-$rep-$$"
   mkdir -p "$dir"
-  local sink_pid="" port="" cmd=()
+  local sink_pid="" port="" proxy_pid="" cmd=()
   if [ "$peer" != ceiling ]; then
     # Runs until told to stop: a peer may deliver some rows twice (at-least-once
     # after a rebalance), and a sink gone early would leave it retrying forever.
-    local tls=()
-    case "$peer" in tcps*) tls=(--tls-cert "$tls_cert" --tls-key "$tls_key") ;; esac
-    "$bin_sink" --timeout-s "$((run_limit_s + 30))" "${tls[@]}" >"$dir/sink.out" \
+    local mode=()
+    case "$peer" in
+      tcps*) mode=(--tls-cert "$tls_cert" --tls-key "$tls_key") ;;
+      kilp-http*) mode=(--http) ;;
+    esac
+    "$bin_sink" --timeout-s "$((run_limit_s + 30))" "${mode[@]}" >"$dir/sink.out" \
       2>"$dir/sink.err" &
     sink_pid=$!
     pids+=("$sink_pid")
@@ -179,17 +209,38 @@ run_one() {
     port=${port#port=}
   fi
   case "$peer" in
+    *-rtt|*-rtt-win)
+      # The long link: kilp talks to the proxy, the proxy to the sink.
+      local window=0
+      [ "$peer" = kilp-tcp-rtt-win ] && window=$rtt_window_bytes
+      "$bin_proxy" --to "127.0.0.1:$port" --delay-ms "$((rtt_ms / 2))" --window-bytes "$window" \
+        --max-seconds "$((run_limit_s + 60))" >"$dir/proxy.out" 2>"$dir/proxy.err" &
+      proxy_pid=$!
+      pids+=("$proxy_pid")
+      port=$(wait_for_line "$dir/proxy.out" 10 '^port=') ||
+        { echo "kilp-delay-proxy did not start:" >&2; cat "$dir/proxy.err" >&2; exit 1; }
+      port=${port#port=}
+      ;;
+  esac
+  local kilp_common=(--brokers "$bootstrap" --topic trades --group "$group"
+                     --dlq "file::path=$dir/dlq.jsonl;"
+                     --symbols symbol,side --timestamp-field ts --timestamp-units us
+                     --from-beginning --exit-at-end --stats-interval 60)
+  case "$peer" in
     ceiling)
       cmd=("$bin_ceiling" --brokers "$bootstrap" --topic trades --group "$group"
            --timeout-s "$run_limit_s" "${user_x[@]}") ;;
     kilp1|kilp2|tcps1|tcps2)
-      local sink="tcp::addr=127.0.0.1:$port;"
+      local sink="tcp::addr=127.0.0.1:$port;$tcp_options"
       case "$peer" in tcps*) sink="tcps::addr=127.0.0.1:$port;tls_roots=$tls_cert;" ;; esac
-      cmd=("$bin_kilp" --brokers "$bootstrap" --topic trades --group "$group"
-           --sink "$sink" --dlq "file::path=$dir/dlq.jsonl;"
-           --symbols symbol,side --timestamp-field ts --timestamp-units us
-           --from-beginning --exit-at-end --stats-interval 60 --shards "${peer: -1}"
+      cmd=("$bin_kilp" "${kilp_common[@]}" --sink "$sink" --shards "${peer: -1}"
            "${kilp_args[@]}" "${user_x[@]}") ;;
+    kilp-tcp-rtt|kilp-tcp-rtt-win)
+      cmd=("$bin_kilp" "${kilp_common[@]}" --sink "tcp::addr=127.0.0.1:$port;$tcp_options"
+           --shards 2 "${kilp_args[@]}" "${user_x[@]}") ;;
+    kilp-http|kilp-http-rtt)
+      cmd=("$bin_kilp" "${kilp_common[@]}" --sink "http::addr=127.0.0.1:$port;$http_options"
+           --shards 2 "${kilp_args[@]}" "${user_x[@]}") ;;
     python)
       cmd=(/usr/bin/python3 "$root/perf/python_peer.py" --brokers "$bootstrap" --topic trades
            --group "$group" --sink-port "$port" "${peer_x[@]}") ;;
@@ -215,6 +266,11 @@ run_one() {
     rows=$(field messages "$dir/stdout")
     active=$(field active_s "$dir/stdout")
   else
+    if [ -n "$proxy_pid" ]; then
+      # The proxy still holds the last rtt/2 of bytes: it drains, then closes.
+      kill -TERM "$proxy_pid" 2>/dev/null
+      wait_pid "$proxy_pid" 15 || kill -KILL "$proxy_pid" 2>/dev/null || true
+    fi
     # The peer is gone: the sink reads what is left in its sockets and reports.
     kill -TERM "$sink_pid" 2>/dev/null
     wait_pid "$sink_pid" 10 || kill -KILL "$sink_pid" 2>/dev/null || true
@@ -238,7 +294,7 @@ run_one() {
         # Rates count each message once, duplicates or not.
         printf "%s,%d,%d,%d,%d,%d,%.3f,%.6f,%.2f,%.2f,%.2f,%d,%.0f,%.0f,%s\n", p, c, r, ok, rows, dup,
           wall, act, u, s, u + s, rss, (wall > 0 ? c / wall : 0), (act > 0 ? c / act : 0), load
-      }' | tee -a "$csv" | awk -F, '{ printf "  %-8s M=%s rep %s: %s rows, wall %.2f s, active %.3f s, cpu %.2f s, rss %d KiB, %s rows/s active, load %s\n", $1, $2, $3, $5, $7, $8, $11, $12, $14, $15 }' >&2
+      }' | tee -a "$csv" | awk -F, '{ printf "  %-16s M=%s rep %s: %s rows, wall %.2f s, active %.3f s, cpu %.2f s, rss %d KiB, %s rows/s active, load %s\n", $1, $2, $3, $5, $7, $8, $11, $12, $14, $15 }' >&2
 }
 
 IFS=, read -r -a peer_list <<<"$peers"

@@ -11,7 +11,11 @@ import subprocess
 import sys
 
 METRICS = ["rows_per_s_active", "rows_per_s_wall", "cpu_s", "max_rss_kib"]
-ORDER = ["ceiling", "kilp1", "kilp2", "tcps1", "tcps2", "python", "kcat"]
+ORDER = ["ceiling", "kilp1", "kilp2", "tcps1", "tcps2", "python", "kcat",
+         "kilp-tcp-rtt", "kilp-tcp-rtt-win", "kilp-http", "kilp-http-rtt"]
+# Over a long link (issue 13): (peer, same peer without the link, target or None).
+LINK_RATIOS = [("kilp-http-rtt", "kilp-http", 0.8), ("kilp-tcp-rtt", "kilp2", 0.8),
+               ("kilp-tcp-rtt-win", "kilp2", None), ("kilp-http", "kilp2", None)]
 
 
 def load(path):
@@ -49,14 +53,14 @@ def print_table(summary, messages):
     print(f"\nMedian [min..max] over the successful runs; M = {messages:,} messages.")
     print("active = first message (ceiling) or first byte at the sink to last row;"
           " wall = whole process, start-up and group join included.\n")
-    header = f"{'peer':<8} {'M':>9} {'ok':>4}  {'rows/s active':<30} {'rows/s wall':<30} " \
+    header = f"{'peer':<16} {'M':>9} {'ok':>4}  {'rows/s active':<30} {'rows/s wall':<30} " \
              f"{'CPU s':<20} {'peak RSS MiB':<20}"
     print(header)
     print("-" * len(header))
     keys = sorted(summary, key=lambda k: (-k[1], ORDER.index(k[0]) if k[0] in ORDER else 99))
     for key in keys:
         e = summary[key]
-        print(f"{key[0]:<8} {key[1]:>9} {e['ok']:>2}/{e['runs']:<1}  "
+        print(f"{key[0]:<16} {key[1]:>9} {e['ok']:>2}/{e['runs']:<1}  "
               f"{fmt_triple(e['rows_per_s_active'], rate):<30} "
               f"{fmt_triple(e['rows_per_s_wall'], rate):<30} "
               f"{fmt_triple(e['cpu_s'], lambda v: f'{v:.2f}'):<20} "
@@ -92,6 +96,12 @@ def print_ratios(summary, messages, other):
             if metric == "rows_per_s_active":
                 verdict = f"  target >= 0.7: {'met' if r >= 0.7 else 'MISSED'}"
             lines.append(f"  {tls}/{plain:<8} {metric:<18} {r:7.2f}{verdict}")
+    for far, near, target in LINK_RATIOS:
+        r = ratio(summary, far, near, "rows_per_s_active", messages)
+        if r is None:
+            continue
+        verdict = f"  target >= {target:g}: {'met' if r >= target else 'MISSED'}" if target else ""
+        lines.append(f"  {far + '/' + near:<26} rows_per_s_active  {r:7.2f}{verdict}")
     print("\n".join(lines) if lines else "  (not enough peers ran)")
     if not other:
         return

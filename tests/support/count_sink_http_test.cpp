@@ -1,11 +1,13 @@
 // ilp_count_sink --http's request reader (perf/http_request_stream.hpp): what kilp's
 // ILP/HTTP sink sends is counted and answered in order, whatever the read sizes;
 // what it cannot parse is refused with 400 and ends the connection.
-#include "perf/http_request_stream.hpp"
-
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <string>
+
+#include "perf/http_request_stream.hpp"
 
 namespace kilp::perf {
 namespace {
@@ -99,6 +101,31 @@ TEST(CountSinkHttp, ConnectionCloseAndHttp10EndTheConnectionAfterTheAnswer) {
     EXPECT_FALSE(fed.open);
     EXPECT_EQ(fed.counts.rows, 1u);
     EXPECT_EQ(fed.responses, "HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n");
+  }
+}
+
+TEST(CountSinkHttp, MutatedRequestsNeverCrashAndEveryRequestGetsOneAnswer) {
+  const std::string valid = post("t,s=a v=1i 1\n") + "GET /settings HTTP/1.1\r\n\r\n" + post("x\n");
+  std::uint32_t x = 12345;
+  auto next = [&] { return x = x * 1664525u + 1013904223u; };
+  for (int round = 0; round < 5000; ++round) {
+    std::string bytes = valid;
+    for (int flips = 1 + static_cast<int>(next() % 4); flips > 0; --flips) {
+      bytes[next() % bytes.size()] = static_cast<char>(next() >> 24);
+    }
+    const Fed fed = feed_in_pieces(bytes, 1 + next() % 64);
+    std::size_t answers = 0;
+    for (std::size_t at = fed.responses.find("HTTP/1.1 "); at != std::string::npos;
+         at = fed.responses.find("HTTP/1.1 ", at + 1)) {
+      ++answers;
+    }
+    EXPECT_EQ(answers, fed.counts.requests) << bytes;
+    EXPECT_LE(fed.counts.requests, 3u) << bytes;
+    EXPECT_LE(fed.counts.rows,
+              static_cast<std::uint64_t>(std::count(bytes.begin(), bytes.end(), '\n')));
+    if (!fed.open) {
+      EXPECT_NE(fed.responses.find("Connection: close"), std::string::npos) << bytes;
+    }
   }
 }
 
