@@ -182,7 +182,8 @@ class MessageEncoder {
   // their stamp, the others (only once the cache is full) through the name set.
   bool first_use(std::uint32_t number, std::string_view escaped_name) {
     if (number != kUnnumberedName) {
-      if (recorded_names_ != nullptr) [[unlikely]] return record_first_use(number);
+      if (recorded_names_ != nullptr) [[unlikely]]
+        return record_first_use(number);
       return cache_.first_use(number);
     }
     if (!seen_cleared_) {  // rarely needed: cleared on first use
@@ -197,12 +198,19 @@ class MessageEncoder {
   // A ${field} of the table template: its text, before the field is encoded.
   Rejection capture_table_value(std::uint8_t slot, ondemand::value& value);
   // The fields of a JSON key object; `name_len` bytes of `path` hold the prefix.
-  Rejection encode_key_object(ondemand::object& object, char* path, std::size_t name_len,
-                              int depth, IlpByteWriter& names);
+  Rejection encode_key_object(ondemand::object& object, char* path, std::size_t name_len, int depth,
+                              IlpByteWriter& names);
   Rejection record_exploded_array(ondemand::value& value);
 
   // Values (message_encoder_values.cpp).
   Rejection encode_symbol(const ColumnName& name, ondemand::value& value);
+  // A string value written straight from the JSON (parse/json_string_transcoder.hpp),
+  // or kNotTranscoded: simdjson must unescape it. "" is kEmpty, nothing written.
+  enum class Transcoded : std::uint8_t { kWritten, kEmpty, kNotTranscoded };
+  Transcoded transcode_symbol_value(std::string_view escaped_name, ondemand::value& value);
+  // The same for a string column: false when simdjson must unescape it, else true with
+  // the column written or `result` saying why not.
+  bool transcode_string_column(const ColumnName& name, ondemand::value& value, Rejection& result);
   // [] and {}: written as nothing, like null.
   static bool is_empty_container(ondemand::value& value, ondemand::json_type type);
   Rejection encode_column(const ColumnName& name, ondemand::value& value, int depth,
