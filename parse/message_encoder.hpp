@@ -50,6 +50,7 @@ struct ColumnName {
   std::string_view text;
   bool valid = true;
   std::uint32_t number = kUnnumberedName;
+  std::string_view framed;  // ",text=" when the field cache holds it, else empty
 };
 
 // Encodes one message: symbols go straight to the output after the table, columns to
@@ -151,11 +152,20 @@ class MessageEncoder {
   // value prefix) still in the JSON.
   Rejection descend(ondemand::value& value, int depth, std::string_view path, bool kept);
 
-  void begin_symbol(std::string_view escaped_name) {
+  // ",name=" in one copy when the cache holds it framed so.
+  static void append_framed_name(IlpByteWriter& writer, const ColumnName& name) {
+    if (!name.framed.empty()) [[likely]] {
+      writer.append(name.framed);
+      return;
+    }
+    writer.put(',');
+    writer.append(name.text);
+    writer.put('=');
+  }
+
+  void begin_symbol(const ColumnName& name) {
     symbol_start_ = head_.pos;
-    head_.put(',');
-    head_.append(escaped_name);
-    head_.put('=');
+    append_framed_name(head_, name);
     has_symbol_ = true;
   }
 
@@ -163,19 +173,21 @@ class MessageEncoder {
   // to refuse duplicates.
   Rejection begin_column(const ColumnName& name, bool remember = true) {
     if (!name.valid) return RejectReason::kInvalidName;
-    columns_.put(',');
-    char* const name_start = columns_.pos;
-    columns_.append(name.text);
+    char* const column_start = columns_.pos;
+    append_framed_name(columns_, name);
     if (columns_.overflowed) return RejectReason::kTooLarge;
-    last_name_ = std::string_view(name_start, static_cast<std::size_t>(columns_.pos - name_start));
-    last_name_number_ = name.number;
-    if (remember && !first_use(name.number, last_name_)) {
+    if (remember && !first_use(name.number, written_name(column_start, name))) {
       if (config_.duplicates == DuplicatePolicy::kReject) return RejectReason::kDuplicateField;
-      columns_.pos = name_start - 1;  // keep the first: drop this copy, value unread
+      columns_.pos = column_start;  // keep the first: drop this copy, value unread
       return kSkipDuplicate;
     }
-    columns_.put('=');
     return std::nullopt;
+  }
+
+  // The copy of `name` in the row that starts at `column_start` with ",name=": it
+  // lasts as long as the row, for the duplicate check of unnumbered names.
+  static std::string_view written_name(const char* column_start, const ColumnName& name) {
+    return std::string_view(column_start + 1, name.text.size());
   }
 
   // False if the column name was already used in this message: numbered names by
@@ -207,7 +219,7 @@ class MessageEncoder {
   // A string value written straight from the JSON (parse/json_string_transcoder.hpp),
   // or kNotTranscoded: simdjson must unescape it. "" is kEmpty, nothing written.
   enum class Transcoded : std::uint8_t { kWritten, kEmpty, kNotTranscoded };
-  Transcoded transcode_symbol_value(std::string_view escaped_name, ondemand::value& value);
+  Transcoded transcode_symbol_value(const ColumnName& name, ondemand::value& value);
   // The same for a string column: false when simdjson must unescape it, else true with
   // the column written or `result` saying why not.
   bool transcode_string_column(const ColumnName& name, ondemand::value& value, Rejection& result);
@@ -265,8 +277,6 @@ class MessageEncoder {
   char route_name_[2 * kMaxIlpNameBytes];
   FieldRoute uncached_route_;
   std::size_t field_ordinal_ = 0;  // fields of the message so far, nested ones included
-  std::string_view last_name_;
-  std::uint32_t last_name_number_ = kUnnumberedName;
   char* symbol_start_ = nullptr;
   bool has_symbol_ = false;
   std::uint32_t timestamp_seen_ = 0;  // one bit per timestamp field

@@ -29,7 +29,7 @@ Rejection MessageEncoder::encode_key_text(std::string_view text) {
   const ColumnName name{key_name, true, cache_.number_name(key_name)};
   if (config_.key_mode == KeyMode::kSymbol) {
     if (text.empty()) return std::nullopt;  // like an empty symbol value
-    begin_symbol(name.text);
+    begin_symbol(name);
     append_symbol_value(head_, text);
     if (!first_use(name.number, name.text)) return RejectReason::kDuplicateField;
     return std::nullopt;
@@ -119,7 +119,8 @@ Rejection MessageEncoder::encode_object(ondemand::object& object, int depth, std
       }
       route = &route_for(path, name_text);
     }
-    const ColumnName name{route->column_name, route->valid_name, route->name_number};
+    const ColumnName name{route->column_name, route->valid_name, route->name_number,
+                          route->framed_name};
     Rejection rejection;
     if (route->planned == nullptr) {
       if (kept || !plan_.keeps_only_included()) {

@@ -10,13 +10,12 @@
 namespace kilp::parse::KILP_PARSE_KERNEL {
 
 Rejection MessageEncoder::encode_symbol(const ColumnName& name, ondemand::value& value) {
-  const std::string_view escaped_name = name.text;
   ondemand::json_type type;
   if (auto error = value.type().get(type)) return reason_for(error);
   std::string_view text;
   switch (type) {
     case ondemand::json_type::string:
-      switch (transcode_symbol_value(escaped_name, value)) {
+      switch (transcode_symbol_value(name, value)) {
         case Transcoded::kWritten:
           break;
         case Transcoded::kEmpty:
@@ -25,7 +24,7 @@ Rejection MessageEncoder::encode_symbol(const ColumnName& name, ondemand::value&
           if (auto error = value.get_string().get(text)) return reason_for(error);
           // InfluxDB-style parsers refuse an empty tag value: treat "" like null.
           if (text.empty()) return std::nullopt;
-          begin_symbol(escaped_name);
+          begin_symbol(name);
           append_symbol_value(head_, text);
           break;
       }
@@ -35,14 +34,14 @@ Rejection MessageEncoder::encode_symbol(const ColumnName& name, ondemand::value&
       text = raw_token(value);
       ondemand::number number;
       if (auto error = value.get_number().get(number)) return number_failure(value, error);
-      begin_symbol(escaped_name);
+      begin_symbol(name);
       head_.append(text);  // a JSON number holds no character ILP must escape
       break;
     }
     case ondemand::json_type::boolean: {
       bool flag = false;
       if (auto error = value.get_bool().get(flag)) return reason_for(error);
-      begin_symbol(escaped_name);
+      begin_symbol(name);
       head_.append(flag ? "true" : "false");
       break;
     }
@@ -52,18 +51,18 @@ Rejection MessageEncoder::encode_symbol(const ColumnName& name, ondemand::value&
       return is_empty_container(value, type) ? Rejection()
                                              : Rejection(RejectReason::kUnsupportedValue);
   }
-  if (!first_use(name.number, escaped_name)) {
+  if (!first_use(name.number, name.text)) {
     if (config_.duplicates == DuplicatePolicy::kReject) return RejectReason::kDuplicateField;
     head_.pos = symbol_start_;  // keep the first copy
   }
   return std::nullopt;
 }
 
-MessageEncoder::Transcoded MessageEncoder::transcode_symbol_value(std::string_view escaped_name,
+MessageEncoder::Transcoded MessageEncoder::transcode_symbol_value(const ColumnName& name,
                                                                   ondemand::value& value) {
   const std::string_view token = value.raw_json_token();
   // The value goes where it stands after ",name=", which begin_symbol then writes.
-  const std::size_t name_bytes = escaped_name.size() + 2;
+  const std::size_t name_bytes = name.text.size() + 2;
   if (head_.remaining() < name_bytes + transcoded_bytes_at_most(token.size())) {
     return Transcoded::kNotTranscoded;
   }
@@ -72,7 +71,7 @@ MessageEncoder::Transcoded MessageEncoder::transcode_symbol_value(std::string_vi
       transcode_json_string<IlpTextKind::kSymbolValue>(token.data() + 1, token.size(), text);
   if (end == nullptr) return Transcoded::kNotTranscoded;
   if (end == text) return Transcoded::kEmpty;
-  begin_symbol(escaped_name);
+  begin_symbol(name);
   head_.pos = end;
   return Transcoded::kWritten;
 }
