@@ -28,11 +28,11 @@ void FieldCache::reset(std::uint64_t plan_id) {
 const FieldRoute* FieldCache::add(std::size_t ordinal, std::string_view path, std::uint64_t hash,
                                   const FieldRoute& route) {
   FieldRoute kept = route;
-  if (route.valid_name) {
-    kept.name_number = number_name(route.column_name);
-    if (kept.name_number == kUnnumberedName) return nullptr;
-    kept.column_name = names_.text(kept.name_number);
-    kept.framed_name = framed_name(kept.name_number);
+  if (route.name.valid) {
+    kept.name.number = number_name(route.name.text);
+    if (kept.name.number == kUnnumberedName) return nullptr;
+    kept.name.text = names_.text(kept.name.number);
+    kept.name.framed = framed_name(kept.name.number);
   }
   const auto number = paths_.insert(path, hash);
   if (!number) return nullptr;

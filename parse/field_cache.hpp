@@ -18,14 +18,22 @@ namespace kilp::parse {
 
 inline constexpr std::uint32_t kUnnumberedName = std::numeric_limits<std::uint32_t>::max();
 
+// A column name as the encoder writes it: escaped, or invalid (refused when a value
+// would be written under it), its number in the field cache if it has one, and
+// ",name=" when the cache holds it so (written in one copy).
+struct ColumnName {
+  std::string_view text;
+  bool valid = true;
+  std::uint32_t number = kUnnumberedName;
+  std::string_view framed;  // empty when not cached
+};
+
 struct FieldRoute {
   const MappingPlan::PlannedField* planned = nullptr;  // nullptr: the plan does not name it
-  std::string_view column_name;                        // escaped; meaningful only when valid_name
-  bool valid_name = false;  // the path makes a column name QuestDB accepts
+  // Valid when the path makes a column name QuestDB accepts. The encoder passes it on
+  // as it is, without a copy per field.
+  ColumnName name{{}, false};
   bool kept_below = false;  // an include list keeps a field below this path
-  std::uint32_t name_number = kUnnumberedName;
-  // ",name=" as the row holds it, copied in one go; empty when not cached.
-  std::string_view framed_name;
 };
 
 class FieldCache {

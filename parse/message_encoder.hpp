@@ -44,15 +44,6 @@ constexpr std::size_t kMaxTableFieldTokenBytes = 2 * kMaxIlpNameBytes + 2;
 // (simdjson skips the unread value).
 constexpr RejectReason kSkipDuplicate = RejectReason::kCount;
 
-// A column name as the encoder writes it: escaped, or invalid (refused when a value
-// would be written under it), and its number in the field cache if it has one.
-struct ColumnName {
-  std::string_view text;
-  bool valid = true;
-  std::uint32_t number = kUnnumberedName;
-  std::string_view framed;  // ",text=" when the field cache holds it, else empty
-};
-
 // Encodes one message: symbols go straight to the output after the table, columns to
 // a scratch buffer that is appended once the object has been read, because ILP wants
 // all symbols first and JSON keys come in any order.
