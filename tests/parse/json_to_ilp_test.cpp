@@ -184,6 +184,24 @@ TEST_F(JsonToIlpTest, NoSpaceLeavesTheCursorUntouched) {
   }
 }
 
+TEST_F(JsonToIlpTest, NoSpaceLeavesTheCursorUntouchedWhateverTheKeyOrder) {
+  // Columns before symbols in the JSON: the row is assembled from two places.
+  const std::string_view json = R"({"price":1.5,"ts":1,"side":"sell","n":7,"symbol":"X"})";
+  const std::string line = "trades,side=sell,symbol=X price=1.5,n=7i 1000\n";
+  for (std::size_t capacity = 0; capacity < line.size() + 3; ++capacity) {
+    std::string buffer(capacity + 3, '#');
+    OutputCursor out{buffer.data(), 3, capacity + 3};
+    const EncodeResult result = encoder_.encode(plan_, json, MessageMeta{}, out);
+    if (capacity < line.size()) {
+      EXPECT_EQ(result.outcome, EncodeOutcome::kNoSpace) << capacity;
+      EXPECT_EQ(out.size, 3u);
+    } else {
+      EXPECT_EQ(result.outcome, EncodeOutcome::kOk) << capacity;
+      EXPECT_EQ(buffer.substr(3, out.size - 3), line);
+    }
+  }
+}
+
 TEST_F(JsonToIlpTest, AppendsRowsOneAfterAnother) {
   out_ = OutputCursor{buffer_.data(), 0, buffer_.size()};
   ASSERT_EQ(encoder_.encode(plan_, kTrade, {}, out_).outcome, EncodeOutcome::kOk);
