@@ -1,8 +1,8 @@
 #pragma once
 // A JSON string's content written straight from the JSON bytes as ILP text: JSON's
-// escapes undone and ILP's added in one pass, 8 bytes at a time, instead of
-// simdjson unescaping into its string buffer and a second loop escaping byte by byte.
-// Blocks of 16 bytes (SSE2, in every x86-64 kernel) or 8 (a 64-bit word elsewhere).
+// escapes undone and ILP's added in one pass, a block at a time (16 bytes with SSE2,
+// in every x86-64 kernel; an 8-byte word elsewhere), instead of simdjson unescaping
+// into its string buffer and a second loop escaping byte by byte.
 // It decodes the two-byte escapes (\" \\ \/ \b \f \n \r \t); a string holding a
 // \uXXXX escape is left to simdjson (surrogate rules), as is any escape it does not
 // know (simdjson reports the error).
