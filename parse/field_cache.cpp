@@ -1,12 +1,15 @@
 #include "parse/field_cache.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace kilp::parse {
 
 FieldCache::FieldCache(std::size_t max_paths, std::size_t max_bytes)
     : paths_(max_paths, max_bytes),
       names_(max_paths, max_bytes),
+      framed_(std::make_unique<char[]>(max_bytes + 2 * max_paths)),
+      framed_spans_(std::make_unique<FramedSpan[]>(max_paths)),
       routes_(std::make_unique<FieldRoute[]>(max_paths)),
       plain_paths_(std::make_unique<bool[]>(max_paths)),
       name_stamps_(std::make_unique<std::uint32_t[]>(max_paths)),
@@ -15,6 +18,7 @@ FieldCache::FieldCache(std::size_t max_paths, std::size_t max_bytes)
 void FieldCache::reset(std::uint64_t plan_id) {
   paths_.clear();
   names_.clear();
+  framed_bytes_ = 0;
   std::fill(name_stamps_.get(), name_stamps_.get() + capacity_, 0u);
   generation_ = 0;
   expected_count_ = 0;
@@ -24,10 +28,11 @@ void FieldCache::reset(std::uint64_t plan_id) {
 const FieldRoute* FieldCache::add(std::size_t ordinal, std::string_view path, std::uint64_t hash,
                                   const FieldRoute& route) {
   FieldRoute kept = route;
-  if (route.valid_name) {
-    kept.name_number = number_name(route.column_name);
-    if (kept.name_number == kUnnumberedName) return nullptr;
-    kept.column_name = names_.text(kept.name_number);
+  if (route.name.valid) {
+    kept.name.number = number_name(route.name.text);
+    if (kept.name.number == kUnnumberedName) return nullptr;
+    kept.name.text = names_.text(kept.name.number);
+    kept.name.framed = framed_name(kept.name.number);
   }
   const auto number = paths_.insert(path, hash);
   if (!number) return nullptr;
@@ -38,8 +43,19 @@ const FieldRoute* FieldCache::add(std::size_t ordinal, std::string_view path, st
 }
 
 std::uint32_t FieldCache::number_name(std::string_view column_name) {
+  const std::size_t known = names_.size();
   const auto number = names_.insert(column_name, hash_text(column_name));
-  return number ? *number : kUnnumberedName;
+  if (!number) return kUnnumberedName;
+  if (*number == known) {  // new: names_ took its bytes, so framed_ has room for 2 more
+    char* const framed = framed_.get() + framed_bytes_;
+    framed[0] = ',';
+    std::memcpy(framed + 1, column_name.data(), column_name.size());
+    framed[column_name.size() + 1] = '=';
+    framed_spans_[*number] = {static_cast<std::uint32_t>(framed_bytes_),
+                              static_cast<std::uint32_t>(column_name.size() + 2)};
+    framed_bytes_ += column_name.size() + 2;
+  }
+  return *number;
 }
 
 void FieldCache::begin_message() {

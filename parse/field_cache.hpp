@@ -18,12 +18,22 @@ namespace kilp::parse {
 
 inline constexpr std::uint32_t kUnnumberedName = std::numeric_limits<std::uint32_t>::max();
 
+// A column name as the encoder writes it: escaped, or invalid (refused when a value
+// would be written under it), its number in the field cache if it has one, and
+// ",name=" when the cache holds it so (written in one copy).
+struct ColumnName {
+  std::string_view text;
+  bool valid = true;
+  std::uint32_t number = kUnnumberedName;
+  std::string_view framed;  // empty when not cached
+};
+
 struct FieldRoute {
   const MappingPlan::PlannedField* planned = nullptr;  // nullptr: the plan does not name it
-  std::string_view column_name;                        // escaped; meaningful only when valid_name
-  bool valid_name = false;  // the path makes a column name QuestDB accepts
+  // Valid when the path makes a column name QuestDB accepts. The encoder passes it on
+  // as it is, without a copy per field.
+  ColumnName name{{}, false};
   bool kept_below = false;  // an include list keeps a field below this path
-  std::uint32_t name_number = kUnnumberedName;
 };
 
 class FieldCache {
@@ -75,6 +85,11 @@ class FieldCache {
 
   // The number of a column name, numbered now if new; kUnnumberedName when full.
   std::uint32_t number_name(std::string_view column_name);
+  // ",name=" for name `number` (< kUnnumberedName).
+  std::string_view framed_name(std::uint32_t number) const {
+    const FramedSpan span = framed_spans_[number];
+    return std::string_view(framed_.get() + span.offset, span.length);
+  }
 
   // Starts a message: every name is unused again.
   void begin_message();
@@ -107,6 +122,13 @@ class FieldCache {
 
   StringTable paths_;
   StringTable names_;
+  struct FramedSpan {
+    std::uint32_t offset = 0;
+    std::uint32_t length = 0;
+  };
+  std::unique_ptr<char[]> framed_;  // each name between ',' and '=', by number
+  std::unique_ptr<FramedSpan[]> framed_spans_;
+  std::size_t framed_bytes_ = 0;
   std::unique_ptr<FieldRoute[]> routes_;          // by path number
   std::unique_ptr<bool[]> plain_paths_;           // by path number: holds no quote or backslash
   std::unique_ptr<std::uint32_t[]> name_stamps_;  // by name number: last message using it

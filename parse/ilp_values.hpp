@@ -43,39 +43,9 @@ inline void append_symbol_value(IlpByteWriter& writer, std::string_view value) {
   detail::append_escaped<kEscapeInName>(writer, value);
 }
 
-// The same for a JSON string without escapes, which can only hold ' ', ',' or '='
-// of the bytes to escape (stage 1 refuses raw line ends): checked 8 bytes at a
-// time, so `value` needs 7 readable bytes after it (it lies in the padded message).
-inline void append_plain_symbol_value(IlpByteWriter& writer, std::string_view value) {
-  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
-  constexpr std::uint64_t kHighs = 0x8080808080808080ULL;
-  auto zero_bytes = [](std::uint64_t word) { return (word - kOnes) & ~word & kHighs; };
-  for (std::size_t i = 0; i < value.size(); i += 8) {
-    std::uint64_t word = 0;
-    std::memcpy(&word, value.data() + i, sizeof word);
-    std::uint64_t hits = zero_bytes(word ^ (kOnes * ' ')) | zero_bytes(word ^ (kOnes * ',')) |
-                         zero_bytes(word ^ (kOnes * '='));
-    const std::size_t left = value.size() - i;
-    if (left < 8) hits &= (std::uint64_t{1} << (8 * left)) - 1;  // bytes past the end
-    if (hits != 0) {
-      append_symbol_value(writer, value);
-      return;
-    }
-  }
-  writer.append(value);
-}
-
 inline void append_string_value(IlpByteWriter& writer, std::string_view value) {
   writer.put('"');
   detail::append_escaped<kEscapeInString>(writer, value);
-  writer.put('"');
-}
-
-// A JSON string without escapes holds nothing a string value must escape: a quote or
-// backslash would be escaped in JSON, and stage 1 refuses raw control characters.
-inline void append_plain_string_value(IlpByteWriter& writer, std::string_view value) {
-  writer.put('"');
-  writer.append(value);
   writer.put('"');
 }
 

@@ -44,14 +44,6 @@ constexpr std::size_t kMaxTableFieldTokenBytes = 2 * kMaxIlpNameBytes + 2;
 // (simdjson skips the unread value).
 constexpr RejectReason kSkipDuplicate = RejectReason::kCount;
 
-// A column name as the encoder writes it: escaped, or invalid (refused when a value
-// would be written under it), and its number in the field cache if it has one.
-struct ColumnName {
-  std::string_view text;
-  bool valid = true;
-  std::uint32_t number = kUnnumberedName;
-};
-
 // Encodes one message: symbols go straight to the output after the table, columns to
 // a scratch buffer that is appended once the object has been read, because ILP wants
 // all symbols first and JSON keys come in any order.
@@ -151,11 +143,20 @@ class MessageEncoder {
   // value prefix) still in the JSON.
   Rejection descend(ondemand::value& value, int depth, std::string_view path, bool kept);
 
-  void begin_symbol(std::string_view escaped_name) {
+  // ",name=" in one copy when the cache holds it framed so.
+  static void append_framed_name(IlpByteWriter& writer, const ColumnName& name) {
+    if (!name.framed.empty()) [[likely]] {
+      writer.append(name.framed);
+      return;
+    }
+    writer.put(',');
+    writer.append(name.text);
+    writer.put('=');
+  }
+
+  void begin_symbol(const ColumnName& name) {
     symbol_start_ = head_.pos;
-    head_.put(',');
-    head_.append(escaped_name);
-    head_.put('=');
+    append_framed_name(head_, name);
     has_symbol_ = true;
   }
 
@@ -163,26 +164,29 @@ class MessageEncoder {
   // to refuse duplicates.
   Rejection begin_column(const ColumnName& name, bool remember = true) {
     if (!name.valid) return RejectReason::kInvalidName;
-    columns_.put(',');
-    char* const name_start = columns_.pos;
-    columns_.append(name.text);
+    char* const column_start = columns_.pos;
+    append_framed_name(columns_, name);
     if (columns_.overflowed) return RejectReason::kTooLarge;
-    last_name_ = std::string_view(name_start, static_cast<std::size_t>(columns_.pos - name_start));
-    last_name_number_ = name.number;
-    if (remember && !first_use(name.number, last_name_)) {
+    if (remember && !first_use(name.number, written_name(column_start, name))) {
       if (config_.duplicates == DuplicatePolicy::kReject) return RejectReason::kDuplicateField;
-      columns_.pos = name_start - 1;  // keep the first: drop this copy, value unread
+      columns_.pos = column_start;  // keep the first: drop this copy, value unread
       return kSkipDuplicate;
     }
-    columns_.put('=');
     return std::nullopt;
+  }
+
+  // The copy of `name` in the row that starts at `column_start` with ",name=": it
+  // lasts as long as the row, for the duplicate check of unnumbered names.
+  static std::string_view written_name(const char* column_start, const ColumnName& name) {
+    return std::string_view(column_start + 1, name.text.size());
   }
 
   // False if the column name was already used in this message: numbered names by
   // their stamp, the others (only once the cache is full) through the name set.
   bool first_use(std::uint32_t number, std::string_view escaped_name) {
     if (number != kUnnumberedName) {
-      if (recorded_names_ != nullptr) [[unlikely]] return record_first_use(number);
+      if (recorded_names_ != nullptr) [[unlikely]]
+        return record_first_use(number);
       return cache_.first_use(number);
     }
     if (!seen_cleared_) {  // rarely needed: cleared on first use
@@ -197,12 +201,19 @@ class MessageEncoder {
   // A ${field} of the table template: its text, before the field is encoded.
   Rejection capture_table_value(std::uint8_t slot, ondemand::value& value);
   // The fields of a JSON key object; `name_len` bytes of `path` hold the prefix.
-  Rejection encode_key_object(ondemand::object& object, char* path, std::size_t name_len,
-                              int depth, IlpByteWriter& names);
+  Rejection encode_key_object(ondemand::object& object, char* path, std::size_t name_len, int depth,
+                              IlpByteWriter& names);
   Rejection record_exploded_array(ondemand::value& value);
 
   // Values (message_encoder_values.cpp).
   Rejection encode_symbol(const ColumnName& name, ondemand::value& value);
+  // A string value written straight from the JSON (parse/json_string_transcoder.hpp),
+  // or kNotTranscoded: simdjson must unescape it. "" is kEmpty, nothing written.
+  enum class Transcoded : std::uint8_t { kWritten, kEmpty, kNotTranscoded };
+  Transcoded transcode_symbol_value(const ColumnName& name, ondemand::value& value);
+  // The same for a string column: false when simdjson must unescape it, else true with
+  // the column written or `result` saying why not.
+  bool transcode_string_column(const ColumnName& name, ondemand::value& value, Rejection& result);
   // [] and {}: written as nothing, like null.
   static bool is_empty_container(ondemand::value& value, ondemand::json_type type);
   Rejection encode_column(const ColumnName& name, ondemand::value& value, int depth,
@@ -257,8 +268,6 @@ class MessageEncoder {
   char route_name_[2 * kMaxIlpNameBytes];
   FieldRoute uncached_route_;
   std::size_t field_ordinal_ = 0;  // fields of the message so far, nested ones included
-  std::string_view last_name_;
-  std::uint32_t last_name_number_ = kUnnumberedName;
   char* symbol_start_ = nullptr;
   bool has_symbol_ = false;
   std::uint32_t timestamp_seen_ = 0;  // one bit per timestamp field

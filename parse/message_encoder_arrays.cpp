@@ -52,7 +52,7 @@ Rejection MessageEncoder::encode_array(const ColumnName& name, ondemand::value& 
     const std::uint32_t length = shape.length(d);
     std::memcpy(lengths + d * sizeof length, &length, sizeof length);  // little-endian
   }
-  if (!first_use(last_name_number_, last_name_)) {
+  if (!first_use(name.number, written_name(column_start, name))) {
     if (config_.duplicates == DuplicatePolicy::kReject) return RejectReason::kDuplicateField;
     columns_.pos = column_start;
   }

@@ -29,7 +29,7 @@ Rejection MessageEncoder::encode_key_text(std::string_view text) {
   const ColumnName name{key_name, true, cache_.number_name(key_name)};
   if (config_.key_mode == KeyMode::kSymbol) {
     if (text.empty()) return std::nullopt;  // like an empty symbol value
-    begin_symbol(name.text);
+    begin_symbol(name);
     append_symbol_value(head_, text);
     if (!first_use(name.number, name.text)) return RejectReason::kDuplicateField;
     return std::nullopt;
@@ -119,7 +119,7 @@ Rejection MessageEncoder::encode_object(ondemand::object& object, int depth, std
       }
       route = &route_for(path, name_text);
     }
-    const ColumnName name{route->column_name, route->valid_name, route->name_number};
+    const ColumnName& name = route->name;
     Rejection rejection;
     if (route->planned == nullptr) {
       if (kept || !plan_.keeps_only_included()) {
@@ -183,8 +183,8 @@ const FieldRoute& MessageEncoder::route_unexpected(std::size_t ordinal, std::str
   if (const FieldRoute* cached = cache_.find(ordinal, path, hash)) return *cached;
   uncached_route_ = decide_route(path, name_text);
   if (const FieldRoute* added = cache_.add(ordinal, path, hash, uncached_route_)) return *added;
-  if (uncached_route_.valid_name) {
-    uncached_route_.name_number = cache_.number_name(uncached_route_.column_name);
+  if (uncached_route_.name.valid) {
+    uncached_route_.name.number = cache_.number_name(uncached_route_.name.text);
   }
   return uncached_route_;
 }
@@ -193,14 +193,13 @@ FieldRoute MessageEncoder::decide_route(std::string_view path, std::string_view 
   FieldRoute route;
   route.planned = plan_.find_field(path);
   if (route.planned != nullptr) {
-    route.column_name = route.planned->escaped_name;
-    route.valid_name = true;
+    route.name.text = route.planned->escaped_name;
+    route.name.valid = true;
     return route;
   }
   IlpByteWriter name(route_name_, route_name_ + sizeof route_name_);
-  route.valid_name = append_column_name(name, name_text) && !name.overflowed;
-  route.column_name =
-      std::string_view(route_name_, static_cast<std::size_t>(name.pos - route_name_));
+  route.name.valid = append_column_name(name, name_text) && !name.overflowed;
+  route.name.text = std::string_view(route_name_, static_cast<std::size_t>(name.pos - route_name_));
   route.kept_below = plan_.keeps_only_included() && plan_.has_kept_field_below(path);
   return route;
 }

@@ -4,42 +4,44 @@
 
 #include "parse/ilp_values.hpp"
 #include "parse/json_number_syntax.hpp"
+#include "parse/json_string_transcoder.hpp"
 #include "parse/message_encoder.hpp"
 
 namespace kilp::parse::KILP_PARSE_KERNEL {
 
 Rejection MessageEncoder::encode_symbol(const ColumnName& name, ondemand::value& value) {
-  const std::string_view escaped_name = name.text;
   ondemand::json_type type;
   if (auto error = value.type().get(type)) return reason_for(error);
   std::string_view text;
   switch (type) {
     case ondemand::json_type::string:
-      if (read_plain_string(value, text)) {
-        // InfluxDB-style parsers refuse an empty tag value: treat "" like null.
-        if (text.empty()) return std::nullopt;
-        begin_symbol(escaped_name);
-        append_plain_symbol_value(head_, text);
-        break;
+      switch (transcode_symbol_value(name, value)) {
+        case Transcoded::kWritten:
+          break;
+        case Transcoded::kEmpty:
+          return std::nullopt;  // like "" below
+        case Transcoded::kNotTranscoded:
+          if (auto error = value.get_string().get(text)) return reason_for(error);
+          // InfluxDB-style parsers refuse an empty tag value: treat "" like null.
+          if (text.empty()) return std::nullopt;
+          begin_symbol(name);
+          append_symbol_value(head_, text);
+          break;
       }
-      if (auto error = value.get_string().get(text)) return reason_for(error);
-      if (text.empty()) return std::nullopt;  // as above
-      begin_symbol(escaped_name);
-      append_symbol_value(head_, text);
       break;
     case ondemand::json_type::number: {
       // The symbol is the number as written; validate it first.
       text = raw_token(value);
       ondemand::number number;
       if (auto error = value.get_number().get(number)) return number_failure(value, error);
-      begin_symbol(escaped_name);
+      begin_symbol(name);
       head_.append(text);  // a JSON number holds no character ILP must escape
       break;
     }
     case ondemand::json_type::boolean: {
       bool flag = false;
       if (auto error = value.get_bool().get(flag)) return reason_for(error);
-      begin_symbol(escaped_name);
+      begin_symbol(name);
       head_.append(flag ? "true" : "false");
       break;
     }
@@ -49,11 +51,49 @@ Rejection MessageEncoder::encode_symbol(const ColumnName& name, ondemand::value&
       return is_empty_container(value, type) ? Rejection()
                                              : Rejection(RejectReason::kUnsupportedValue);
   }
-  if (!first_use(name.number, escaped_name)) {
+  if (!first_use(name.number, name.text)) {
     if (config_.duplicates == DuplicatePolicy::kReject) return RejectReason::kDuplicateField;
     head_.pos = symbol_start_;  // keep the first copy
   }
   return std::nullopt;
+}
+
+MessageEncoder::Transcoded MessageEncoder::transcode_symbol_value(const ColumnName& name,
+                                                                  ondemand::value& value) {
+  const std::string_view token = value.raw_json_token();
+  // The value goes where it stands after ",name=", which begin_symbol then writes.
+  const std::size_t name_bytes = name.text.size() + 2;
+  if (head_.remaining() < name_bytes + transcoded_bytes_at_most(token.size())) {
+    return Transcoded::kNotTranscoded;
+  }
+  char* const text = head_.pos + name_bytes;
+  char* const end =
+      transcode_json_string<IlpTextKind::kSymbolValue>(token.data() + 1, token.size(), text);
+  if (end == nullptr) return Transcoded::kNotTranscoded;
+  if (end == text) return Transcoded::kEmpty;
+  begin_symbol(name);
+  head_.pos = end;
+  return Transcoded::kWritten;
+}
+
+bool MessageEncoder::transcode_string_column(const ColumnName& name, ondemand::value& value,
+                                             Rejection& result) {
+  const std::string_view token = value.raw_json_token();
+  // As for symbols: the value first, after the room for ",name=" (the string is read
+  // before the name is checked, as on simdjson's path), quoted.
+  const std::size_t name_bytes = name.text.size() + 2;
+  if (columns_.remaining() < name_bytes + 2 + transcoded_bytes_at_most(token.size())) {
+    return false;
+  }
+  char* const text = columns_.pos + name_bytes;
+  *text = '"';
+  char* const end =
+      transcode_json_string<IlpTextKind::kStringContent>(token.data() + 1, token.size(), text + 1);
+  if (end == nullptr) return false;
+  *end = '"';
+  result = begin_column(name);
+  if (!result) columns_.pos = end + 1;
+  return true;
 }
 
 bool MessageEncoder::is_empty_container(ondemand::value& value, ondemand::json_type type) {
@@ -76,11 +116,8 @@ Rejection MessageEncoder::encode_column(const ColumnName& name, ondemand::value&
   switch (type) {
     case ondemand::json_type::string: {
       std::string_view text;
-      if (read_plain_string(value, text)) {
-        if (Rejection rejection = begin_column(name)) return rejection;
-        append_plain_string_value(columns_, text);
-        return std::nullopt;
-      }
+      Rejection transcoded;
+      if (transcode_string_column(name, value, transcoded)) return transcoded;
       if (auto error = value.get_string().get(text)) return reason_for(error);
       if (Rejection rejection = begin_column(name)) return rejection;
       append_string_value(columns_, text);

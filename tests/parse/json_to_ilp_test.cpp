@@ -167,13 +167,14 @@ TEST_F(JsonToIlpTest, RejectsMessagesOverTheLimitAsTooLarge) {
   EXPECT_EQ(result.reason, RejectReason::kTooLarge);
 }
 
-TEST_F(JsonToIlpTest, NoSpaceLeavesTheCursorUntouched) {
-  const std::string line =
-      "trades,symbol=BTC-USD,side=buy price=30123.45,amount=0.0123 1700000000123456000\n";
+// With room for less than `line` after 3 bytes already used, `json` is kNoSpace and
+// the cursor stays; with room enough, exactly `line` is appended.
+void expect_no_space_until_the_line_fits(JsonToIlpEncoder& encoder, const MappingPlan& plan,
+                                         std::string_view json, const std::string& line) {
   for (std::size_t capacity = 0; capacity < line.size() + 3; ++capacity) {
     std::string buffer(capacity + 3, '#');
     OutputCursor out{buffer.data(), 3, capacity + 3};
-    const EncodeResult result = encoder_.encode(plan_, kTrade, MessageMeta{}, out);
+    const EncodeResult result = encoder.encode(plan, json, MessageMeta{}, out);
     if (capacity < line.size()) {
       EXPECT_EQ(result.outcome, EncodeOutcome::kNoSpace) << capacity;
       EXPECT_EQ(out.size, 3u);
@@ -182,6 +183,19 @@ TEST_F(JsonToIlpTest, NoSpaceLeavesTheCursorUntouched) {
       EXPECT_EQ(buffer.substr(3, out.size - 3), line);
     }
   }
+}
+
+TEST_F(JsonToIlpTest, NoSpaceLeavesTheCursorUntouched) {
+  expect_no_space_until_the_line_fits(
+      encoder_, plan_, kTrade,
+      "trades,symbol=BTC-USD,side=buy price=30123.45,amount=0.0123 1700000000123456000\n");
+}
+
+TEST_F(JsonToIlpTest, NoSpaceLeavesTheCursorUntouchedWhateverTheKeyOrder) {
+  // Columns before symbols in the JSON: the row is assembled from two places.
+  expect_no_space_until_the_line_fits(encoder_, plan_,
+                                      R"({"price":1.5,"ts":1,"side":"sell","n":7,"symbol":"X"})",
+                                      "trades,side=sell,symbol=X price=1.5,n=7i 1000\n");
 }
 
 TEST_F(JsonToIlpTest, AppendsRowsOneAfterAnother) {
