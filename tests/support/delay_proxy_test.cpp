@@ -19,13 +19,14 @@
 #include <thread>
 #include <vector>
 
-#include "tests/support/tls_terminator.hpp"  // loopback listen/connect helpers
+#include "tests/support/loopback_socket.hpp"
 
 namespace kilp::perf {
 namespace {
 
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
+using kilp::testing::send_all;
 
 void set_timeouts(int fd) {  // a broken proxy fails the test instead of hanging it
   const timeval ten_seconds{10, 0};
@@ -78,16 +79,6 @@ int connect_to(std::uint16_t port, int send_buffer = 0) {
   if (send_buffer > 0) set_buffer(fd, SO_SNDBUF, send_buffer);
   set_timeouts(fd);
   return fd;
-}
-
-bool send_all(int fd, const char* data, std::size_t size) {
-  while (size > 0) {
-    const ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    data += n;
-    size -= static_cast<std::size_t>(n);
-  }
-  return true;
 }
 
 // Reads until EOF (or an error: then errno is kept in `error`).

@@ -1,6 +1,7 @@
 #pragma once
 // Plain loopback sockets for test servers and clients: every test peer listens on
 // 127.0.0.1 only.
+#include <cstddef>
 #include <cstdint>
 
 namespace kilp::testing {
@@ -12,5 +13,8 @@ int listen_on_loopback(std::uint16_t& port, int backlog = 16, int receive_buffer
 
 // A blocking connection to 127.0.0.1:port, or -1.
 int connect_to_loopback(std::uint16_t port);
+
+// Sends every byte (MSG_NOSIGNAL); false once the peer is gone.
+bool send_all(int fd, const char* data, std::size_t size);
 
 }  // namespace kilp::testing

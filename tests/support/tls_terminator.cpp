@@ -12,20 +12,6 @@
 #include <stdexcept>
 
 namespace kilp::testing {
-namespace {
-
-bool write_all(int fd, const char* data, std::size_t size) {
-  while (size > 0) {
-    const ssize_t n = ::send(fd, data, size, MSG_NOSIGNAL);
-    if (n <= 0) return false;
-    data += n;
-    size -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
-
-}  // namespace
-
 TlsTerminator::TlsTerminator(const PemIdentity& identity, std::uint16_t backend_port,
                              int socket_buffer_bytes)
     : backend_port_(backend_port), socket_buffer_bytes_(socket_buffer_bytes) {
@@ -108,7 +94,7 @@ void TlsTerminator::serve(int client) {
         if (error == SSL_ERROR_ZERO_RETURN) ++clean_closes_;
         break;
       }
-      if (!write_all(backend, chunk.data(), static_cast<std::size_t>(n))) break;
+      if (!send_all(backend, chunk.data(), static_cast<std::size_t>(n))) break;
     }
     if (fds[1].revents & (POLLIN | POLLHUP | POLLERR)) {
       const ssize_t n = ::recv(backend, chunk.data(), chunk.size(), 0);
