@@ -65,7 +65,8 @@ class SteadyProducer {
       const auto due = start + std::chrono::microseconds(i * 1000000 / kRatePerSecond);
       if (Clock::now() < due) std::this_thread::sleep_until(due);
       const std::string_view json = tools::format_trade_json(tools::make_trade(i), value);
-      const std::string key = "k" + std::to_string(i);
+      std::string key = "k";  // not "k" + to_string(i): GCC 12 warns (-Wrestrict) on that
+      key += std::to_string(i);
       rd_kafka_resp_err_t err;
       do {
         err = rd_kafka_producev(
