@@ -6,6 +6,7 @@
 // the sink reports it done, so a request sent twice, or carrying the bytes of a
 // buffer already reported done, shows up in what the server recorded.
 #include "io/ilp/http_ilp_sink.hpp"
+#include "tests/io/http_test_requests.hpp"
 #include "tests/support/loopback_socket.hpp"
 
 #include <arpa/inet.h>
@@ -70,18 +71,12 @@ class RaggedHttpServer {
         continue;
       }
       input.append(chunk, static_cast<std::size_t>(n));
-      for (;;) {
-        const std::size_t head_end = input.find("\r\n\r\n");
-        if (head_end == std::string::npos) break;
-        const std::size_t at = input.find("Content-Length: ");
-        if (at == std::string::npos || at > head_end) throw std::runtime_error("no length");
-        const std::size_t length = std::stoul(input.substr(at + 16));
-        if (input.size() < head_end + 4 + length) break;
+      std::string body;
+      while (testing::take_request_body(input, body)) {
         {
           std::lock_guard lock(mutex_);
-          bodies_.push_back(input.substr(head_end + 4, length));
+          bodies_.push_back(body);
         }
-        input.erase(0, head_end + 4 + length);
         const std::string response = "HTTP/1.1 204 No Content\r\n\r\n";
         for (char c : response) {  // one byte per segment, with pauses
           if (::send(fd, &c, 1, MSG_NOSIGNAL) != 1) break;
@@ -100,17 +95,6 @@ class RaggedHttpServer {
   std::vector<std::string> bodies_;
   std::thread thread_;
 };
-
-// Rows of buffer number `serial`: every byte differs between buffers.
-std::string rows_for(std::size_t serial, std::size_t rows, std::vector<std::uint32_t>& ends) {
-  std::string text;
-  ends.clear();
-  for (std::size_t r = 0; r < rows; ++r) {
-    text += "t,b=" + std::to_string(serial) + " r=" + std::to_string(r) + "i\n";
-    ends.push_back(static_cast<std::uint32_t>(text.size()));
-  }
-  return text;
-}
 
 TEST(UringHttpSink, RaggedReadsAndBytewiseResponsesSendEveryBufferOnceEvenWhenReused) {
   RaggedHttpServer server;
@@ -133,7 +117,7 @@ TEST(UringHttpSink, RaggedReadsAndBytewiseResponsesSendEveryBufferOnceEvenWhenRe
   auto fill_and_submit = [&](std::size_t slot) {
     const std::size_t serial = next_serial++;
     // Tens of KiB, far more than the server's window; storage is reused in place.
-    bytes[slot] = rows_for(serial, 1500 + serial % 7, ends[slot]);
+    bytes[slot] = testing::numbered_rows(serial, 1500 + serial % 7, ends[slot]);
     serial_in_slot[slot] = serial;
     expected.push_back(bytes[slot]);
     sink.submit_rows(static_cast<BufferId>(slot), bytes[slot], ends[slot]);

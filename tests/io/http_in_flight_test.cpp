@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "io/ilp/http_ilp_sink.hpp"
+#include "tests/io/http_test_requests.hpp"
 #include "tests/support/loopback_socket.hpp"
 
 namespace kilp::io {
@@ -127,19 +128,13 @@ class GatedHttpServer {
       return;
     }
     connection.input.append(chunk, static_cast<std::size_t>(n));
-    for (;;) {
-      const std::size_t head_end = connection.input.find("\r\n\r\n");
-      if (head_end == std::string::npos) return;
-      const std::size_t at = connection.input.find("Content-Length: ");
-      if (at == std::string::npos || at > head_end) throw std::runtime_error("no length");
-      const std::size_t length = std::stoul(connection.input.substr(at + 16));
-      if (connection.input.size() < head_end + 4 + length) return;
+    std::string body;
+    while (testing::take_request_body(connection.input, body)) {
       {
         std::lock_guard lock(mutex_);
-        requests_.push_back({number, connection.input.substr(head_end + 4, length), false});
+        requests_.push_back({number, body, false});
       }
       changed_.notify_all();
-      connection.input.erase(0, head_end + 4 + length);
     }
   }
 
@@ -197,16 +192,6 @@ class Rejections final : public RowRejectionListener {
   std::vector<Seen> seen;
 };
 
-std::string rows_for(std::size_t buffer, std::size_t rows, std::vector<std::uint32_t>& ends) {
-  std::string text;
-  ends.clear();
-  for (std::size_t r = 0; r < rows; ++r) {
-    text += "t,b=" + std::to_string(buffer) + " r=" + std::to_string(r) + "i\n";
-    ends.push_back(static_cast<std::uint32_t>(text.size()));
-  }
-  return text;
-}
-
 // A sink with `slots` buffers of `rows` rows each submitted at once.
 struct Fixture {
   explicit Fixture(std::size_t in_flight, std::size_t slots = 4, std::size_t rows = 10,
@@ -221,7 +206,7 @@ struct Fixture {
     sink->set_row_rejection_listener(&rejections);
     bytes.resize(slots);
     ends.resize(slots);
-    for (std::size_t b = 0; b < slots; ++b) bytes[b] = rows_for(b, rows, ends[b]);
+    for (std::size_t b = 0; b < slots; ++b) bytes[b] = testing::numbered_rows(b, rows, ends[b]);
   }
   void submit_all() {
     for (std::size_t b = 0; b < bytes.size(); ++b) {
