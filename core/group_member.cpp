@@ -95,7 +95,7 @@ void GroupMember::on_revoking(std::span<const io::TopicPartition> partitions, bo
         handed_back_[position.partition] = position.offset;
       }
     }
-    commit_failures_.fetch_add(1, std::memory_order_relaxed);
+    // (Counted by on_commit: a synchronous commit's result comes through it too.)
     fmt::print(stderr,
                "kilp: commit before releasing {} partition(s) refused: {}; rows delivered "
                "since the last commit will be consumed again by their next owner\n",

@@ -108,4 +108,10 @@ void MockCluster::produce(const std::string& topic, int partitions, std::uint64_
   }
 }
 
+void MockCluster::fail_next_requests(std::int16_t api_key,
+                                     std::initializer_list<rd_kafka_resp_err_t> errors) {
+  rd_kafka_mock_push_request_errors_array(rd_kafka_handle_mock_cluster(producer_), api_key,
+                                          errors.size(), errors.begin());
+}
+
 }  // namespace kilp::tools

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -41,6 +42,10 @@ class MockCluster {
   using MessageMaker = std::function<std::string_view(std::uint64_t index, std::string& buffer)>;
   void produce(const std::string& topic, int partitions, std::uint64_t count,
                const MessageMaker& make);
+
+  // The next requests of Kafka API `api_key` (e.g. 8 OffsetCommit, 12 Heartbeat) are
+  // answered with these errors, one request each: librdkafka's fault injection.
+  void fail_next_requests(std::int16_t api_key, std::initializer_list<rd_kafka_resp_err_t> errors);
 
  private:
   rd_kafka_t* producer_ = nullptr;

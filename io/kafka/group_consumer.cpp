@@ -152,6 +152,30 @@ bool GroupConsumer::store_offset(rd_kafka_topic_t* topic, std::int32_t partition
   return rd_kafka_offset_store(topic, partition, offset) == RD_KAFKA_RESP_ERR_NO_ERROR;
 }
 
+// A partition started at an explicit position (everything before it was delivered)
+// has that position stored and committed now, not only after its next message:
+// otherwise, when none follows, the group's committed offset stays behind it, and
+// a restart delivers those rows again. (If this commit is refused, the stored
+// position goes with the next one.)
+void GroupConsumer::commit_start_positions(const rd_kafka_topic_partition_list_t* assigned) {
+  rd_kafka_topic_partition_list_t* positions = rd_kafka_topic_partition_list_new(assigned->cnt);
+  for (int i = 0; i < assigned->cnt; ++i) {
+    const rd_kafka_topic_partition_t& tp = assigned->elems[i];
+    if (tp.offset >= 0) {
+      rd_kafka_topic_partition_list_add(positions, tp.topic, tp.partition)->offset = tp.offset;
+    }
+  }
+  if (positions->cnt > 0) {
+    if (const rd_kafka_resp_err_t err = rd_kafka_offsets_store(rk_, positions)) {
+      fmt::print(stderr, "kilp: storing the resume positions of {} partition(s) failed: {}\n",
+                 positions->cnt, rd_kafka_err2str(err));
+    } else {
+      commit_async();
+    }
+  }
+  rd_kafka_topic_partition_list_destroy(positions);
+}
+
 void GroupConsumer::commit_async() {
   // Errors (also "nothing to commit") arrive at the commit callback.
   rd_kafka_commit(rk_, nullptr, 1);
@@ -260,6 +284,7 @@ void GroupConsumer::rebalance(rd_kafka_resp_err_t err,
     } else {
       rd_kafka_assign(rk_, partitions);
     }
+    if (error == nullptr) commit_start_positions(partitions);
   } else {
     // Revoke: the listener hands the partitions off (delivers, stores, commits)
     // before they are given up.

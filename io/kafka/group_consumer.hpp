@@ -45,7 +45,8 @@ class RebalanceListener {
  public:
   virtual ~RebalanceListener() = default;
   // `start_offsets` (one per partition, RD_KAFKA_OFFSET_INVALID = the committed
-  // offset) may be set to start a partition elsewhere.
+  // offset) may be set to start a partition elsewhere; that position is then
+  // committed at once.
   virtual void on_assigned(std::span<const TopicPartition> partitions,
                            std::span<std::int64_t> start_offsets) = 0;
   // `lost` means another member may already own them, so offsets must not be committed.
@@ -148,6 +149,7 @@ class GroupConsumer {
  private:
   static void rebalance_trampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                                    rd_kafka_topic_partition_list_t* partitions, void* opaque);
+  void commit_start_positions(const rd_kafka_topic_partition_list_t* assigned);
   static void commit_trampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                                 rd_kafka_topic_partition_list_t* offsets, void* opaque);
   void rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);

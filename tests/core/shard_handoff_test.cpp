@@ -85,8 +85,9 @@ class ShardHandoff : public ::testing::Test {
   }
 
   // Starts one shard behind a holding sink and waits until it holds `buffers` buffers.
-  void start(const ShardOptions& options, std::size_t buffers) {
-    member_ = std::make_unique<GroupMember>(kafka_, GroupMemberOptions{});
+  void start(const ShardOptions& options, std::size_t buffers,
+             const GroupMemberOptions& member_options = {}) {
+    member_ = std::make_unique<GroupMember>(kafka_, member_options);
     shard_ = std::make_unique<Shard>(
         0, options, member_->consumer(), kafka_.topics, plans_,
         [this](std::size_t capacity) -> std::unique_ptr<io::Sink> {
@@ -175,6 +176,45 @@ TEST_F(ShardHandoff, LostPartitionsAreDroppedAtOnceAndNotWrittenAgain) {
   for (int i = 0; i < 50; ++i) member_->tick(20ms);  // 1 s of consuming, were it allowed
   EXPECT_EQ(counters_.rows_encoded.load(), encoded) << "rows written for a partition no longer owned";
   EXPECT_LT(encoded, kMessages);
+  shard_->request_stop();
+  shard_->join();
+  member_->close();
+}
+
+// A forced rebalance whose commit is refused, with every row delivered and none
+// committed yet: the same partitions come back, resume where delivery stopped,
+// and no message follows. That position must still be committed, or the group's
+// offsets stay behind it and a restart delivers all of it again.
+TEST_F(ShardHandoff, PositionResumedAfterARefusedCommitIsCommittedWithoutNewMessages) {
+  constexpr std::int16_t kOffsetCommitApi = 8;
+  constexpr std::int16_t kHeartbeatApi = 12;
+  kafka_.properties.push_back({"session.timeout.ms", "6000"});  // the mock's rejoin wait
+  GroupMemberOptions member_options;
+  member_options.commit_interval = std::chrono::hours(24 * 365);  // no periodic commit
+  ShardOptions options;
+  options.buffer_bytes = 16 * 1024;
+  start(options, 1, member_options);
+  sink_->release();
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (counters_.rows_delivered.load() < kMessages && std::chrono::steady_clock::now() < deadline) {
+    member_->tick(10ms);
+  }
+  ASSERT_EQ(counters_.rows_delivered.load(), kMessages);
+  ASSERT_EQ(committed_total(), 0);
+
+  cluster_.fail_next_requests(kOffsetCommitApi, {RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS});
+  cluster_.fail_next_requests(kHeartbeatApi, {RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS});
+  const std::uint64_t rebalances = member_->rebalances();
+  while (member_->rebalances() == rebalances && std::chrono::steady_clock::now() < deadline + 30s) {
+    member_->tick(10ms);
+  }
+  ASSERT_GT(member_->rebalances(), rebalances) << "the injected heartbeat error forces a rebalance";
+  EXPECT_EQ(member_->commit_failures(), 1u) << "the revoke's commit was refused";
+  for (int i = 0; i < 50 && committed_total() < static_cast<std::int64_t>(kMessages); ++i) {
+    member_->tick(20ms);
+  }
+  EXPECT_EQ(committed_total(), static_cast<std::int64_t>(kMessages));
+  EXPECT_EQ(counters_.rows_delivered.load(), kMessages) << "nothing delivered twice";
   shard_->request_stop();
   shard_->join();
   member_->close();

@@ -148,8 +148,14 @@ TradeCounts run_hand_off(int first_stops_with, const std::string& name, std::str
   const auto ends = end_offsets(cluster.bootstrap_servers(), "trades", kPartitions);
   EXPECT_EQ(sum(ends), kMessages);
   EXPECT_EQ(sum(start_offsets(cluster.bootstrap_servers(), "trades", kPartitions)), 0u);
-  committed_everything =
-      committed_offsets(cluster.bootstrap_servers(), group, "trades", kPartitions) == ends;
+  const auto committed = committed_offsets(cluster.bootstrap_servers(), group, "trades", kPartitions);
+  committed_everything = committed == ends;
+  for (int p = 0; p < kPartitions; ++p) {
+    if (committed[p] != ends[p]) {
+      logs += "partition " + std::to_string(p) + ": committed " + std::to_string(committed[p]) +
+              ", end " + std::to_string(ends[p]) + "\n";
+    }
+  }
   return counts;
 }
 
