@@ -5,10 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <cstring>
 #include <string>
 #include <vector>
 
 #include "parse/json_to_ilp.hpp"
+#include "parse/string_table.hpp"
 #include "tests/parse/encode_outcome.hpp"
 
 namespace kilp::parse {
@@ -112,6 +114,22 @@ TEST(FieldCache, NumbersNamesAndTellsFirstUse) {
   cache.number_name("d");
   EXPECT_EQ(cache.number_name("e"), kUnnumberedName);  // full
   EXPECT_EQ(cache.number_name("d"), cache.number_name("d"));
+}
+
+// same_bytes() answers as memcmp does, for every length up to 40 (one block compare
+// up to 16 bytes, then 8-byte words) and a difference at any place, inside the
+// compared bytes or just after them.
+TEST(StringTable, SameBytesAgreesWithMemcmp) {
+  std::string a(40 + kSameBytesSlack, 'k');
+  for (std::size_t n = 0; n <= 40; ++n) {
+    for (std::size_t at = 0; at < n + 8; ++at) {
+      std::string b = a;
+      b[at] = 'x';
+      EXPECT_EQ(same_bytes(a.data(), b.data(), n), std::memcmp(a.data(), b.data(), n) == 0)
+          << "length " << n << ", difference at " << at;
+    }
+    EXPECT_TRUE(same_bytes(a.data(), a.data(), n));
+  }
 }
 
 }  // namespace
