@@ -332,11 +332,13 @@ void Shard::dead_letter(const rd_kafka_message_t* message, parse::RejectReason r
                message->offset, reason_id);
   }
   if (dead_letters_ == nullptr) return;
+  rd_kafka_headers_t* headers = nullptr;
+  if (rd_kafka_message_headers(message, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) headers = nullptr;
   dead_letters_->write(io::DeadLetterRecord{
       reason_id, {}, topic, message->partition, message->offset,
       rd_kafka_message_timestamp(message, nullptr),
       std::string_view(static_cast<const char*>(message->key), message->key_len),
-      std::string_view(static_cast<const char*>(message->payload), message->len)});
+      std::string_view(static_cast<const char*>(message->payload), message->len), {}, headers});
 }
 
 OutputBuffer* Shard::writable_buffer() {
@@ -429,7 +431,7 @@ void Shard::on_row_rejected(io::BufferId buffer_id, std::size_t row, std::string
   dead_letters_->write(io::DeadLetterRecord{
       kReason, reason, topic, slot.partition, buffer.row_offset(row), original->timestamp_ms,
       original->has_key ? std::string_view(original->key) : std::string_view(),
-      original->value, ilp_line});
+      original->value, ilp_line, original->headers.get()});
 }
 
 void Shard::reap(std::chrono::milliseconds wait) {

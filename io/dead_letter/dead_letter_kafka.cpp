@@ -128,7 +128,9 @@ void DeadLetterKafka::on_log(const rd_kafka_t* rk, int level, const char* facili
 }
 
 void DeadLetterKafka::write(const DeadLetterRecord& record) {
-  rd_kafka_headers_t* headers = rd_kafka_headers_new(5);
+  // As Kafka Connect does: the record's own headers, then the error context.
+  rd_kafka_headers_t* headers =
+      record.headers != nullptr ? rd_kafka_headers_copy(record.headers) : rd_kafka_headers_new(6);
   add_header(headers, "__connect.errors.topic", record.topic);
   add_header(headers, "__connect.errors.partition", std::to_string(record.partition));
   add_header(headers, "__connect.errors.offset", std::to_string(record.offset));

@@ -3,6 +3,8 @@
 // dropped silently. Written on the shard thread before the message's offset is
 // stored; implementations must be safe to use from several shards at once (one
 // object per shard) and must not lose a record they returned from.
+#include <librdkafka/rdkafka.h>
+
 #include <cstdint>
 #include <string_view>
 
@@ -20,6 +22,8 @@ struct DeadLetterRecord {
   // A row the sink refused: the ILP line it was sent as (payload is the original
   // value when it could be read back from Kafka).
   std::string_view ilp_line;
+  // The original record's headers (nullptr: none), kept on Kafka dead letters.
+  const rd_kafka_headers_t* headers = nullptr;
 };
 
 class DeadLetterSink {

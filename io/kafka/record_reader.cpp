@@ -79,6 +79,10 @@ std::optional<FetchedRecord> RecordReader::read(const std::string& topic, std::i
       }
       if (m->payload != nullptr) record.value.assign(static_cast<const char*>(m->payload), m->len);
       record.timestamp_ms = rd_kafka_message_timestamp(m, nullptr);
+      rd_kafka_headers_t* headers = nullptr;
+      if (rd_kafka_message_headers(m, &headers) == RD_KAFKA_RESP_ERR_NO_ERROR) {
+        record.headers.reset(rd_kafka_headers_copy(headers));
+      }
       found = std::move(record);
     } else if (m->err != RD_KAFKA_RESP_ERR_NO_ERROR) {
       why = rd_kafka_message_errstr(m);

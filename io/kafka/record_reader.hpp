@@ -8,6 +8,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -20,6 +21,10 @@ struct FetchedRecord {
   std::string value;
   std::int64_t timestamp_ms = -1;
   bool has_key = false;
+  struct HeadersDeleter {
+    void operator()(rd_kafka_headers_t* headers) const { rd_kafka_headers_destroy(headers); }
+  };
+  std::unique_ptr<rd_kafka_headers_t, HeadersDeleter> headers;  // nullptr: none
 };
 
 class RecordReader {

@@ -1,6 +1,7 @@
 // Dead letters to a Kafka topic, end to end: kilp-mock as its own process (as a
 // user runs it), kilp with --dlq kafka::topic=..., and a plain consumer reading
-// the dead-letter topic back with its Kafka Connect style headers.
+// the dead-letter topic back with its Kafka Connect style headers after the
+// record's own.
 #include <gtest/gtest.h>
 #include <librdkafka/rdkafka.h>
 #include <unistd.h>
@@ -31,8 +32,39 @@ std::string header(const rd_kafka_message_t* message, const char* name) {
   return std::string(static_cast<const char*>(value), size);
 }
 
+// The names of a record's headers, in order.
+std::string header_names(const rd_kafka_message_t* message) {
+  rd_kafka_headers_t* headers = nullptr;
+  if (rd_kafka_message_headers(message, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) return "";
+  std::string names;
+  const char* name = nullptr;
+  const void* value = nullptr;
+  std::size_t size = 0;
+  for (std::size_t i = 0; rd_kafka_header_get_all(headers, i, &name, &value, &size) == 0; ++i) {
+    names += std::string(names.empty() ? "" : ",") + name;
+  }
+  return names;
+}
+
+// One message with a header, as an application tracing its records would send it.
+void produce_with_header(const std::string& bootstrap, const std::string& topic,
+                         const std::string& value, const char* name, const std::string& header) {
+  char error[512];
+  rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), error, sizeof error);
+  rd_kafka_t* producer = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
+  ASSERT_NE(producer, nullptr) << error;
+  ASSERT_EQ(rd_kafka_producev(producer, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(0),
+                              RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                              RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
+                              RD_KAFKA_V_HEADER(name, header.data(), header.size()), RD_KAFKA_V_END),
+            RD_KAFKA_RESP_ERR_NO_ERROR);
+  EXPECT_EQ(rd_kafka_flush(producer, 10000), RD_KAFKA_RESP_ERR_NO_ERROR);
+  rd_kafka_destroy(producer);
+}
+
 struct DeadRecord {
-  std::string reason, topic, partition, payload;
+  std::string reason, topic, partition, payload, trace_id, header_names;
 };
 
 // offset in the source topic -> what the dead-letter topic holds for it.
@@ -56,7 +88,8 @@ std::map<std::string, DeadRecord> read_dead_letters(const std::string& bootstrap
       out[header(m, "__connect.errors.offset")] =
           DeadRecord{header(m, "kilp.errors.reason"), header(m, "__connect.errors.topic"),
                      header(m, "__connect.errors.partition"),
-                     std::string(static_cast<const char*>(m->payload), m->len)};
+                     std::string(static_cast<const char*>(m->payload), m->len),
+                     header(m, "trace-id"), header_names(m)};
       EXPECT_EQ(header(m, "__connect.errors.exception.message"), header(m, "kilp.errors.reason"));
     }
     rd_kafka_message_destroy(m);
@@ -95,6 +128,8 @@ TEST(KafkaDeadLetters, BadMessagesLandInTheDeadLetterTopicWithConnectHeaders) {
     std::this_thread::sleep_for(50ms);
   }
   ASSERT_FALSE(bootstrap.empty()) << read_file((dir / "mock.err").string());
+  // Offset 6: a bad message with a header of its own, which its dead letter keeps.
+  produce_with_header(bootstrap, "ev", "{\"symbol\":", "trace-id", "t-42");
 
   Subprocess kilp(KILP_BINARY_DIR "/tools/kilp",
                   {"--brokers", bootstrap, "--topic", "ev", "--group", "it-kafka-dlq", "--sink",
@@ -110,8 +145,16 @@ TEST(KafkaDeadLetters, BadMessagesLandInTheDeadLetterTopicWithConnectHeaders) {
   EXPECT_EQ(read_file((dir / "out.ilp").string()),
             "ev,symbol=A price=1.5 1700000000000001000\n"
             "ev,symbol=B price=2.5 1700000000000002000\n");
-  const auto dead = read_dead_letters(bootstrap, "ev-dlq", 4);
-  ASSERT_EQ(dead.size(), 4u) << log;
+  const auto dead = read_dead_letters(bootstrap, "ev-dlq", 5);
+  ASSERT_EQ(dead.size(), 5u) << log;
+  ASSERT_EQ(dead.count("6"), 1u);
+  EXPECT_EQ(dead.at("6").reason, "malformed_json");
+  EXPECT_EQ(dead.at("6").trace_id, "t-42");
+  EXPECT_EQ(dead.at("6").header_names,
+            "trace-id,__connect.errors.topic,__connect.errors.partition,__connect.errors.offset,"
+            "__connect.errors.exception.message,kilp.errors.reason")
+      << "the record's own headers first, then the error context";
+  EXPECT_EQ(dead.at("1").trace_id, "<missing>");
   const std::map<std::string, std::string> reasons = {
       {"1", "malformed_json"}, {"2", "not_an_object"}, {"4", "invalid_name"}, {"5", "missing_timestamp"}};
   for (const auto& [offset, reason] : reasons) {
