@@ -25,8 +25,10 @@ inline std::uint64_t hash_text(std::string_view text) {
   return hash ^ (hash >> 29);
 }
 
-// Bytes both sides must have readable after the compared ones for same_bytes().
-inline constexpr std::size_t kSameBytesSlack = 15;
+// Bytes both sides must have readable after the start of the compared ones for
+// same_bytes(): it reads 16 from there, also for an empty string, which in a full
+// string table starts at its very end.
+inline constexpr std::size_t kSameBytesSlack = 16;
 
 // memcmp(a, b, n) == 0 for short strings, without a call: up to 16 bytes from one
 // SSE2 compare (column names and keys mostly are that short), else 8 at a time.

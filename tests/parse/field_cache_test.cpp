@@ -132,5 +132,22 @@ TEST(StringTable, SameBytesAgreesWithMemcmp) {
   }
 }
 
+// An empty key cached when the path bytes are full sits at the very end of them;
+// predicting it reads a block from there (under ASan, any read past the slack fails:
+// the fuzzer found this with the slack one byte short).
+TEST(FieldCache, AnEmptyPathAtTheEndOfAFullTableIsPredicted) {
+  FieldCache cache(4, 8);
+  cache.reset(1);
+  const FieldRoute route;  // an invalid name: only the path is kept
+  ASSERT_NE(cache.add(0, "abcdefgh", hash_text("abcdefgh"), route), nullptr);  // bytes full
+  ASSERT_NE(cache.add(1, "", hash_text(""), route), nullptr);
+  const std::string message = std::string("\"\":1}") + std::string(kSameBytesSlack, ' ');
+  std::string_view key;
+  EXPECT_NE(cache.expected_top_level(1, message.data() + 1, key), nullptr);
+  EXPECT_EQ(key, "");
+  EXPECT_NE(cache.expected(1, std::string_view(message.data() + 1, 0)), nullptr);
+  EXPECT_EQ(cache.expected(1, std::string_view("x")), nullptr);
+}
+
 }  // namespace
 }  // namespace kilp::parse
