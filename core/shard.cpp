@@ -7,6 +7,8 @@
 #include <optional>
 #include <thread>
 
+#include "io/log_context.hpp"
+
 namespace kilp::core {
 namespace {
 
@@ -65,6 +67,7 @@ std::uint64_t Shard::send(ShardCommand command) {
 }
 
 void Shard::run(std::promise<void>& started) {
+  io::set_log_context(fmt::format("shard {}: ", index_));  // the sink's lines name it
   try {
     if (options_.cpu >= 0) {
       cpu_set_t set;

@@ -10,6 +10,7 @@
 
 #include "io/ilp/http_connection.hpp"
 #include "io/ilp/sink.hpp"
+#include "io/log_context.hpp"
 
 namespace kilp::io {
 namespace {
@@ -261,9 +262,9 @@ void HttpChannel::on_response() {
                                   !keep_alive);
     } else {
       fmt::print(stderr,
-                 "kilp: ILP/HTTP sink {} ({}): HTTP {} blamed the data {} times in a row: "
+                 "kilp: {}ILP/HTTP sink {} ({}): HTTP {} blamed the data {} times in a row: "
                  "isolating the row it names\n",
-                 shared_.address_text, name_, status, data_errors_);
+                 log_context(), shared_.address_text, name_, status, data_errors_);
       answer_ = Answer::refused;
     }
   }
@@ -316,7 +317,7 @@ void HttpChannel::on_retriable_failure(std::string_view what, bool connection_br
   ++retries_;
   const std::chrono::milliseconds delay = backoff_.next_delay();
   if (backoff_.attempts() <= kLoggedRetries) {
-    fmt::print(stderr, "kilp: ILP/HTTP sink {} ({}): {}; retry {} in {} ms\n",
+    fmt::print(stderr, "kilp: {}ILP/HTTP sink {} ({}): {}; retry {} in {} ms\n", log_context(),
                shared_.address_text, name_, what, backoff_.attempts(), delay.count());
   }
   if (connection_broken) {

@@ -12,6 +12,7 @@
 
 #include "io/ilp/http_connection.hpp"
 #include "io/ilp/sink_poll.hpp"
+#include "io/log_context.hpp"
 
 namespace kilp::io {
 namespace {
@@ -220,7 +221,8 @@ void UringHttpSink::reject_row(Job& job, std::size_t row, std::string_view reaso
   if (listener_ != nullptr) {
     listener_->on_row_rejected(job.id, row, reason);
   } else if (rows_rejected_ <= kLoggedRejections) {
-    fmt::print(stderr, "kilp: ILP/HTTP sink {}: row refused: {}\n", shared_.address_text, reason);
+    fmt::print(stderr, "kilp: {}ILP/HTTP sink {}: row refused: {}\n", log_context(),
+               shared_.address_text, reason);
   }
 }
 

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "io/ilp/sink_poll.hpp"
+#include "io/log_context.hpp"
 
 namespace kilp::io {
 namespace {
@@ -148,14 +149,15 @@ void UringTcpSink::on_connection_lost(int error) {
   stream_.close();
   // QuestDB drops the partial line with the old connection; resend it whole.
   sent_bytes_ = 0;
-  fmt::print(stderr, "kilp: ILP/TCP sink {}: send failed: {}\n", address_text_, error_text(error));
+  fmt::print(stderr, "kilp: {}ILP/TCP sink {}: send failed: {}\n", log_context(), address_text_,
+             error_text(error));
   schedule_reconnect(error_text(error));
 }
 
 void UringTcpSink::schedule_reconnect(std::string_view why) {
   const std::chrono::milliseconds delay = backoff_.next_delay();
-  fmt::print(stderr, "kilp: ILP/TCP sink {}: reconnect attempt {} in {} ms (last error: {})\n",
-             address_text_, backoff_.attempts(), delay.count(), why);
+  fmt::print(stderr, "kilp: {}ILP/TCP sink {}: reconnect attempt {} in {} ms (last error: {})\n",
+             log_context(), address_text_, backoff_.attempts(), delay.count(), why);
   link_ = Link::waiting_to_reconnect;
   reconnect_at_ = Clock::now() + delay;
 }
@@ -177,8 +179,8 @@ void UringTcpSink::on_connected() {
   if (!failure.empty()) return schedule_reconnect(failure);
   link_ = Link::connected;
   ++reconnects_;
-  fmt::print(stderr, "kilp: ILP/TCP sink {}: reconnected; resending {} buffer(s)\n", address_text_,
-             queued_ - fully_sent_);
+  fmt::print(stderr, "kilp: {}ILP/TCP sink {}: reconnected; resending {} buffer(s)\n",
+             log_context(), address_text_, queued_ - fully_sent_);
   start_next_send();
 }
 

@@ -407,6 +407,10 @@ TEST(HttpPipeline, OverA100msLinkWithFaultsEveryRowLandsAndOffsetsAreCommitted) 
   const std::size_t reset = proxy.drop_connections();
   ASSERT_EQ(kilp.wait(180s), 0) << read_file((dir / "kilp.err").string());
   const std::string log = read_file((dir / "kilp.err").string());
+  // The retries and refusals were logged, each line naming its shard.
+  EXPECT_TRUE(log.find("kilp: shard 0: ILP/HTTP sink") != std::string::npos ||
+              log.find("kilp: shard 1: ILP/HTTP sink") != std::string::npos)
+      << log;
 
   auto is_poison = [](std::uint64_t i) { return i % kPoisonEvery == kPoisonEvery / 2; };
   const Delivery d =
