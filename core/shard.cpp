@@ -336,6 +336,7 @@ void Shard::dead_letter(const rd_kafka_message_t* message, parse::RejectReason r
   }
   if (dead_letters_ == nullptr) return;
   rd_kafka_headers_t* headers = nullptr;
+  // None, or headers librdkafka could not parse (it promises nothing of the pointer then).
   if (rd_kafka_message_headers(message, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) headers = nullptr;
   dead_letters_->write(io::DeadLetterRecord{
       reason_id, {}, topic, message->partition, message->offset,
