@@ -65,8 +65,8 @@ Rejection MessageEncoder::encode_array_elements(ondemand::array& array, std::siz
                                                 DoubleArrayShape& shape, char*& lengths) {
   std::uint32_t count = 0;
   for (auto element : array) {
-    ondemand::value item;
-    if (auto error = std::move(element).get(item)) return reason_for(error);
+    if (element.error()) return reason_for(element.error());
+    ondemand::value& item = element.value_unsafe();  // in place: see encode_object
     ondemand::json_type type;
     if (auto error = item.type().get(type)) return reason_for(error);
     const bool is_array = type == ondemand::json_type::array;

@@ -96,8 +96,8 @@ EncodeResult encode_exploded_rows(MessageEncoder& encoder, std::size_t prefix_by
   char* row_start = first_row;
   std::uint32_t rows = 0;
   for (auto element : array) {
-    ondemand::value value;
-    if (auto error = std::move(element).get(value)) return rejected(reason_for(error));
+    if (element.error()) return rejected(reason_for(element.error()));
+    ondemand::value& value = element.value_unsafe();  // in place: see encode_object
     ondemand::object object;
     if (auto error = value.get_object().get(object)) {
       return rejected(error == simdjson::INCORRECT_TYPE ? RejectReason::kUnsupportedValue

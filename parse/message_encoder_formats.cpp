@@ -52,14 +52,14 @@ Rejection MessageEncoder::encode_key_value(ondemand::value& value, IlpByteWriter
 Rejection MessageEncoder::encode_key_object(ondemand::object& object, char* name,
                                             std::size_t name_len, int depth, IlpByteWriter& names) {
   for (auto member : object) {
-    ondemand::field field;
-    if (auto error = std::move(member).get(field)) return reason_for(error);
+    if (member.error()) return reason_for(member.error());
+    ondemand::field& field = member.value_unsafe();  // in place: see encode_object
     std::string_view key;
     if (auto error = field.unescaped_key().get(key)) return reason_for(error);
     if (name_len + key.size() > kMaxPathBytes) return RejectReason::kInvalidName;
     std::memcpy(name + name_len, key.data(), key.size());
     const std::string_view path(name, name_len + key.size());
-    ondemand::value value = field.value();
+    ondemand::value& value = field.value();
     ondemand::json_type type;
     if (auto error = value.type().get(type)) return reason_for(error);
     Rejection rejection;
@@ -106,14 +106,14 @@ template <typename UsePayload>
 Rejection with_envelope_payload(ondemand::object& envelope, UsePayload&& use) {
   bool found = false;
   for (auto member : envelope) {
-    ondemand::field field;
-    if (auto error = std::move(member).get(field)) return reason_for(error);
+    if (member.error()) return reason_for(member.error());
+    ondemand::field& field = member.value_unsafe();  // in place: see encode_object
     std::string_view key;
     if (auto error = field.unescaped_key().get(key)) return reason_for(error);
     if (key != "payload") continue;
     if (found) return RejectReason::kDuplicateField;
     found = true;
-    ondemand::value value = field.value();
+    ondemand::value& value = field.value();
     bool is_null = false;
     if (auto error = value.is_null().get(is_null)) return reason_for(error);
     if (is_null) return RejectReason::kMissingField;
