@@ -211,9 +211,11 @@ class MessageEncoder {
   // or kNotTranscoded: simdjson must unescape it. "" is kEmpty, nothing written.
   enum class Transcoded : std::uint8_t { kWritten, kEmpty, kNotTranscoded };
   Transcoded transcode_symbol_value(const ColumnName& name, ondemand::value& value);
-  // The same for a string column: false when simdjson must unescape it, else true with
-  // the column written or `result` saying why not.
-  bool transcode_string_column(const ColumnName& name, ondemand::value& value, Rejection& result);
+  // The same for a string column's quoted value, written where it goes once
+  // begin_column() wrote the name: the end of the value, or nullptr when simdjson
+  // must unescape it. (A result in a register: a Rejection out-parameter was two
+  // byte stores read back as one 16-bit load, which cannot forward.)
+  char* transcode_string_column(const ColumnName& name, ondemand::value& value);
   // [] and {}: written as nothing, like null.
   static bool is_empty_container(ondemand::value& value, ondemand::json_type type);
   Rejection encode_column(const ColumnName& name, ondemand::value& value, int depth,

@@ -76,24 +76,21 @@ MessageEncoder::Transcoded MessageEncoder::transcode_symbol_value(const ColumnNa
   return Transcoded::kWritten;
 }
 
-bool MessageEncoder::transcode_string_column(const ColumnName& name, ondemand::value& value,
-                                             Rejection& result) {
+char* MessageEncoder::transcode_string_column(const ColumnName& name, ondemand::value& value) {
   const std::string_view token = value.raw_json_token();
   // As for symbols: the value first, after the room for ",name=" (the string is read
   // before the name is checked, as on simdjson's path), quoted.
   const std::size_t name_bytes = name.text.size() + 2;
   if (columns_.remaining() < name_bytes + 2 + transcoded_bytes_at_most(token.size())) {
-    return false;
+    return nullptr;
   }
   char* const text = columns_.pos + name_bytes;
   *text = '"';
   char* const end =
       transcode_json_string<IlpTextKind::kStringContent>(token.data() + 1, token.size(), text + 1);
-  if (end == nullptr) return false;
+  if (end == nullptr) return nullptr;
   *end = '"';
-  result = begin_column(name);
-  if (!result) columns_.pos = end + 1;
-  return true;
+  return end + 1;
 }
 
 bool MessageEncoder::is_empty_container(ondemand::value& value, ondemand::json_type type) {
@@ -115,9 +112,12 @@ Rejection MessageEncoder::encode_column(const ColumnName& name, ondemand::value&
   if (auto error = value.type().get(type)) return reason_for(error);
   switch (type) {
     case ondemand::json_type::string: {
+      if (char* const end = transcode_string_column(name, value)) {
+        if (Rejection rejection = begin_column(name)) return rejection;
+        columns_.pos = end;
+        return std::nullopt;
+      }
       std::string_view text;
-      Rejection transcoded;
-      if (transcode_string_column(name, value, transcoded)) return transcoded;
       if (auto error = value.get_string().get(text)) return reason_for(error);
       if (Rejection rejection = begin_column(name)) return rejection;
       append_string_value(columns_, text);
