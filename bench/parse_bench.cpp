@@ -80,12 +80,15 @@ Case generated_trades() {
   return c;
 }
 
-Case wide_30_fields() {
+// 28 metrics after two symbols, then the timestamp: metric f of value type
+// type_of(f): 0 integer, 1 double, 2 boolean, 3 string.
+template <typename TypeOf>
+Case wide_row(TypeOf type_of) {
   Case c{{}, {}, {FieldType::kString, FieldType::kString}};
   std::string json = R"({"host":"web-01","region":"eu-west")";
   for (int f = 0; f < 28; ++f) {
     json += ",\"metric_" + std::to_string(f) + "\":";
-    switch (f % 4) {
+    switch (type_of(f)) {
       case 0:
         json += std::to_string(1000 + f);
         c.schema.push_back(FieldType::kInt64);
@@ -131,7 +134,12 @@ const std::map<std::string, std::function<Case()>>& all_cases() {
       {"Trades", [] { return fixed_trades(1); }},
       {"TradesGenerated", generated_trades},
       {"TradesBinaryDoubles", [] { return fixed_trades(2); }},
-      {"Wide30Fields", wide_30_fields},
+      {"Wide30Fields", [] { return wide_row([](int f) { return f % 4; }); }},
+      // One value type per row, to tell which one costs (not a target of issue 12).
+      {"Wide30Integers", [] { return wide_row([](int) { return 0; }); }},
+      {"Wide30Doubles", [] { return wide_row([](int) { return 1; }); }},
+      {"Wide30Booleans", [] { return wide_row([](int) { return 2; }); }},
+      {"Wide30Strings", [] { return wide_row([](int) { return 3; }); }},
       {"StringsNeedingEscapes", strings_needing_escapes},
   };
   return cases;
