@@ -243,7 +243,11 @@ class MessageEncoder {
   // A timestamp column: a number in --timestamp-units or text in --timestamp-format;
   // `nanos` stays empty for null.
   Rejection timestamp_value(ondemand::value& value, std::optional<std::int64_t>& nanos);
-  std::optional<std::int64_t> text_timestamp(std::string_view text) const;
+  // Text in --timestamp-format (or RFC 3339) into `nanos`, or kBadTimestamp (`nanos`
+  // unchanged). The parsed value is assigned, not the optional it came in: GCC copies
+  // an optional returned in two registers through the stack with one 16-byte load,
+  // which cannot forward from the two stores before it.
+  Rejection text_timestamp(std::string_view text, std::optional<std::int64_t>& nanos) const;
   Rejection numeric_timestamp(ondemand::value& value, std::optional<std::int64_t>& nanos);
   Rejection read_timestamp_part(ondemand::value& value, std::size_t part);
   Rejection compose_timestamp(bool& missing);

@@ -25,8 +25,7 @@ Rejection MessageEncoder::read_timestamp(ondemand::value& value, std::size_t par
     case ondemand::json_type::string: {
       std::string_view text;
       if (auto error = value.get_string().get(text)) return reason_for(error);
-      timestamp_ns_ = text_timestamp(text);
-      return timestamp_ns_ ? Rejection() : Rejection(RejectReason::kBadTimestamp);
+      return text_timestamp(text, timestamp_ns_);
     }
     default:
       return RejectReason::kBadTimestamp;
@@ -62,17 +61,20 @@ Rejection MessageEncoder::timestamp_value(ondemand::value& value,
     case ondemand::json_type::string: {
       std::string_view text;
       if (auto error = value.get_string().get(text)) return reason_for(error);
-      nanos = text_timestamp(text);
-      return nanos ? Rejection() : Rejection(RejectReason::kBadTimestamp);
+      return text_timestamp(text, nanos);
     }
     default:
       return RejectReason::kBadTimestamp;
   }
 }
 
-std::optional<std::int64_t> MessageEncoder::text_timestamp(std::string_view text) const {
+Rejection MessageEncoder::text_timestamp(std::string_view text,
+                                         std::optional<std::int64_t>& nanos) const {
   const auto& pattern = plan_.timestamp_pattern();
-  return pattern ? pattern->parse(text) : rfc3339_to_nanos(text);
+  const std::optional<std::int64_t> parsed = pattern ? pattern->parse(text) : rfc3339_to_nanos(text);
+  if (!parsed) return RejectReason::kBadTimestamp;
+  nanos = *parsed;
+  return std::nullopt;
 }
 
 Rejection MessageEncoder::numeric_timestamp(ondemand::value& value,
@@ -128,9 +130,9 @@ Rejection MessageEncoder::compose_timestamp(bool& missing) {
   IlpByteWriter joined(text, text + sizeof text);
   for (std::size_t i = 0; i < parts; ++i) joined.append(timestamp_parts_[i]);
   if (joined.overflowed) return RejectReason::kBadTimestamp;
-  timestamp_ns_ = text_timestamp(std::string_view(text, static_cast<std::size_t>(joined.pos - text)));
   timestamp_digits_ = {};
-  return timestamp_ns_ ? Rejection() : Rejection(RejectReason::kBadTimestamp);
+  return text_timestamp(std::string_view(text, static_cast<std::size_t>(joined.pos - text)),
+                        timestamp_ns_);
 }
 
 // 't' microseconds; 'n' nanoseconds with protocol 2 when the value has digits below
