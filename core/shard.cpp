@@ -318,11 +318,18 @@ void Shard::handle_event(const rd_kafka_message_t* message) {
 // --on-error fail: the message is not marked, so neither its offset nor any later
 // one of its partition is stored; what was delivered before it is committed.
 void Shard::fail_fast(const rd_kafka_message_t* message, parse::RejectReason reason) {
-  failure_ = fmt::format("--on-error fail: {} [{}] @{} cannot be a row: {}",
+  failure_ = fmt::format("--on-error fail: {} [{}] @{} cannot be a row: {}{}",
                          rd_kafka_topic_name(message->rkt), message->partition, message->offset,
-                         parse::reject_reason_id(reason));
+                         parse::reject_reason_id(reason), refused_field_detail(" (", ")"));
   abandoning_ = true;
   stop_.store(true, std::memory_order_relaxed);
+}
+
+std::string_view Shard::refused_field_detail(std::string_view before, std::string_view after) {
+  const std::string_view field = encoder_.refused_field();
+  if (field.empty()) return {};
+  refused_detail_.assign(before).append("field ").append(field).append(after);
+  return refused_detail_;
 }
 
 void Shard::dead_letter(const rd_kafka_message_t* message, parse::RejectReason reason) {
@@ -331,15 +338,15 @@ void Shard::dead_letter(const rd_kafka_message_t* message, parse::RejectReason r
   counters_.rejected_by_reason[static_cast<std::size_t>(reason)].fetch_add(
       1, std::memory_order_relaxed);
   if (totals_.dead_letters++ < kLoggedPerShard) {
-    fmt::print(stderr, "kilp: dead letter {} [{}] @{}: {}\n", topic, message->partition,
-               message->offset, reason_id);
+    fmt::print(stderr, "kilp: dead letter {} [{}] @{}: {}{}\n", topic, message->partition,
+               message->offset, reason_id, refused_field_detail(" (", ")"));
   }
   if (dead_letters_ == nullptr) return;
   rd_kafka_headers_t* headers = nullptr;
   // None, or headers librdkafka could not parse (it promises nothing of the pointer then).
   if (rd_kafka_message_headers(message, &headers) != RD_KAFKA_RESP_ERR_NO_ERROR) headers = nullptr;
   dead_letters_->write(io::DeadLetterRecord{
-      reason_id, {}, topic, message->partition, message->offset,
+      reason_id, refused_field_detail("", ""), topic, message->partition, message->offset,
       rd_kafka_message_timestamp(message, nullptr),
       std::string_view(static_cast<const char*>(message->key), message->key_len),
       std::string_view(static_cast<const char*>(message->payload), message->len), {}, headers});

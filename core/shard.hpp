@@ -92,6 +92,9 @@ class Shard final : private io::RowRejectionListener {
   void drop_unsent_rows_of_given_back();
   void handle_event(const rd_kafka_message_t* message);
   void dead_letter(const rd_kafka_message_t* message, parse::RejectReason reason);
+  // "field PATH" framed by `before` and `after` when the encoder refused the last
+  // message for one of its fields, else empty; valid until the next call.
+  std::string_view refused_field_detail(std::string_view before, std::string_view after);
   void fail_fast(const rd_kafka_message_t* message, parse::RejectReason reason);
   // The buffer to write into, waiting for the sink while the ring is full; nullptr
   // when the shard is stopping meanwhile.
@@ -145,6 +148,7 @@ class Shard final : private io::RowRejectionListener {
   bool sink_failed_ = false;  // the sink threw: never flush through it again
   std::thread thread_;
   std::string failure_;
+  std::string refused_detail_;  // see refused_field_detail()
 };
 
 }  // namespace kilp::core

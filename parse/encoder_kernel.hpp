@@ -20,6 +20,8 @@ class KernelEncoder {
                               const MessageMeta& meta, OutputCursor& out) = 0;
   // See JsonToIlpEncoder::row_ends().
   virtual std::span<const std::uint32_t> row_ends(const EncodeResult& result) const = 0;
+  // See JsonToIlpEncoder::refused_field().
+  virtual std::string_view refused_field() const = 0;
 };
 
 struct EncoderKernel {

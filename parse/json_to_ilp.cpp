@@ -51,4 +51,6 @@ std::span<const std::uint32_t> JsonToIlpEncoder::row_ends(const EncodeResult& re
   return kernel_->row_ends(result);
 }
 
+std::string_view JsonToIlpEncoder::refused_field() const { return kernel_->refused_field(); }
+
 }  // namespace kilp::parse

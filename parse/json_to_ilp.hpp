@@ -68,6 +68,12 @@ class JsonToIlpEncoder {
   // OutputCursor sizes.
   std::span<const std::uint32_t> row_ends(const EncodeResult& result) const;
 
+  // After an encode() that refused the message for one of its fields: that field's
+  // path, flattened as in the mapping ("order_price"; for a name too long, its last
+  // key); empty when the message as a whole was refused (not JSON, no timestamp,
+  // ...). Valid until the next encode().
+  std::string_view refused_field() const;
+
  private:
   std::size_t max_message_bytes_;
   std::string_view kernel_name_;

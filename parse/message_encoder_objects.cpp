@@ -116,7 +116,7 @@ Rejection MessageEncoder::encode_object(ondemand::object& object, int depth, std
       std::string_view name_text = key;  // value prefix + path
       if (depth > 0 || prefix_len_ > 0) {
         const std::size_t end = prefix_len_ + path_len + key.size();
-        if (end > kMaxPathBytes) return RejectReason::kInvalidName;
+        if (end > kMaxPathBytes) return refuse_member(RejectReason::kInvalidName, field, path_len, depth);
         std::memcpy(path_ + prefix_len_ + path_len, key.data(), key.size());
         path = std::string_view(path_ + prefix_len_, path_len + key.size());
         name_text = std::string_view(path_, end);
@@ -135,13 +135,40 @@ Rejection MessageEncoder::encode_object(ondemand::object& object, int depth, std
       const MappingPlan::PlannedField& planned = *route->planned;
       if (planned.table_slot != MappingPlan::kNoSlot &&
           table_values_[planned.table_slot].empty()) {  // a duplicate keeps the first
-        if (Rejection refused = capture_table_value(planned.table_slot, value)) return refused;
+        if (Rejection refused = capture_table_value(planned.table_slot, value)) {
+          return refuse_member(*refused, field, path_len, depth);
+        }
       }
       rejection = encode_planned(planned, name, value, depth, path);
     }
-    if (rejection && *rejection != kSkipDuplicate) return rejection;
+    if (rejection && *rejection != kSkipDuplicate) [[unlikely]] {
+      return refuse_member(*rejection, field, path_len, depth);
+    }
   }
   return std::nullopt;
+}
+
+Rejection MessageEncoder::refuse_member(RejectReason rejection, ondemand::field& field,
+                                        std::size_t path_len, int depth) {
+  // A key with escapes is not named: encode_object unescaped it, which consumes it
+  // (simdjson leaves no raw key, and key() asserts), and unescaping it again could
+  // overrun simdjson's string buffer, sized for one unescape of each string.
+  const char* const raw_key = reinterpret_cast<const char*>(field.first.raw());
+  std::string_view key;
+  if (!refused_field_->empty() || raw_key == nullptr || !read_plain_string(raw_key, key)) {
+    return rejection;
+  }
+  if (depth == 0 && prefix_len_ == 0) {
+    *refused_field_ = key;  // in the message itself
+  } else if (prefix_len_ + path_len + key.size() > kMaxPathBytes) {
+    *refused_field_ = key;  // the name is too long: its last key says where
+  } else {
+    // The bytes before path_len still hold the object's path (nested fields write
+    // only after it); the key goes after them again.
+    std::memcpy(path_ + prefix_len_ + path_len, key.data(), key.size());
+    *refused_field_ = std::string_view(path_ + prefix_len_, path_len + key.size());
+  }
+  return rejection;
 }
 
 Rejection MessageEncoder::finish_row() {

@@ -142,8 +142,12 @@ struct EncoderState {
   // name is known only once the message is read.
   std::unique_ptr<char[]> row_scratch;
   FieldNameSet field_names;  // duplicate check for names the field cache has no room for
-  // Composed timestamp parts and ${field} values of the current message.
+  // Composed timestamp parts, ${field} values and the refused field of the current
+  // message.
   std::string_view captured_texts[MessageEncoder::kCapturedTexts];
+  static constexpr std::size_t kRefusedField = MessageEncoder::kCapturedTexts - 1;
+  std::string_view& refused_field() { return captured_texts[kRefusedField]; }
+  std::string_view refused_field() const { return captured_texts[kRefusedField]; }
 
   // --explode: each row's end, the numbers of the message's names, and composed
   // timestamp parts kept while the elements are read.
@@ -200,6 +204,10 @@ class OndemandEncoder final : public KernelEncoder {
     return {state_.row_ends.get(), result.rows > 1 ? result.rows : 0};
   }
 
+  std::string_view refused_field() const override {
+    return state_.refused_field();
+  }
+
  private:
   EncoderState state_;
 };
@@ -209,6 +217,7 @@ class OndemandEncoder final : public KernelEncoder {
 EncodeResult OndemandEncoder::encode(const MappingPlan& plan, std::string_view json,
                                      const MessageMeta& meta, OutputCursor& out) {
   EncoderState& state = state_;
+  state.refused_field() = {};
   if (json.size() > state.max_message_bytes) return rejected(RejectReason::kTooLarge);
   // No value at all is malformed JSON, not a value of the wrong type. (Most messages
   // start with their object: no need to look further.)

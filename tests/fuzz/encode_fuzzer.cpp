@@ -3,7 +3,8 @@
 // 1 or 2, timestamp columns, composed timestamps, Kafka metadata columns, envelopes,
 // the connector's policies for missing timestamps, big integers and duplicates); the rest
 // is the message. Invariants: never crash (ASan/UBSan), and whatever is written is
-// exactly one line the strict ILP parser accepts.
+// exactly one line the strict ILP parser accepts; a refused message writes nothing
+// and names at most one field, in valid UTF-8.
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -12,6 +13,8 @@
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include <simdjson.h>
 
 #include "parse/json_to_ilp.hpp"
 #include "tests/support/strict_ilp_parser.hpp"
@@ -83,8 +86,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const EncodeResult result = encoder.encode(plan, json, meta, out);
   if (result.outcome != EncodeOutcome::kOk) {
     if (out.size != 0) std::abort();  // a refused message must write nothing
+    // The refused field's path goes into dead letters: read all of it (ASan sees a
+    // view past its buffer), and it must be valid UTF-8 text there.
+    const std::string_view field = encoder.refused_field();
+    if (!field.empty() && !simdjson::validate_utf8(field.data(), field.size())) std::abort();
     return 0;
   }
+  if (!encoder.refused_field().empty()) std::abort();  // a written row names no refusal
   // One line, or with --explode one line per element ending where row_ends() says.
   const std::span<const std::uint32_t> ends = encoder.row_ends(result);
   if (result.rows == 0 || (result.rows > 1 && ends.size() != result.rows) ||

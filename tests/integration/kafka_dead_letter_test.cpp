@@ -64,7 +64,7 @@ void produce_with_header(const std::string& bootstrap, const std::string& topic,
 }
 
 struct DeadRecord {
-  std::string reason, topic, partition, payload, trace_id, header_names;
+  std::string reason, topic, partition, payload, trace_id, header_names, message;
 };
 
 // offset in the source topic -> what the dead-letter topic holds for it.
@@ -89,8 +89,8 @@ std::map<std::string, DeadRecord> read_dead_letters(const std::string& bootstrap
           DeadRecord{header(m, "kilp.errors.reason"), header(m, "__connect.errors.topic"),
                      header(m, "__connect.errors.partition"),
                      std::string(static_cast<const char*>(m->payload), m->len),
-                     header(m, "trace-id"), header_names(m)};
-      EXPECT_EQ(header(m, "__connect.errors.exception.message"), header(m, "kilp.errors.reason"));
+                     header(m, "trace-id"), header_names(m),
+                     header(m, "__connect.errors.exception.message")};
     }
     rd_kafka_message_destroy(m);
   }
@@ -155,12 +155,17 @@ TEST(KafkaDeadLetters, BadMessagesLandInTheDeadLetterTopicWithConnectHeaders) {
             "__connect.errors.exception.message,kilp.errors.reason")
       << "the record's own headers first, then the error context";
   EXPECT_EQ(dead.at("1").trace_id, "<missing>");
-  const std::map<std::string, std::string> reasons = {
-      {"1", "malformed_json"}, {"2", "not_an_object"}, {"4", "invalid_name"}, {"5", "missing_timestamp"}};
+  // offset -> reason, and the exception message: the reason, then the refused field.
+  const std::map<std::string, std::pair<std::string, std::string>> reasons = {
+      {"1", {"malformed_json", "malformed_json"}},
+      {"2", {"not_an_object", "not_an_object"}},
+      {"4", {"invalid_name", "invalid_name: field bad.name"}},
+      {"5", {"missing_timestamp", "missing_timestamp"}}};
   for (const auto& [offset, reason] : reasons) {
     ASSERT_EQ(dead.count(offset), 1u) << "offset " << offset;
     const DeadRecord& r = dead.at(offset);
-    EXPECT_EQ(r.reason, reason) << "offset " << offset;
+    EXPECT_EQ(r.reason, reason.first) << "offset " << offset;
+    EXPECT_EQ(r.message, reason.second) << "offset " << offset;
     EXPECT_EQ(r.topic, "ev");
     EXPECT_EQ(r.partition, "0");
     EXPECT_EQ(r.payload, lines[std::stoul(offset)]) << "the original payload, unchanged";

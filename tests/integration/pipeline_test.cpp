@@ -130,6 +130,7 @@ TEST(Pipeline, EveryTradeArrivesExactlyOnceAndOffsetsAreCommitted) {
 struct BadMessage {
   std::string payload;
   std::string reason;
+  std::string detail = {};  // the dead letter's: the refused field, if one was
 };
 
 std::vector<BadMessage> bad_messages() {
@@ -141,16 +142,16 @@ std::vector<BadMessage> bad_messages() {
       {"42", "not_an_object"},
       {"{\"symbol\":\"\xff\xfe\",\"side\":\"buy\",\"price\":1.5,\"ts\":1700000000000001}",
        "invalid_utf8"},
-      {R"({"symbol":"X","side":"buy","price":1.5,"ts":"yesterday"})", "bad_timestamp"},
-      {R"({"symbol":"X","side":"buy","price":1.5,"ts":-5})", "bad_timestamp"},
+      {R"({"symbol":"X","side":"buy","price":1.5,"ts":"yesterday"})", "bad_timestamp", "field ts"},
+      {R"({"symbol":"X","side":"buy","price":1.5,"ts":-5})", "bad_timestamp", "field ts"},
       {R"({"symbol":"X","side":"buy","price":1.5})", "missing_timestamp"},
       {R"({"symbol":"X","side":"buy","price":1.5,"ts":null})", "missing_timestamp"},
       // Nested objects are flattened; an array needs ILP protocol 2.
-      {R"({"symbol":"X","list":[1,2],"ts":1700000000000001})", "unsupported_value"},
-      {R"({"symbol":"X","bad.name":1,"ts":1700000000000001})", "invalid_name"},
-      {R"({"symbol":"X","p":1,"p":2,"ts":1700000000000001})", "duplicate_field"},
+      {R"({"symbol":"X","list":[1,2],"ts":1700000000000001})", "unsupported_value", "field list"},
+      {R"({"symbol":"X","bad.name":1,"ts":1700000000000001})", "invalid_name", "field bad.name"},
+      {R"({"symbol":"X","p":1,"p":2,"ts":1700000000000001})", "duplicate_field", "field p"},
       {R"({"symbol":"X","big":123456789012345678901234567890,"ts":1700000000000001})",
-       "number_out_of_range"},
+       "number_out_of_range", "field big"},
       {R"({"ts":1700000000000001})", "empty_row"},
       {"{\"symbol\":\"" + std::string(1536 * 1024, 'x') + "\",\"ts\":1700000000000001}",
        "too_large"},
@@ -201,11 +202,12 @@ TEST(Pipeline, MalformedMessagesBecomeDeadLettersAndEveryGoodRowArrives) {
   for (const IlpRow& row : rows) trades.insert(check_trade_row(row, "mixed"));
   EXPECT_EQ(trades.size(), kGood);
 
-  // Each bad message is in the dead-letter file once, at its partition/offset, with its reason.
+  // Each bad message is in the dead-letter file once, at its partition/offset, with its
+  // reason and the field it was refused for ("reason: detail").
   std::map<std::pair<std::int64_t, std::int64_t>, std::string> expected;
   for (const auto& [i, b] : bad_at) {
     expected[{static_cast<std::int64_t>(i % kPartitions), static_cast<std::int64_t>(i / kPartitions)}] =
-        bad[b].reason;
+        bad[b].reason + ": " + bad[b].detail;
   }
   std::map<std::pair<std::int64_t, std::int64_t>, std::string> found;
   simdjson::ondemand::parser parser;
@@ -219,9 +221,9 @@ TEST(Pipeline, MalformedMessagesBecomeDeadLettersAndEveryGoodRowArrives) {
     const std::int64_t partition = doc["partition"].get_int64();
     const std::int64_t offset = doc["offset"].get_int64();
     EXPECT_EQ(std::string_view(doc["topic"].get_string().value()), "mixed");
-    EXPECT_TRUE(found.emplace(std::pair{partition, offset},
-                              std::string(std::string_view(doc["reason"].get_string().value())))
-                    .second)
+    const std::string reason(std::string_view(doc["reason"].get_string().value()));
+    const std::string detail(std::string_view(doc["detail"].get_string().value()));
+    EXPECT_TRUE(found.emplace(std::pair{partition, offset}, reason + ": " + detail).second)
         << "dead letter twice: " << partition << "@" << offset;
     start = end + 1;
   }
