@@ -116,7 +116,9 @@ Rejection MessageEncoder::encode_object(ondemand::object& object, int depth, std
       std::string_view name_text = key;  // value prefix + path
       if (depth > 0 || prefix_len_ > 0) {
         const std::size_t end = prefix_len_ + path_len + key.size();
-        if (end > kMaxPathBytes) return refuse_member(RejectReason::kInvalidName, field, path_len, depth);
+        if (end > kMaxPathBytes) {
+          return refuse_member(RejectReason::kInvalidName, field, path_len, depth);
+        }
         std::memcpy(path_ + prefix_len_ + path_len, key.data(), key.size());
         path = std::string_view(path_ + prefix_len_, path_len + key.size());
         name_text = std::string_view(path_, end);
@@ -158,10 +160,8 @@ Rejection MessageEncoder::refuse_member(RejectReason rejection, ondemand::field&
   if (!refused_field_->empty() || raw_key == nullptr || !read_plain_string(raw_key, key)) {
     return rejection;
   }
-  if (depth == 0 && prefix_len_ == 0) {
-    *refused_field_ = key;  // in the message itself
-  } else if (prefix_len_ + path_len + key.size() > kMaxPathBytes) {
-    *refused_field_ = key;  // the name is too long: its last key says where
+  if ((depth == 0 && prefix_len_ == 0) || prefix_len_ + path_len + key.size() > kMaxPathBytes) {
+    *refused_field_ = key;  // the path is the key; or too long, and its last key says where
   } else {
     // The bytes before path_len still hold the object's path (nested fields write
     // only after it); the key goes after them again.

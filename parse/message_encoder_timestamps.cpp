@@ -71,7 +71,8 @@ Rejection MessageEncoder::timestamp_value(ondemand::value& value,
 Rejection MessageEncoder::text_timestamp(std::string_view text,
                                          std::optional<std::int64_t>& nanos) const {
   const auto& pattern = plan_.timestamp_pattern();
-  const std::optional<std::int64_t> parsed = pattern ? pattern->parse(text) : rfc3339_to_nanos(text);
+  const std::optional<std::int64_t> parsed =
+      pattern ? pattern->parse(text) : rfc3339_to_nanos(text);
   if (!parsed) return RejectReason::kBadTimestamp;
   nanos = *parsed;
   return std::nullopt;

@@ -32,8 +32,7 @@ TEST_F(RefusedFieldTest, NamesTheInnermostFieldOfANestedObject) {
             "unsupported_value order_legs");
   MappingConfig dotted = base();
   dotted.separator = std::string(1, '.');  // not = ".": GCC 12 -Wrestrict false positive
-  EXPECT_EQ(refusal(dotted, R"({"order":{"legs":[{"qty":1}]}})"),
-            "unsupported_value order.legs");
+  EXPECT_EQ(refusal(dotted, R"({"order":{"legs":[{"qty":1}]}})"), "unsupported_value order.legs");
 }
 
 TEST_F(RefusedFieldTest, NamesThePathWithoutTheValuePrefix) {
@@ -45,8 +44,7 @@ TEST_F(RefusedFieldTest, NamesThePathWithoutTheValuePrefix) {
 
 TEST_F(RefusedFieldTest, NamesTheLastKeyOfANameTooLongAndNoKeyWithEscapes) {
   const std::string long_key(600, 'k');  // longer than any path the encoder assembles
-  EXPECT_EQ(refusal(base(), R"({"outer":{")" + long_key + R"(":1}})"),
-            "invalid_name " + long_key);
+  EXPECT_EQ(refusal(base(), R"({"outer":{")" + long_key + R"(":1}})"), "invalid_name " + long_key);
   // An escaped key is not read a second time; the object around it is named.
   EXPECT_EQ(refusal(base(), R"({"o":{"t\u0061gs":[1]}})"), "unsupported_value o");
   EXPECT_EQ(refusal(base(), R"({"t\u0061gs":[1]})"), "unsupported_value ");
