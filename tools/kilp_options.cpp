@@ -1,5 +1,7 @@
 #include "tools/kilp_options.hpp"
 
+#include "io/kafka/librdkafka_version.hpp"
+
 #include <fmt/format.h>
 
 #include <CLI/CLI.hpp>
@@ -51,7 +53,8 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
   CLI::App app{
       "kilp: Kafka JSON messages -> QuestDB over the InfluxDB Line Protocol, at-least-once."};
   app.footer(kFooter);
-  app.set_version_flag("--version", "kilp 0.1.0");
+  // The librdkafka kilp runs on decides which Kafka logins work (SCRAM needs >= 2.6.1).
+  app.set_version_flag("--version", "kilp 0.1.0 (librdkafka " + io::librdkafka_version_text() + ")");
 
   bool demo = false;
   app.add_flag("--demo", demo,

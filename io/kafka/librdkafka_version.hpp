@@ -1,0 +1,25 @@
+#pragma once
+// What the librdkafka kilp runs on can do, read from rd_kafka_version() at run time
+// (the shared library may be newer or older than the headers kilp was built with).
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+
+namespace kilp::io {
+
+// "2.8.0" for the running librdkafka.
+std::string librdkafka_version_text();
+
+// librdkafka < 2.6.1 sends the client nonce twice in the SCRAM client-final message;
+// Kafka 4.x checks it exactly and refuses the login (librdkafka #4895).
+constexpr int kFirstScramFixedVersion = 0x020601ff;
+
+// For a failed start-up: when `properties` choose a SCRAM mechanism and the running
+// librdkafka (`version`, as rd_kafka_version()) predates the fix, a sentence saying
+// why the login may fail and what to install; otherwise nothing.
+std::optional<std::string> scram_login_hint(
+    std::span<const std::pair<std::string, std::string>> properties, int version);
+
+}  // namespace kilp::io
