@@ -78,6 +78,10 @@ struct MappingConfig {
   // other fields (the connector's StructArrayExplode); empty = one row per message.
   std::string explode;
   int protocol_version = 1;  // 1 = text doubles, 2 = binary doubles and double arrays
+  // Columns (as written to QuestDB, optionally "name:TYPE") that with the designated
+  // timestamp identify a row: kilp makes the table DEDUP UPSERT KEYS over them
+  // before consuming (tools/dedup_tables.*). Empty = no deduplication.
+  std::vector<std::string> dedup_keys;
 };
 
 class MappingPlan {
@@ -114,6 +118,8 @@ class MappingPlan {
     std::uint8_t timestamp_part = 0;   // kTimestamp: its place in a composed timestamp
     std::uint8_t table_slot = kNoSlot;  // a ${field} of the table template
   };
+
+  const std::vector<PlannedField>& fields() const { return fields_; }
 
   // The mapped field at `path`, or nullptr.
   const PlannedField* find_field(std::string_view path) const {

@@ -14,6 +14,7 @@
 #include "io/dead_letter/dead_letter_kafka.hpp"
 #include "io/ilp/sink_config.hpp"
 #include "io/ilp/sink_factory.hpp"
+#include "tools/dedup_tables.hpp"
 #include "tools/kilp_options.hpp"
 #include "tools/mock_cluster.hpp"
 #include "tools/trade_generator.hpp"
@@ -75,9 +76,17 @@ void wire_sinks(KilpOptions& options) {
                "kilp: warning: tls_verify=unsafe_off: the sink's certificate and host name are "
                "not checked; a man in the middle can read and change the rows\n");
   }
+  const std::vector<kilp::tools::DedupTable> dedup =
+      kilp::tools::plan_dedup_tables(options.engine.mappings);
+  if (!dedup.empty() && sink.schema != kilp::io::SinkSchema::http) {
+    throw std::invalid_argument(
+        "--dedup-keys needs an ILP/HTTP sink (http:: or https::): kilp sets the tables up through "
+        "QuestDB's /exec, and only acknowledged writes make replays exact");
+  }
   // protocol_version=auto (ILP/HTTP) asks the server once, before any shard starts.
   const int protocol = kilp::io::resolve_protocol_version(sink);
   for (auto& mapping : options.engine.mappings) mapping.protocol_version = protocol;
+  if (!dedup.empty()) kilp::tools::ensure_dedup_tables(sink.http, dedup);
   options.engine.make_sink = [sink](std::size_t max_pending) {
     return kilp::io::make_sink(sink, max_pending);
   };

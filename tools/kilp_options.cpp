@@ -82,7 +82,7 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
   std::string symbols, doubles, integers, include, exclude, renames, timestamp_field;
   std::string timestamp_units = "auto", key_mode = "none", arrays = "reject", config_file;
   std::string missing_timestamp = "reject", oversized_integers = "reject", duplicates = "reject";
-  std::string value_format = "json", key_format = "string", timestamp_columns;
+  std::string value_format = "json", key_format = "string", timestamp_columns, dedup_keys;
   parse::MappingConfig base;
   app.add_option("--config", config_file,
                  "TOML file with a [topics.NAME] mapping per topic (see README)");
@@ -159,6 +159,11 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
   app.add_option("--explode", base.explode,
                  "Array of objects written as one row per element, each with the message's "
                  "other fields (default: none)");
+  app.add_option("--dedup-keys", dedup_keys,
+                 "Comma-separated columns that with the designated timestamp identify a row "
+                 "(name or name:TYPE): kilp creates the table with DEDUP UPSERT KEYS over them, or "
+                 "checks an existing one, so replays never duplicate a row (needs http:: or "
+                 "https::)");
   app.add_option("--value-format", value_format,
                  "json, or envelope: Kafka Connect's {\"schema\":..,\"payload\":{..}} "
                  "(JsonConverter schemas.enable=true), mapping the payload")
@@ -294,6 +299,7 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
   base.array_policy = parse_array_policy("--arrays", arrays);
   base.missing_timestamp = parse_missing_timestamp("--missing-timestamp", missing_timestamp);
   base.timestamp_columns = split_list(timestamp_columns);
+  base.dedup_keys = split_list(dedup_keys);
   base.oversized_integers = parse_oversized_integers("--oversized-integers", oversized_integers);
   base.duplicates = parse_duplicates("--duplicates", duplicates);
   base.value_format = parse_value_format("--value-format", value_format);

@@ -114,6 +114,8 @@ void apply_key(const std::string& where, std::string_view key, const toml::node&
     mapping.duplicates = parse_duplicates(at, string_of(at, node));
   } else if (key == "key_format") {
     mapping.key_format = parse_key_format(at, string_of(at, node));
+  } else if (key == "dedup_keys") {
+    mapping.dedup_keys = strings_of(at, node);
   } else if (key == "explode") {
     mapping.explode = string_of(at, node);
   } else if (key == "value_format") {

@@ -1,0 +1,271 @@
+#include "tools/dedup_tables.hpp"
+
+#include <fmt/format.h>
+#include <simdjson.h>
+
+#include <algorithm>
+#include <cctype>
+#include <optional>
+#include <stdexcept>
+
+#include "io/questdb/questdb_exec.hpp"
+
+namespace kilp::tools {
+namespace {
+
+using parse::MappingConfig;
+using parse::MappingPlan;
+using FieldRole = MappingPlan::FieldRole;
+
+constexpr std::string_view kTimestampColumn = "timestamp";
+
+std::string lower(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+std::string upper(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+  return out;
+}
+
+// "name" quoted as a SQL identifier, 'text' as a SQL string.
+std::string identifier(std::string_view name) {
+  std::string out = "\"";
+  for (const char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+std::string literal(std::string_view text) {
+  std::string out = "'";
+  for (const char c : text) out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+
+std::string unescape_ilp_name(std::string_view escaped) {
+  std::string out;
+  for (std::size_t i = 0; i < escaped.size(); ++i) {
+    if (escaped[i] == '\\' && i + 1 < escaped.size()) ++i;
+    out += escaped[i];
+  }
+  return out;
+}
+
+// The QuestDB type a mapped column gets from the mapping alone; nothing when the
+// JSON value decides (a plain column).
+std::optional<std::string> mapped_type(const MappingConfig& config, const MappingPlan& plan,
+                                       std::string_view column) {
+  if (column == config.kafka_partition_column || column == config.kafka_offset_column) {
+    return "LONG";
+  }
+  if (column == config.kafka_timestamp_column) return "TIMESTAMP";
+  if (config.key_mode != parse::KeyMode::kNone && config.key_format == parse::KeyFormat::kString &&
+      column == config.key_prefix) {
+    return config.key_mode == parse::KeyMode::kSymbol ? "SYMBOL" : "VARCHAR";
+  }
+  for (const MappingPlan::PlannedField& field : plan.fields()) {
+    if (unescape_ilp_name(field.escaped_name) != column) continue;
+    switch (field.role) {
+      case FieldRole::kSymbol: return "SYMBOL";
+      case FieldRole::kDouble: return "DOUBLE";
+      case FieldRole::kInteger: return "LONG";
+      case FieldRole::kTimestampColumn: return "TIMESTAMP";
+      default: return std::nullopt;
+    }
+  }
+  return std::nullopt;
+}
+
+bool is_type_name(std::string_view type) {
+  return !type.empty() && std::all_of(type.begin(), type.end(), [](unsigned char c) {
+    return std::isalnum(c) || c == '(' || c == ')' || c == ',' || c == ' ';
+  });
+}
+
+DedupColumn key_column(const MappingConfig& config, const MappingPlan& plan,
+                       const std::string& key) {
+  const std::string where = fmt::format("--dedup-keys (topic '{}')", config.topic);
+  const std::size_t colon = key.find(':');
+  DedupColumn column{key.substr(0, colon), ""};
+  if (column.name.empty()) throw std::invalid_argument(where + ": an empty column name");
+  if (lower(column.name) == kTimestampColumn) {
+    throw std::invalid_argument(where + ": the designated timestamp is always a key; name only "
+                                        "the other columns");
+  }
+  if (colon != std::string::npos) {
+    column.type = upper(key.substr(colon + 1));
+    if (!is_type_name(column.type)) {
+      throw std::invalid_argument(fmt::format("{}: '{}' is not a QuestDB type", where,
+                                              key.substr(colon + 1)));
+    }
+    return column;
+  }
+  if (std::optional<std::string> type = mapped_type(config, plan, column.name)) {
+    column.type = *type;
+    return column;
+  }
+  throw std::invalid_argument(fmt::format(
+      "{}: the mapping does not fix the type of column '{}' (its JSON values would); write "
+      "'{}:TYPE' (e.g. {}:varchar, {}:long) or name it in --symbols, --integers, --doubles or "
+      "--timestamp-columns",
+      where, column.name, column.name, column.name, column.name));
+}
+
+DedupTable plan_one(const MappingConfig& config) {
+  const std::string where = fmt::format("--dedup-keys (topic '{}')", config.topic);
+  if (!config.timestamp_field && !config.timestamp_kafka) {
+    throw std::invalid_argument(
+        where + ": needs a designated timestamp from the message (--timestamp-field) or the Kafka "
+                "record (--timestamp-kafka); with server time a replayed row gets a new timestamp "
+                "and DEDUP keeps both");
+  }
+  if (config.missing_timestamp == parse::MissingTimestampPolicy::kServerTime && !config.timestamp_kafka) {
+    throw std::invalid_argument(
+        where + ": --missing-timestamp server gives replayed rows a new timestamp, and DEDUP would "
+                "keep both; use --missing-timestamp reject");
+  }
+  const MappingPlan plan = MappingPlan::compile(config);
+  if (plan.escaped_table().empty()) {
+    throw std::invalid_argument(where + ": the table name depends on the message ('" +
+                                config.table + "'); DEDUP is set up per table before consuming");
+  }
+  DedupTable table{unescape_ilp_name(plan.escaped_table()), {}};
+  for (const std::string& key : config.dedup_keys) {
+    table.keys.push_back(key_column(config, plan, key));
+  }
+  return table;
+}
+
+std::string key_list(std::string_view designated, const std::vector<DedupColumn>& keys) {
+  std::string out = identifier(designated);
+  for (const DedupColumn& key : keys) out += ", " + identifier(key.name);
+  return out;
+}
+
+// Reads the rows of an /exec answer: each row's first `width` values as text
+// (booleans as "true"/"false"). Throws when the answer is not /exec's shape.
+std::vector<std::vector<std::string>> dataset_rows(std::string_view answer, std::size_t width) {
+  simdjson::dom::parser parser;
+  simdjson::dom::element document;
+  if (parser.parse(answer.data(), answer.size()).get(document) != simdjson::SUCCESS) {
+    throw std::runtime_error("QuestDB's /exec answer is not JSON");
+  }
+  simdjson::dom::array dataset;
+  if (document["dataset"].get_array().get(dataset) != simdjson::SUCCESS) {
+    throw std::runtime_error("QuestDB's /exec answer has no dataset");
+  }
+  std::vector<std::vector<std::string>> rows;
+  for (simdjson::dom::element row : dataset) {
+    std::vector<std::string> values;
+    for (simdjson::dom::element value : row.get_array()) {
+      if (values.size() == width) break;
+      if (value.is_string()) {
+        values.emplace_back(std::string_view(value.get_string()));
+      } else if (value.is_bool()) {
+        values.emplace_back(bool(value.get_bool()) ? "true" : "false");
+      } else {
+        values.emplace_back(simdjson::to_string(value));
+      }
+    }
+    if (values.size() != width) throw std::runtime_error("QuestDB's /exec answer: a short row");
+    rows.push_back(std::move(values));
+  }
+  return rows;
+}
+
+}  // namespace
+
+std::vector<DedupTable> plan_dedup_tables(const std::vector<MappingConfig>& mappings) {
+  std::vector<DedupTable> tables;
+  for (const MappingConfig& config : mappings) {
+    if (config.dedup_keys.empty()) continue;
+    DedupTable table = plan_one(config);
+    auto same = std::find_if(tables.begin(), tables.end(), [&](const DedupTable& other) {
+      return lower(other.table) == lower(table.table);
+    });
+    if (same == tables.end()) {
+      tables.push_back(std::move(table));
+      continue;
+    }
+    auto names = [](const DedupTable& t) {
+      std::vector<std::string> out;
+      for (const DedupColumn& key : t.keys) out.push_back(lower(key.name));
+      std::sort(out.begin(), out.end());
+      return out;
+    };
+    if (names(*same) != names(table)) {
+      throw std::invalid_argument(fmt::format(
+          "--dedup-keys: two topics write table '{}' with different keys", table.table));
+    }
+  }
+  return tables;
+}
+
+std::string create_table_statement(const DedupTable& table) {
+  std::string columns = identifier(kTimestampColumn) + " TIMESTAMP";
+  for (const DedupColumn& key : table.keys) columns += ", " + identifier(key.name) + " " + key.type;
+  return fmt::format(
+      "CREATE TABLE IF NOT EXISTS {} ({}) TIMESTAMP({}) PARTITION BY DAY WAL DEDUP UPSERT KEYS({})",
+      identifier(table.table), columns, identifier(kTimestampColumn),
+      key_list(kTimestampColumn, table.keys));
+}
+
+std::string table_columns_query(const DedupTable& table) {
+  return fmt::format("SELECT \"column\", designated, upsertKey FROM table_columns({})",
+                     literal(table.table));
+}
+
+std::string dedup_mismatch(const DedupTable& table, std::string_view table_columns_answer) {
+  std::string designated;
+  std::vector<std::string> columns;
+  std::vector<std::string> upsert_keys;
+  for (const auto& row : dataset_rows(table_columns_answer, 3)) {
+    columns.push_back(lower(row[0]));
+    if (row[1] == "true") designated = row[0];
+    if (row[2] == "true") upsert_keys.push_back(lower(row[0]));
+  }
+  if (designated.empty()) {
+    return fmt::format("table '{}' has no designated timestamp, which DEDUP needs", table.table);
+  }
+  std::vector<std::string> wanted{lower(designated)};
+  for (const DedupColumn& key : table.keys) {
+    if (std::find(columns.begin(), columns.end(), lower(key.name)) == columns.end()) {
+      return fmt::format("table '{}' has no column '{}' (a --dedup-keys column)", table.table,
+                         key.name);
+    }
+    wanted.push_back(lower(key.name));
+  }
+  std::sort(wanted.begin(), wanted.end());
+  std::sort(upsert_keys.begin(), upsert_keys.end());
+  if (wanted == upsert_keys) return "";
+  const std::string fix = fmt::format("ALTER TABLE {} DEDUP ENABLE UPSERT KEYS({})",
+                                      identifier(table.table), key_list(designated, table.keys));
+  if (upsert_keys.empty()) {
+    return fmt::format("table '{}' exists without DEDUP; kilp does not change a table it did not "
+                       "create: run {} or drop --dedup-keys",
+                       table.table, fix);
+  }
+  return fmt::format("table '{}' has DEDUP UPSERT KEYS({}), --dedup-keys asks for ({}); kilp does "
+                     "not change a table it did not create: run {} or change --dedup-keys",
+                     table.table, fmt::join(upsert_keys, ", "), fmt::join(wanted, ", "), fix);
+}
+
+void ensure_dedup_tables(const io::HttpSinkConfig& sink, const std::vector<DedupTable>& tables) {
+  for (const DedupTable& table : tables) {
+    const std::string exists = io::questdb_exec(
+        sink, "SELECT count() FROM tables() WHERE table_name = " + literal(table.table));
+    const bool missing = dataset_rows(exists, 1).at(0).at(0) == "0";
+    if (missing) io::questdb_exec(sink, create_table_statement(table));
+    const std::string why = dedup_mismatch(table, io::questdb_exec(sink, table_columns_query(table)));
+    if (!why.empty()) throw std::runtime_error("--dedup-keys: " + why);
+    std::vector<std::string> names;
+    for (const DedupColumn& key : table.keys) names.push_back(key.name);
+    fmt::print(stderr, "kilp: table '{}' {} with DEDUP UPSERT KEYS(timestamp, {})\n", table.table,
+               missing ? "created" : "checked", fmt::join(names, ", "));
+  }
+}
+
+}  // namespace kilp::tools
