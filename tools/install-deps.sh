@@ -5,7 +5,7 @@
 set -euo pipefail
 
 packages=(
-  g++ cmake make pkg-config
+  g++ cmake make pkg-config ccache
   librdkafka-dev liburing-dev libsimdjson-dev libmimalloc-dev
   libssl-dev openssl  # TLS sinks (tcps::, https::) and ILP/TCP authentication; test certificates
   libcli11-dev libfmt-dev libtomlplusplus-dev
