@@ -12,6 +12,7 @@ packages=(
   libgtest-dev libbenchmark-dev
   clang libclang-rt-14-dev
   influxdb  # a real line-protocol server for the ILP/HTTP integration test
+  openjdk-17-jdk-headless maven  # the real Kafka broker and QuestDB of the tests (tests/servers/), from Maven Central
   "$@"
 )
 
