@@ -175,6 +175,15 @@ SaslUser KafkaBroker::user(SaslMechanism mechanism) const {
   return {value(prefix + "_username"), value(prefix + "_password")};
 }
 
+std::optional<std::string> KafkaBroker::scram_login_blocker() const {
+  constexpr int kScramFixed = 0x020601ff;  // librdkafka 2.6.1
+  if (major_version() < 4 || rd_kafka_version() >= kScramFixed) return std::nullopt;
+  return fmt::format(
+      "librdkafka {} cannot log in with SCRAM to Kafka {}: it needs librdkafka 2.6.1 or newer "
+      "(librdkafka #4895; kilp's issue 23 installs 2.8)",
+      rd_kafka_version_str(), version());
+}
+
 tools::KafkaProperties KafkaBroker::client_properties(KafkaListener listener,
                                                       SaslMechanism mechanism) const {
   tools::KafkaProperties properties = {{"bootstrap.servers", bootstrap(listener)}};

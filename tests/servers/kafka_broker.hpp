@@ -5,6 +5,7 @@
 // its own (unique_name()).
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,6 +52,9 @@ class KafkaBroker {
   const std::string& client_key_password() const { return value("client_key_password"); }
   const std::string& log_file() const { return value("log_file"); }
   SaslUser user(SaslMechanism mechanism) const;
+  // Why this process's librdkafka cannot log in with SCRAM to this broker, if it cannot:
+  // before 2.6.1 it sends a client-final nonce that Kafka 4 refuses (librdkafka #4895).
+  std::optional<std::string> scram_login_blocker() const;
 
   // librdkafka properties of a client of `listener`: bootstrap.servers,
   // security.protocol, the CA (TLS listeners), the client certificate (mtls), and the
