@@ -8,10 +8,11 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <functional>
 #include <initializer_list>
 #include <string>
 #include <string_view>
+
+#include "tools/kafka_producer.hpp"
 
 namespace kilp::tools {
 
@@ -29,7 +30,6 @@ void check_fits_in_mock(std::string_view topic, int partitions, std::size_t mess
 class MockCluster {
  public:
   explicit MockCluster(int brokers);
-  ~MockCluster();
   MockCluster(const MockCluster&) = delete;
   MockCluster& operator=(const MockCluster&) = delete;
 
@@ -39,16 +39,17 @@ class MockCluster {
   // Produces `count` messages round-robin over the topic's partitions and waits
   // until every one is acknowledged. `make(i, buffer)` returns message i's value
   // (it may write into `buffer`). Throws on a delivery failure.
-  using MessageMaker = std::function<std::string_view(std::uint64_t index, std::string& buffer)>;
   void produce(const std::string& topic, int partitions, std::uint64_t count,
-               const MessageMaker& make);
+               const KafkaProducer::MessageMaker& make) {
+    producer_.produce(topic, partitions, count, make);
+  }
 
   // The next requests of Kafka API `api_key` (e.g. 8 OffsetCommit, 12 Heartbeat) are
   // answered with these errors, one request each: librdkafka's fault injection.
   void fail_next_requests(std::int16_t api_key, std::initializer_list<rd_kafka_resp_err_t> errors);
 
  private:
-  rd_kafka_t* producer_ = nullptr;
+  KafkaProducer producer_;  // owns the mock cluster
   std::string bootstrap_;
 };
 

@@ -1,12 +1,12 @@
 #include "io/kafka/group_consumer.hpp"
 
-#include <optional>
-
-#include "io/kafka/kafka_property.hpp"
-
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <optional>
 #include <stdexcept>
+
+#include "io/kafka/kafka_property.hpp"
 
 namespace kilp::io {
 namespace {
@@ -76,6 +76,7 @@ GroupConsumer::GroupConsumer(const KafkaSettings& settings, RebalanceListener* r
   // Offsets are stored by kilp once the rows are delivered, never on consume.
   set_property(conf, "enable.auto.offset.store", "false", mask_);
   rd_kafka_conf_set_log_cb(conf, log_line);
+  rd_kafka_conf_set_error_cb(conf, error_trampoline);
   rd_kafka_conf_set_rebalance_cb(conf, rebalance_trampoline);
   rd_kafka_conf_set_offset_commit_cb(conf, commit_trampoline);
   rd_kafka_conf_set_opaque(conf, this);
@@ -99,14 +100,26 @@ GroupConsumer::~GroupConsumer() {
 
 std::vector<int> GroupConsumer::describe_topics(std::chrono::milliseconds timeout) {
   // Ask for all topics: a request naming one topic makes brokers that allow
-  // auto-creation (the mock cluster among them) create it, hiding a typo.
+  // auto-creation (the mock cluster among them) create it, hiding a typo. Asked in
+  // slices so that a refused login or TLS handshake, which waiting will not cure,
+  // stops the start at once and by name (librdkafka itself only retries).
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
   const rd_kafka_metadata_t* metadata = nullptr;
-  rd_kafka_resp_err_t err =
-      rd_kafka_metadata(rk_, 1, nullptr, &metadata, static_cast<int>(timeout.count()));
-  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    throw std::runtime_error(fmt::format("cannot reach Kafka brokers {} within {} ms: {}",
-                                         settings_.brokers, timeout.count(),
-                                         rd_kafka_err2str(err)));
+  rd_kafka_resp_err_t err;
+  for (;;) {
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
+    err = rd_kafka_metadata(rk_, 1, nullptr, &metadata,
+                            static_cast<int>(std::clamp<std::int64_t>(left.count(), 1, 500)));
+    if (err == RD_KAFKA_RESP_ERR_NO_ERROR) break;
+    if (const std::optional<std::string> refusal = connection_refusal()) {
+      throw std::runtime_error(*refusal);
+    }
+    if (std::chrono::steady_clock::now() >= deadline) {
+      throw std::runtime_error(fmt::format("cannot reach Kafka brokers {} within {} ms: {}",
+                                           settings_.brokers, timeout.count(),
+                                           rd_kafka_err2str(err)));
+    }
   }
   std::vector<int> partition_counts;
   std::string missing;
@@ -125,6 +138,39 @@ std::vector<int> GroupConsumer::describe_topics(std::chrono::milliseconds timeou
         fmt::format("Kafka topic {} does not exist on {}", missing, settings_.brokers));
   }
   return partition_counts;
+}
+
+void GroupConsumer::error_trampoline(rd_kafka_t*, int err, const char* reason, void* opaque) {
+  static_cast<GroupConsumer*>(opaque)->on_client_error(static_cast<rd_kafka_resp_err_t>(err),
+                                                       reason);
+}
+
+// librdkafka's client-level errors (a broker down, a refused login, a fatal error),
+// served on the thread that polls the main queue. Before the start-up check passed
+// they are kept for it; then they are shown as librdkafka would log them.
+void GroupConsumer::on_client_error(rd_kafka_resp_err_t err, const char* reason) {
+  const std::string text = mask_.mask(reason);
+  if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION) {
+    refusal_ = fmt::format(
+        "Kafka brokers {} refused the login ({}): {}; check sasl.mechanisms, sasl.username and "
+        "sasl.password",
+        settings_.brokers, rd_kafka_err2name(err), text);
+  } else if (err == RD_KAFKA_RESP_ERR__SSL) {
+    refusal_ = fmt::format(
+        "TLS with Kafka brokers {} failed ({}): {}; check ssl.ca.location (the CA that signed the "
+        "brokers' certificates) and the client certificate settings",
+        settings_.brokers, rd_kafka_err2name(err), text);
+  }
+  if (err == RD_KAFKA_RESP_ERR__FATAL) fatal_ = true;
+  if (client_logs_shown()) fmt::print(stderr, "kilp: kafka ERROR: {}\n", text);
+}
+
+std::optional<std::string> GroupConsumer::connection_refusal() {
+  // Serves queued errors (on_client_error); nothing else is queued before subscribe().
+  while (rd_kafka_message_t* event = rd_kafka_consumer_poll(rk_, 0)) {
+    rd_kafka_message_destroy(event);
+  }
+  return refusal_;
 }
 
 void GroupConsumer::subscribe() {
@@ -217,6 +263,11 @@ void GroupConsumer::poll_events(std::chrono::milliseconds timeout) {
   while (event != nullptr) {
     handle_event(event);
     event = rd_kafka_consumer_poll(rk_, 0);
+  }
+  if (fatal_) {
+    char reason[512];
+    rd_kafka_fatal_error(rk_, reason, sizeof reason);
+    throw std::runtime_error(fmt::format("fatal Kafka consumer error: {}", mask_.mask(reason)));
   }
 }
 

@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <utility>
@@ -150,6 +151,11 @@ class GroupConsumer {
   static void rebalance_trampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                                    rd_kafka_topic_partition_list_t* partitions, void* opaque);
   void commit_start_positions(const rd_kafka_topic_partition_list_t* assigned);
+  static void error_trampoline(rd_kafka_t* rk, int err, const char* reason, void* opaque);
+  void on_client_error(rd_kafka_resp_err_t err, const char* reason);
+  // Serves the errors of a start-up that has not reached the brokers yet; returns one
+  // sentence if they refused the login or the TLS handshake failed.
+  std::optional<std::string> connection_refusal();
   static void commit_trampoline(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                                 rd_kafka_topic_partition_list_t* offsets, void* opaque);
   void rebalance(rd_kafka_resp_err_t err, rd_kafka_topic_partition_list_t* partitions);
@@ -163,7 +169,9 @@ class GroupConsumer {
   bool closed_ = false;
   std::atomic<bool> show_logs_{false};
   std::atomic<std::uint64_t> errors_{0};
-  bool debug_ = false;  // -X debug=... given
+  bool debug_ = false;                  // -X debug=... given
+  std::optional<std::string> refusal_;  // a refused login or TLS handshake, for the start-up
+  bool fatal_ = false;                  // librdkafka raised a fatal error
   SecretMask mask_;
 };
 

@@ -2,7 +2,6 @@
 // server that the test owns and whose bytes it parses strictly.
 #include <gtest/gtest.h>
 #include <simdjson.h>
-#include <unistd.h>
 
 #include <cstdio>
 #include <filesystem>
@@ -12,6 +11,7 @@
 #include "tests/integration/ilp_tcp_server.hpp"
 #include "tests/integration/kafka_test_helpers.hpp"
 #include "tests/integration/subprocess.hpp"
+#include "tests/integration/trade_rows.hpp"
 #include "tests/support/strict_ilp_parser.hpp"
 #include "tools/mock_cluster.hpp"
 #include "tools/trade_generator.hpp"
@@ -23,30 +23,6 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 const std::string kKilp = KILP_BINARY_DIR "/tools/kilp";
-
-fs::path make_temp_dir(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("kilp-" + name + "-" + std::to_string(getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
-
-std::vector<std::string> trade_args(const std::string& bootstrap, const std::string& topic,
-                                    const std::string& group, const std::string& sink,
-                                    const fs::path& dlq) {
-  return {"--brokers",         bootstrap,
-          "--topic",           topic,
-          "--group",           group,
-          "--sink",            sink,
-          "--dlq",             "file::path=" + dlq.string() + ";",
-          "--symbols",         "symbol,side",
-          "--timestamp-field", "ts",
-          "--timestamp-units", "us",
-          "--from-beginning",  "--exit-at-end",
-          "--stats-interval",  "1",
-          "-X",                "fetch.wait.max.ms=100",
-          "-X",                "session.timeout.ms=6000"};
-}
 
 // Every row the server received, parsed strictly; fails the test on any bad byte.
 std::vector<IlpRow> parse_all(const IlpTcpServer& server) {
@@ -100,8 +76,8 @@ TEST(Pipeline, EveryTradeArrivesExactlyOnceAndOffsetsAreCommitted) {
   });
   IlpTcpServer server;
 
-  auto args = trade_args(cluster.bootstrap_servers(), "trades", "it-exactly-once",
-                         "tcp::addr=" + server.address() + ";", dir / "dlq.jsonl");
+  auto args = trade_kilp_args(cluster.bootstrap_servers(), "trades", "it-exactly-once",
+                              "tcp::addr=" + server.address() + ";", dir / "dlq.jsonl");
   args.insert(args.end(), {"--shards", "2"});
   Subprocess kilp(kKilp, args, (dir / "kilp.err").string());
   const int exit_code = kilp.wait(180s);
@@ -188,8 +164,8 @@ TEST(Pipeline, MalformedMessagesBecomeDeadLettersAndEveryGoodRowArrives) {
                                     buffer);
   });
   IlpTcpServer server;
-  auto args = trade_args(cluster.bootstrap_servers(), "mixed", "it-malformed",
-                         "tcp::addr=" + server.address() + ";", dir / "dlq.jsonl");
+  auto args = trade_kilp_args(cluster.bootstrap_servers(), "mixed", "it-malformed",
+                              "tcp::addr=" + server.address() + ";", dir / "dlq.jsonl");
   args.insert(args.end(), {"--max-message-kib", "1024"});
   Subprocess kilp(kKilp, args, (dir / "kilp.err").string());
   const int exit_code = kilp.wait(180s);
@@ -243,8 +219,8 @@ TEST(Pipeline, OnErrorFailStopsAtTheFirstBadMessageAfterCommittingEverythingBefo
     return tools::format_trade_json(tools::make_trade(i < kBefore ? i : i - 1), buffer);
   });
   IlpTcpServer server;
-  auto args = trade_args(cluster.bootstrap_servers(), "strict", "it-on-error-fail",
-                         "tcp::addr=" + server.address() + ";", dir / "dlq.jsonl");
+  auto args = trade_kilp_args(cluster.bootstrap_servers(), "strict", "it-on-error-fail",
+                              "tcp::addr=" + server.address() + ";", dir / "dlq.jsonl");
   args.insert(args.end(), {"--on-error", "fail"});
   Subprocess kilp(kKilp, args, (dir / "kilp.err").string());
   const int exit_code = kilp.wait(120s);

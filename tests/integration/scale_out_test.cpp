@@ -4,7 +4,6 @@
 // them; after SIGKILL, that plus what one commit interval and the buffers in flight
 // hold (3%). Also: one kilp with two shards while a core is kept busy.
 #include <gtest/gtest.h>
-#include <librdkafka/rdkafka.h>
 #include <signal.h>
 
 #include <atomic>
@@ -15,6 +14,7 @@
 
 #include "tests/integration/ilp_tcp_server.hpp"
 #include "tests/integration/kafka_test_helpers.hpp"
+#include "tests/integration/steady_producer.hpp"
 #include "tests/integration/subprocess.hpp"
 #include "tests/integration/trade_rows.hpp"
 #include "tools/mock_cluster.hpp"
@@ -36,56 +36,6 @@ constexpr std::uint64_t kMessages = kRatePerSecond * 14;  // 14 s of stream
 // for session.timeout.ms - 1 s = 5 s); the first leaves at 11.5 s, mid-stream.
 constexpr auto kSecondJoinsAt = 5s;
 constexpr auto kFirstStopsAt = 11500ms;
-
-// Produces trades 0..kMessages-1 at a steady rate, keyed, trade i to partition
-// i % kPartitions, so no partition comes near the mock's 5 MiB cap.
-class SteadyProducer {
- public:
-  explicit SteadyProducer(const std::string& bootstrap) {
-    rd_kafka_conf_t* conf = rd_kafka_conf_new();
-    char error[512];
-    rd_kafka_conf_set(conf, "bootstrap.servers", bootstrap.c_str(), error, sizeof error);
-    rd_kafka_conf_set(conf, "linger.ms", "5", error, sizeof error);
-    producer_ = rd_kafka_new(RD_KAFKA_PRODUCER, conf, error, sizeof error);
-    if (producer_ == nullptr) throw std::runtime_error(error);
-    thread_ = std::thread([this] { run(); });
-  }
-  ~SteadyProducer() {
-    if (thread_.joinable()) thread_.join();
-    rd_kafka_destroy(producer_);
-  }
-  void join() { thread_.join(); }
-  std::uint64_t failed() const { return failed_.load(); }
-
- private:
-  void run() {
-    const auto start = Clock::now();
-    std::string value;
-    for (std::uint64_t i = 0; i < kMessages; ++i) {
-      const auto due = start + std::chrono::microseconds(i * 1000000 / kRatePerSecond);
-      if (Clock::now() < due) std::this_thread::sleep_until(due);
-      const std::string_view json = tools::format_trade_json(tools::make_trade(i), value);
-      std::string key = "k";  // not "k" + to_string(i): GCC 12 warns (-Wrestrict) on that
-      key += std::to_string(i);
-      rd_kafka_resp_err_t err;
-      do {
-        err = rd_kafka_producev(
-            producer_, RD_KAFKA_V_TOPIC("trades"),
-            RD_KAFKA_V_PARTITION(static_cast<std::int32_t>(i % kPartitions)),
-            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_KEY(key.data(), key.size()),
-            RD_KAFKA_V_VALUE(const_cast<char*>(json.data()), json.size()), RD_KAFKA_V_END);
-        if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL) rd_kafka_poll(producer_, 10);
-      } while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL);
-      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) failed_.fetch_add(1);
-      rd_kafka_poll(producer_, 0);
-    }
-    if (rd_kafka_flush(producer_, 30000) != RD_KAFKA_RESP_ERR_NO_ERROR) failed_.fetch_add(1);
-  }
-
-  rd_kafka_t* producer_ = nullptr;
-  std::atomic<std::uint64_t> failed_{0};
-  std::thread thread_;
-};
 
 std::vector<std::string> kilp_args(const std::string& bootstrap, const std::string& group,
                                    const IlpTcpServer& server, const fs::path& dir) {
@@ -121,7 +71,8 @@ TradeCounts run_hand_off(int first_stops_with, const std::string& name, std::str
   cluster.create_topic("trades", kPartitions);
   IlpTcpServer server;
   const std::string group = "scale-" + name;
-  SteadyProducer producer(cluster.bootstrap_servers());
+  SteadyProducer producer({{"bootstrap.servers", cluster.bootstrap_servers()}},
+                          {"trades", kPartitions, kMessages, kRatePerSecond});
 
   std::vector<std::string> args = kilp_args(cluster.bootstrap_servers(), group, server, dir);
   args.insert(args.end(), extra_args.begin(), extra_args.end());
