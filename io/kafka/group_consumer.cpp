@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "io/kafka/kafka_property.hpp"
+#include "io/kafka/librdkafka_version.hpp"
 
 namespace kilp::io {
 namespace {
@@ -155,6 +156,10 @@ void GroupConsumer::on_client_error(rd_kafka_resp_err_t err, const char* reason)
         "Kafka brokers {} refused the login ({}): {}; check sasl.mechanisms, sasl.username and "
         "sasl.password",
         settings_.brokers, rd_kafka_err2name(err), text);
+    // A correct SCRAM password fails too on Kafka 4.x with an old librdkafka: say so.
+    if (std::optional<std::string> hint = scram_login_hint(settings_.properties, rd_kafka_version())) {
+      *refusal_ += "; " + *hint;
+    }
   } else if (err == RD_KAFKA_RESP_ERR__SSL) {
     refusal_ = fmt::format(
         "TLS with Kafka brokers {} failed ({}): {}; check ssl.ca.location (the CA that signed the "
