@@ -81,14 +81,21 @@ void MockCluster::create_topic(const std::string& name, int partitions) {
 
 void MockCluster::produce(const std::string& topic, int partitions, std::uint64_t count,
                           const MessageMaker& make) {
+  produce(topic, partitions, count, make, nullptr);
+}
+
+void MockCluster::produce(const std::string& topic, int partitions, std::uint64_t count,
+                          const MessageMaker& make, const MessageMaker& make_key) {
   std::atomic<std::uint64_t> failures{0};
   rd_kafka_topic_t* rkt = rd_kafka_topic_new(producer_, topic.c_str(), nullptr);
-  std::string buffer;
+  std::string buffer, key_buffer;
   for (std::uint64_t i = 0; i < count; ++i) {
     std::string_view value = make(i, buffer);
+    const std::string_view key = make_key ? make_key(i, key_buffer) : std::string_view();
     const auto partition = static_cast<std::int32_t>(i % static_cast<std::uint64_t>(partitions));
     while (rd_kafka_produce(rkt, partition, RD_KAFKA_MSG_F_COPY, const_cast<char*>(value.data()),
-                            value.size(), nullptr, 0, &failures) != 0) {
+                            value.size(), make_key ? key.data() : nullptr, key.size(),
+                            &failures) != 0) {
       if (rd_kafka_last_error() != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         rd_kafka_topic_destroy(rkt);
         throw std::runtime_error(fmt::format("mock cluster: produce to '{}' failed: {}", topic,
@@ -103,8 +110,8 @@ void MockCluster::produce(const std::string& topic, int partitions, std::uint64_
     throw std::runtime_error("mock cluster: timed out waiting for produced messages");
   }
   if (failures.load() != 0) {
-    throw std::runtime_error(
-        fmt::format("mock cluster: {} message(s) to '{}' were not delivered", failures.load(), topic));
+    throw std::runtime_error(fmt::format("mock cluster: {} message(s) to '{}' were not delivered",
+                                         failures.load(), topic));
   }
 }
 

@@ -42,6 +42,9 @@ class MockCluster {
   using MessageMaker = std::function<std::string_view(std::uint64_t index, std::string& buffer)>;
   void produce(const std::string& topic, int partitions, std::uint64_t count,
                const MessageMaker& make);
+  // The same, message i keyed with what `make_key(i, buffer)` returns.
+  void produce(const std::string& topic, int partitions, std::uint64_t count,
+               const MessageMaker& make, const MessageMaker& make_key);
 
   // The next requests of Kafka API `api_key` (e.g. 8 OffsetCommit, 12 Heartbeat) are
   // answered with these errors, one request each: librdkafka's fault injection.

@@ -86,7 +86,8 @@ SqlResult parse_result(std::string_view sql, const HttpReply& reply) {
     throw SqlError(std::string(sql), reply.status, "answer is not JSON: " + reply.body);
   }
   std::string_view error;
-  if (reply.status != 200 || doc["error"].get(error) == simdjson::SUCCESS) {
+  const bool refused = doc["error"].get(error) == simdjson::SUCCESS;
+  if (refused || reply.status != 200) {
     throw SqlError(std::string(sql), reply.status, error.empty() ? reply.body : std::string(error));
   }
   SqlResult result;
@@ -198,8 +199,14 @@ std::string SqlValue::json() const {
       const auto end = std::to_chars(buffer, buffer + sizeof buffer, real_).ptr;
       return std::string(buffer, end);
     }
-    case Kind::text:
-      return "\"" + text_ + "\"";
+    case Kind::text: {
+      std::string quoted = "\"";
+      for (const char c : text_) {
+        if (c == '"' || c == '\\') quoted += '\\';
+        quoted += c;
+      }
+      return quoted + "\"";
+    }
     case Kind::json:
       return text_;
   }
@@ -218,6 +225,15 @@ std::size_t SqlResult::column(std::string_view name) const {
 
 const SqlValue& SqlResult::at(std::size_t row, std::string_view column_name) const {
   return rows.at(row).at(column(column_name));
+}
+
+std::string SqlResult::row_json(std::size_t row) const {
+  std::string text = "[";
+  for (const SqlValue& value : rows.at(row)) {
+    if (text.size() > 1) text += ',';
+    text += value.json();
+  }
+  return text + "]";
 }
 
 SqlError::SqlError(std::string sql, int status, std::string message)

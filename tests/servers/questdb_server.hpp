@@ -63,6 +63,9 @@ struct SqlResult {
   // Index of column `name`; throws naming the columns there are.
   std::size_t column(std::string_view name) const;
   const SqlValue& at(std::size_t row, std::string_view column_name) const;
+  // Row `row` as a JSON array of its values, e.g. `["AB",42,1.5,null]` (doubles in
+  // their shortest round-trip form: 2.0 is `2`), for comparing whole rows at once.
+  std::string row_json(std::size_t row) const;
 };
 
 // QuestDB refused a query: what it said, and the query.
