@@ -4,6 +4,7 @@
 //
 // One kilp run per sink consumes every topic of one mapping file (one table per
 // topic), so the whole matrix costs two runs.
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -36,6 +37,21 @@ struct TopicCase {
   std::vector<std::string> rows;             // SqlResult::row_json of each row, in order
   std::map<std::string, std::string> types;  // column -> type QuestDB created
 };
+
+// Messages {"v":N,...} whose designated timestamp (field ts unless `mapping` says
+// otherwise) QuestDB must hold as `timestamps`, in order.
+TopicCase timestamp_case(std::string topic, std::string mapping, std::vector<std::string> messages,
+                         const std::vector<std::string>& timestamps) {
+  if (mapping.find("timestamp_field") == std::string::npos) {
+    mapping = "timestamp_field = \"ts\"\n" + mapping;
+  }
+  std::vector<std::string> rows;
+  for (std::size_t i = 0; i < timestamps.size(); ++i) {
+    rows.push_back(fmt::format(R"([{},"{}"])", i + 1, timestamps[i]));
+  }
+  return {std::move(topic), std::move(mapping), std::move(messages), {},
+          "v, timestamp",   "timestamp",        std::move(rows),     {{"timestamp", "TIMESTAMP"}}};
+}
 
 std::vector<TopicCase> topic_cases() {
   return {
@@ -84,57 +100,27 @@ std::vector<TopicCase> topic_cases() {
        {R"(["eu","7",1])", R"(["us","8",2])"},
        {{"key_region", "SYMBOL"}, {"key_shard_id", "SYMBOL"}, {"v", "LONG"}}},
       // Designated timestamps in each unit and text form (QuestDB keeps microseconds).
-      {"ts_seconds",
-       "timestamp_field = \"ts\"\ntimestamp_units = \"s\"\n",
-       {R"({"v":1,"ts":1700000000})", R"({"v":2,"ts":1700000001.0})"},
-       {},
-       "v, timestamp",
-       "timestamp",
-       {R"([1,"2023-11-14T22:13:20.000000Z"])", R"([2,"2023-11-14T22:13:21.000000Z"])"},
-       {{"timestamp", "TIMESTAMP"}}},
-      {"ts_millis",
-       "timestamp_field = \"ts\"\ntimestamp_units = \"ms\"\n",
-       {R"({"v":1,"ts":1700000000123})"},
-       {},
-       "v, timestamp",
-       "timestamp",
-       {R"([1,"2023-11-14T22:13:20.123000Z"])"},
-       {}},
-      {"ts_nanos",
-       "timestamp_field = \"ts\"\ntimestamp_units = \"ns\"\n",
-       {R"({"v":1,"ts":1700000000123456789})"},
-       {},
-       "v, timestamp",
-       "timestamp",
-       {R"([1,"2023-11-14T22:13:20.123456Z"])"},
-       {}},
-      {"ts_auto",
-       "timestamp_field = \"ts\"\ntimestamp_units = \"auto\"\n",
-       {R"({"v":1,"ts":1700000000})", R"({"v":2,"ts":1700000001123})",
-        R"({"v":3,"ts":1700000002123456})", R"({"v":4,"ts":1700000003123456789})"},
-       {},
-       "v, timestamp",
-       "timestamp",
-       {R"([1,"2023-11-14T22:13:20.000000Z"])", R"([2,"2023-11-14T22:13:21.123000Z"])",
-        R"([3,"2023-11-14T22:13:22.123456Z"])", R"([4,"2023-11-14T22:13:23.123456Z"])"},
-       {}},
-      {"ts_rfc3339",
-       "timestamp_field = \"ts\"\n",
-       {R"({"v":1,"ts":"2024-01-02T03:04:05.123456Z"})",
-        R"({"v":2,"ts":"2024-01-02 05:04:06+01:00"})"},
-       {},
-       "v, timestamp",
-       "timestamp",
-       {R"([1,"2024-01-02T03:04:05.123456Z"])", R"([2,"2024-01-02T04:04:06.000000Z"])"},
-       {}},
-      {"ts_pattern",
-       "timestamp_field = [\"date\", \"time\"]\ntimestamp_format = \"dd.MM.yyyyHH:mm:ss.SSS z\"\n",
-       {R"({"v":1,"date":"02.01.2024","time":"03:04:05.120 UTC"})"},
-       {},
-       "v, timestamp",
-       "timestamp",
-       {R"([1,"2024-01-02T03:04:05.120000Z"])"},
-       {}},
+      timestamp_case("ts_seconds", "timestamp_units = \"s\"\n",
+                     {R"({"v":1,"ts":1700000000})", R"({"v":2,"ts":1700000001.0})"},
+                     {"2023-11-14T22:13:20.000000Z", "2023-11-14T22:13:21.000000Z"}),
+      timestamp_case("ts_millis", "timestamp_units = \"ms\"\n", {R"({"v":1,"ts":1700000000123})"},
+                     {"2023-11-14T22:13:20.123000Z"}),
+      timestamp_case("ts_nanos", "timestamp_units = \"ns\"\n",
+                     {R"({"v":1,"ts":1700000000123456789})"}, {"2023-11-14T22:13:20.123456Z"}),
+      timestamp_case("ts_auto", "timestamp_units = \"auto\"\n",
+                     {R"({"v":1,"ts":1700000000})", R"({"v":2,"ts":1700000001123})",
+                      R"({"v":3,"ts":1700000002123456})", R"({"v":4,"ts":1700000003123456789})"},
+                     {"2023-11-14T22:13:20.000000Z", "2023-11-14T22:13:21.123000Z",
+                      "2023-11-14T22:13:22.123456Z", "2023-11-14T22:13:23.123456Z"}),
+      timestamp_case("ts_rfc3339", "",
+                     {R"({"v":1,"ts":"2024-01-02T03:04:05.123456Z"})",
+                      R"({"v":2,"ts":"2024-01-02 05:04:06+01:00"})"},
+                     {"2024-01-02T03:04:05.123456Z", "2024-01-02T04:04:06.000000Z"}),
+      timestamp_case("ts_pattern",
+                     "timestamp_field = [\"date\", \"time\"]\n"
+                     "timestamp_format = \"dd.MM.yyyyHH:mm:ss.SSS z\"\n",
+                     {R"({"v":1,"date":"02.01.2024","time":"03:04:05.120 UTC"})"},
+                     {"2024-01-02T03:04:05.120000Z"}),
       // N-dimensional double arrays (ILP protocol 2).
       {"arrays",
        "timestamp_field = \"ts\"\n",

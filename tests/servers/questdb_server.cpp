@@ -136,33 +136,23 @@ std::string quoted(std::string_view table) {
 }  // namespace
 
 SqlValue SqlValue::make_bool(bool value) {
-  SqlValue v(Kind::boolean);
-  v.boolean_ = value;
-  return v;
+  return SqlValue(Kind::boolean, value, 0, 0, {});
 }
 
 SqlValue SqlValue::make_int(std::int64_t value) {
-  SqlValue v(Kind::integer);
-  v.integer_ = value;
-  return v;
+  return SqlValue(Kind::integer, false, value, 0, {});
 }
 
 SqlValue SqlValue::make_double(double value) {
-  SqlValue v(Kind::real);
-  v.real_ = value;
-  return v;
+  return SqlValue(Kind::real, false, 0, value, {});
 }
 
 SqlValue SqlValue::make_text(std::string value) {
-  SqlValue v(Kind::text);
-  v.text_ = std::move(value);
-  return v;
+  return SqlValue(Kind::text, false, 0, 0, std::move(value));
 }
 
 SqlValue SqlValue::make_json(std::string minified) {
-  SqlValue v(Kind::json);
-  v.text_ = std::move(minified);
-  return v;
+  return SqlValue(Kind::json, false, 0, 0, std::move(minified));
 }
 
 bool SqlValue::as_bool() const {

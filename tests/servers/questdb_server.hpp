@@ -25,7 +25,7 @@ class SqlValue {
  public:
   enum class Kind { null, boolean, integer, real, text, json };
 
-  static SqlValue make_null() { return SqlValue(Kind::null); }
+  static SqlValue make_null() { return SqlValue(Kind::null, false, 0, 0, {}); }
   static SqlValue make_bool(bool value);
   static SqlValue make_int(std::int64_t value);
   static SqlValue make_double(double value);
@@ -43,11 +43,12 @@ class SqlValue {
   std::string json() const;
 
  private:
-  explicit SqlValue(Kind kind) : kind_(kind) {}
+  SqlValue(Kind kind, bool boolean, std::int64_t integer, double real, std::string text)
+      : kind_(kind), boolean_(boolean), integer_(integer), real_(real), text_(std::move(text)) {}
   Kind kind_;
-  bool boolean_ = false;
-  std::int64_t integer_ = 0;
-  double real_ = 0;
+  bool boolean_;
+  std::int64_t integer_;
+  double real_;
   std::string text_;
 };
 
