@@ -112,7 +112,8 @@ java_for() {
 # needed), below the kernel's ephemeral range (32768 up) so that an outgoing
 # connection cannot take one between now and the server's bind.
 pick_ports() {
-  awk -v seed="$$$RANDOM" '
+  # mawk's srand() clamps seeds above 2^31 - 1: keep it below, or every run picks alike.
+  awk -v seed="$(((${SRANDOM:-$RANDOM} ^ $$) % 2147483647))" '
     function hex(text, i, n) {
       n = 0
       for (i = 1; i <= length(text); i++) n = n * 16 + index("0123456789ABCDEF", substr(text, i, 1)) - 1
@@ -144,10 +145,12 @@ line.udp.enabled=false
 telemetry.enabled=false
 shared.worker.count=1
 wal.apply.worker.count=1
-mat.view.refresh.worker.count=1
-view.compiler.worker.count=1
-export.worker.count=1
 EOF
+  # Pools QuestDB 9 added; older versions warn about keys they do not know.
+  if [ "${version%%.*}" -ge 9 ]; then
+    printf '%s\n' mat.view.refresh.worker.count=1 view.compiler.worker.count=1 \
+      export.worker.count=1 >>"$root/conf/server.conf"
+  fi
 }
 
 read_env() {
