@@ -79,12 +79,13 @@ void KafkaProducer::flush(std::chrono::milliseconds timeout) {
 }
 
 void KafkaProducer::produce(const std::string& topic, int partitions, std::uint64_t count,
-                            const MessageMaker& make) {
+                            const MessageMaker& make, const MessageMaker& make_key) {
   const std::uint64_t failed_before = failed();
-  std::string buffer;
+  std::string buffer, key_buffer;
   for (std::uint64_t i = 0; i < count; ++i) {
     const auto partition = static_cast<std::int32_t>(i % static_cast<std::uint64_t>(partitions));
-    send(topic, partition, {}, make(i, buffer));
+    const std::string_view key = make_key ? make_key(i, key_buffer) : std::string_view();
+    send(topic, partition, key, make(i, buffer));
   }
   flush(std::chrono::minutes(2));
   if (const std::uint64_t lost = failed() - failed_before; lost != 0) {

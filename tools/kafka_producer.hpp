@@ -39,11 +39,12 @@ class KafkaProducer {
   std::uint64_t failed() const { return failed_.load(); }
 
   // Sends `count` messages round-robin over the topic's partitions (message i to
-  // partition i % partitions, no key), then flushes; throws if any was not delivered.
-  // `make(i, buffer)` returns message i's value (it may write into `buffer`).
+  // partition i % partitions), then flushes; throws if any was not delivered.
+  // `make(i, buffer)` returns message i's value (it may write into `buffer`), and
+  // `make_key`, when given, its key (no key otherwise).
   using MessageMaker = std::function<std::string_view(std::uint64_t index, std::string& buffer)>;
   void produce(const std::string& topic, int partitions, std::uint64_t count,
-               const MessageMaker& make);
+               const MessageMaker& make, const MessageMaker& make_key = nullptr);
 
  private:
   static void on_delivery(rd_kafka_t*, const rd_kafka_message_t* message, void* opaque);

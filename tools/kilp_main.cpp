@@ -129,9 +129,12 @@ int main(int argc, char** argv) {
     std::unique_ptr<kilp::tools::MockCluster> demo_cluster;
     if (options->demo) demo_cluster = start_demo_cluster(*options);
     wire_sinks(*options);
-    fmt::print(stderr, "kilp: {} shard(s), topics {}, sink {}\n", options->engine.shards,
-               fmt::join(options->engine.kafka.topics, ","),
-               kilp::io::parse_sink_config(options->sink).describe());
+    // The protocol as negotiated (protocol_version=auto): what the rows can hold (arrays: 2).
+    fmt::print(
+        stderr, "kilp: {} shard(s), topics {}, sink {} (ILP protocol {})\n", options->engine.shards,
+        fmt::join(options->engine.kafka.topics, ","),
+        kilp::io::parse_sink_config(options->sink).describe(),
+        options->engine.mappings.empty() ? 1 : options->engine.mappings.front().protocol_version);
     kilp::core::Engine engine(options->engine);
     kilp::core::RunSummary summary = engine.run(signals);
     fmt::print(stderr, "{}\n", kilp::core::format_summary(summary));

@@ -40,8 +40,9 @@ class MockCluster {
   // until every one is acknowledged. `make(i, buffer)` returns message i's value
   // (it may write into `buffer`). Throws on a delivery failure.
   void produce(const std::string& topic, int partitions, std::uint64_t count,
-               const KafkaProducer::MessageMaker& make) {
-    producer_.produce(topic, partitions, count, make);
+               const KafkaProducer::MessageMaker& make,
+               const KafkaProducer::MessageMaker& make_key = nullptr) {
+    producer_.produce(topic, partitions, count, make, make_key);
   }
 
   // The next requests of Kafka API `api_key` (e.g. 8 OffsetCommit, 12 Heartbeat) are

@@ -6,7 +6,6 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 #include <netinet/in.h>
-#include <poll.h>
 #include <simdjson.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -18,6 +17,7 @@
 #include <thread>
 
 #include "tests/integration/subprocess.hpp"
+#include "tests/support/loopback_http.hpp"
 #include "tools/mock_cluster.hpp"
 #include "tools/trade_generator.hpp"
 
@@ -42,72 +42,8 @@ std::uint16_t free_port() {
   return ntohs(addr.sin_port);
 }
 
-struct HttpReply {
-  int status = 0;
-  std::string body;
-};
-
-// One request with Connection: close, read to the end; status 0 when unreachable.
-HttpReply http(std::uint16_t port, const std::string& method, const std::string& target) {
-  HttpReply reply;
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port);
-  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
-    ::close(fd);
-    return reply;
-  }
-  const std::string request = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\n" +
-                              "Content-Length: 0\r\nConnection: close\r\n\r\n";
-  ::send(fd, request.data(), request.size(), MSG_NOSIGNAL);
-  std::string response;
-  char buffer[65536];
-  for (;;) {
-    pollfd pfd{fd, POLLIN, 0};
-    if (::poll(&pfd, 1, 10000) <= 0) break;
-    const ssize_t n = ::read(fd, buffer, sizeof buffer);
-    if (n <= 0) break;
-    response.append(buffer, static_cast<std::size_t>(n));
-  }
-  ::close(fd);
-  if (response.size() < 12) return reply;
-  reply.status = std::stoi(response.substr(9, 3));
-  const std::size_t head_end = response.find("\r\n\r\n");
-  if (head_end != std::string::npos) reply.body = response.substr(head_end + 4);
-  // InfluxDB answers queries chunked; de-chunk the simple case.
-  if (response.find("Transfer-Encoding: chunked") != std::string::npos) {
-    std::string body, rest = reply.body;
-    for (;;) {
-      const std::size_t eol = rest.find("\r\n");
-      if (eol == std::string::npos) break;
-      const std::size_t size = std::stoul(rest.substr(0, eol), nullptr, 16);
-      if (size == 0) break;
-      body += rest.substr(eol + 2, size);
-      rest = rest.substr(eol + 2 + size + 2);
-    }
-    reply.body = body;
-  }
-  return reply;
-}
-
-std::string url_encode(const std::string& s) {
-  std::string out;
-  for (unsigned char c : s) {
-    if (std::isalnum(c) || c == '-' || c == '_' || c == '.') {
-      out += static_cast<char>(c);
-    } else {
-      char hex[4];
-      std::snprintf(hex, sizeof hex, "%%%02X", c);
-      out += hex;
-    }
-  }
-  return out;
-}
-
 HttpReply query(std::uint16_t port, const std::string& q) {
-  return http(port, "POST", "/query?db=kilp&epoch=ns&q=" + url_encode(q));
+  return http_request(port, "POST", "/query?db=kilp&epoch=ns&q=" + url_encode(q));
 }
 
 class Influxd {
@@ -131,7 +67,7 @@ class Influxd {
         (dir / "influxd.err").string());
     const auto deadline = std::chrono::steady_clock::now() + 20s;
     while (std::chrono::steady_clock::now() < deadline) {
-      if (http(http_port_, "GET", "/ping").status == 204) {
+      if (http_request(http_port_, "GET", "/ping").status == 204) {
         ready_ = true;
         return;
       }
