@@ -41,6 +41,10 @@ usage: broker.sh install [--version V]
 
   --version V   Kafka version (default $default_version, or \$KILP_KAFKA_VERSION);
                 4.x and 3.9.x are tested (Maven Central serves 3.9.0, 3.9.1, 3.9.2)
+
+  Environment: KILP_CACHE_DIR (jars), KILP_KAFKA_HEAP (broker heap, default $heap),
+  KILP_KAFKA_JAVA_OPTS (more broker JVM options, last on its command line),
+  KILP_KAFKA_READY_TIMEOUT (seconds, default $ready_timeout_s).
 EOF
   exit 2
 }
@@ -200,6 +204,9 @@ write_server_properties() {
     fi
     # auto.create.topics.enable and group.initial.rebalance.delay.ms stay at Kafka's
     # defaults (true, 3000 ms): the tests meet what users run.
+    # The log cleaner's dedupe buffer takes 128 MiB of heap at start by default; the
+    # tests compact little (__consumer_offsets).
+    echo "log.cleaner.dedupe.buffer.size=16777216"
     echo "sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512"
     for l in sasl_plaintext sasl_ssl; do
       echo "listener.name.$l.plain.sasl.jaas.config=$plain_jaas"
@@ -285,13 +292,40 @@ format_storage() {
   fi
 }
 
-# Starts the JVM in the background; its pid goes to broker[pid].
+# Class data sharing: the first broker of a version archives the classes it loaded
+# when it exits (stop_pid moves the archive into the cache); later brokers map them.
+# Measured on 2 busy cores: 5.4 s of CPU to ready instead of 8.6 s.
+class_archive_options() {
+  local state=$1 archive
+  archive=$(install_dir "${broker[version]}")/broker.jsa
+  if [ -f "$archive" ]; then
+    echo "-XX:SharedArchiveFile=$archive"
+  else
+    echo "$archive" >"$state/broker.jsa.target"
+    echo "-XX:ArchiveClassesAtExit=$state/broker.jsa"
+  fi
+}
+
+keep_class_archive() {
+  local state=$1 target
+  [ -f "$state/broker.jsa" ] && [ -f "$state/broker.jsa.target" ] || return 0
+  target=$(cat "$state/broker.jsa.target")
+  [ -f "$target" ] || { cp "$state/broker.jsa" "$target.$$" && mv -f "$target.$$" "$target"; }
+  rm -f "$state/broker.jsa" "$state/broker.jsa.target"
+}
+
+# Starts the JVM in the background; its pid goes to broker[pid]. C1 only
+# (TieredStopAtLevel=1): the broker of a test run never gets hot enough for C2 to pay
+# for its compile threads, which compete for the 2 cores while it starts (4.7 s of CPU
+# to ready instead of 8.6 s; 2 M produced messages took less broker CPU, not more).
+# KILP_KAFKA_JAVA_OPTS comes last, so it can undo any of these.
 launch() {
   local state=$1
-  nohup "${java[@]}" -Xms"$heap" -Xmx"$heap" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
-    -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
+  nohup "${java[@]}" -Xms64m -Xmx"$heap" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+    -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true -XX:TieredStopAtLevel=1 \
+    -Xlog:cds*=off "$(class_archive_options "$state")" -Xlog:gc:file="$state/logs/gc.log" \
     -Dkilp.log.file="$state/logs/broker.log" -Dkilp.log.level=INFO \
-    -Dkilp.state.dir="$state" \
+    ${KILP_KAFKA_JAVA_OPTS:-} -Dkilp.state.dir="$state" \
     kafka.Kafka "$state/config/server.properties" </dev/null >>"$state/logs/broker.out" 2>&1 &
   broker[pid]=$!
   echo "${broker[pid]}" >"$state/broker.pid"
@@ -346,11 +380,13 @@ stop_pid() {
       echo "broker.sh: broker (pid $pid) still running after ${stop_timeout_s} s, sending SIGKILL" >&2
       kill -KILL "$pid" 2>/dev/null || true
       sleep 0.2
+      rm -f "$state/broker.jsa"  # maybe cut short
       break
     fi
     sleep 0.1
     waited=$((waited + 1))
   done
+  keep_class_archive "$state"
 }
 
 now_ms() { date +%s%3N; }
