@@ -504,9 +504,9 @@ tool_class() {
 }
 
 tool() {
-  local state=$1 name=$2 class
+  local state name=$2 class
+  state=$(cd "$1" 2>/dev/null && pwd) || die "no such state dir: $1"
   shift 2
-  state=$(cd "$state" 2>/dev/null && pwd) || die "no such state dir: $state"
   declare -gA broker=()
   read_env "$state"
   class=$(tool_class "$name" "${broker[version]%%.*}")
