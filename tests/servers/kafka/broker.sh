@@ -71,15 +71,19 @@ ensure_java_and_maven() {
   "$repo/tools/install-deps.sh" maven openjdk-17-jdk-headless
 }
 
-# The readiness check, compiled once per source version into the cache.
+# The readiness check, compiled once per version of its source into the cache
+# (classes-<hash>: a start running the older one keeps it).
+ready_check_classes() {
+  echo "$1/classes-$(sha256sum "$here/BrokerReady.java" | cut -c1-16)"
+}
+
 compile_ready_check() {
-  local dir=$1 sum
-  sum=$(sha256sum "$here/BrokerReady.java" | cut -c1-16)
-  [ -f "$dir/classes/$sum" ] && return
-  rm -rf "$dir/classes"
-  mkdir -p "$dir/classes"
-  javac -nowarn -d "$dir/classes" -cp "$dir/jars/*" "$here/BrokerReady.java"
-  touch "$dir/classes/$sum"
+  local classes tmp
+  classes=$(ready_check_classes "$1")
+  [ -d "$classes" ] && return
+  tmp=$(mktemp -d "$1/.classes.XXXXXX")
+  javac -nowarn -d "$tmp" -cp "$1/jars/*" "$here/BrokerReady.java"
+  mv -T "$tmp" "$classes" 2>/dev/null || rm -rf "$tmp"  # another start compiled it meanwhile
 }
 
 install() {
@@ -104,8 +108,12 @@ install() {
       die "mvn could not fetch Kafka $version (does Maven Central serve org.apache.kafka:kafka_2.13:$version?)"
     fi
     echo "$pom_sum" >"$tmp/installed"
-    rm -rf "$dir"
-    mv "$tmp" "$dir"
+    if [ "$(cat "$dir/installed" 2>/dev/null)" = "$pom_sum" ]; then
+      rm -rf "$tmp"  # another install finished meanwhile; its brokers may be running
+    else
+      rm -rf "$dir"
+      mv "$tmp" "$dir"
+    fi
   fi
   compile_ready_check "$dir"
 }
@@ -266,13 +274,15 @@ client_protocol() {
   esac
 }
 
-# The java command line for this broker's version: its jars, the readiness check,
-# logging to the file named by -Dkilp.log.file (Kafka 4 logs through log4j 2, 3.x
-# through log4j 1 (reload4j)).
+# For this broker's version: java (the command, logging to the file named by
+# -Dkilp.log.file: Kafka 4 through log4j 2, 3.x through log4j 1 (reload4j)), jars
+# (Kafka's class path) and ready_check_classpath.
 set_java() {
   local dir
   dir=$(install_dir "${broker[version]}")
-  java=(java -cp "$dir/jars/*:$dir/classes")
+  jars="$dir/jars/*"
+  ready_check_classpath="$jars:$(ready_check_classes "$dir")"
+  java=(java)
   if [ "${broker[version]%%.*}" -ge 4 ]; then
     java+=(-Dlog4j2.configurationFile="$here/log4j2.properties")
   else
@@ -282,8 +292,8 @@ set_java() {
 
 format_storage() {
   local state=$1 log=$state/logs/storage-format.log
-  if ! "${java[@]}" -Xmx256m -XX:TieredStopAtLevel=1 -Dkilp.log.file="$log" -Dkilp.log.level=WARN \
-    kafka.tools.StorageTool format --config "$state/config/server.properties" \
+  if ! "${java[@]}" -cp "$jars" -Xmx256m -XX:TieredStopAtLevel=1 \
+    -Dkilp.log.file="$log" -Dkilp.log.level=WARN kafka.tools.StorageTool format --config "$state/config/server.properties" \
     --cluster-id "$(new_cluster_id)" \
     --add-scram "SCRAM-SHA-256=[name=${broker[scram_sha_256_username]},password=${broker[scram_sha_256_password]}]" \
     --add-scram "SCRAM-SHA-512=[name=${broker[scram_sha_512_username]},password=${broker[scram_sha_512_password]}]" \
@@ -297,7 +307,8 @@ format_storage() {
 # Measured on 2 busy cores: 5.4 s of CPU to ready instead of 8.6 s.
 class_archive_options() {
   local state=$1 archive
-  archive=$(install_dir "${broker[version]}")/broker.jsa
+  # An archive serves only the class path it was made with.
+  archive=$(install_dir "${broker[version]}")/broker-$(echo "$jars" | sha256sum | cut -c1-12).jsa
   if [ -f "$archive" ]; then
     echo "-XX:SharedArchiveFile=$archive"
   else
@@ -321,7 +332,7 @@ keep_class_archive() {
 # KILP_KAFKA_JAVA_OPTS comes last, so it can undo any of these.
 launch() {
   local state=$1
-  nohup "${java[@]}" -Xms64m -Xmx"$heap" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
+  nohup "${java[@]}" -cp "$jars" -Xms64m -Xmx"$heap" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 \
     -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true -XX:TieredStopAtLevel=1 \
     -Xlog:cds*=off "$(class_archive_options "$state")" -Xlog:gc:file="$state/logs/gc.log" \
     -Dkilp.log.file="$state/logs/broker.log" -Dkilp.log.level=INFO \
@@ -338,8 +349,9 @@ wait_ready() {
     name=$(basename "$f" .properties)
     args+=("$name=$f")
   done
-  "${java[@]}" -Xmx128m -XX:TieredStopAtLevel=1 -Dkilp.log.file="$state/logs/ready-check.log" \
-    -Dkilp.log.level=WARN BrokerReady "${broker[pid]}" "$ready_timeout_s" "${args[@]}" >>"$state/logs/ready-check.out"
+  "${java[@]}" -cp "$ready_check_classpath" -Xmx128m -XX:TieredStopAtLevel=1 \
+    -Dkilp.log.file="$state/logs/ready-check.log" -Dkilp.log.level=WARN \
+    BrokerReady "${broker[pid]}" "$ready_timeout_s" "${args[@]}" >>"$state/logs/ready-check.out"
 }
 
 write_env() {
@@ -513,7 +525,7 @@ tool() {
   local bootstrap=(--bootstrap-server "${broker[bootstrap_plaintext]}")
   [[ " $* " == *" --bootstrap-server "* ]] && bootstrap=()
   set_java
-  exec "${java[@]}" -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+  exec "${java[@]}" -cp "$jars" -Xmx256m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
     -Dkilp.log.file="$state/logs/tools.log" -Dkilp.log.level=WARN "$class" "${bootstrap[@]}" "$@"
 }
 
