@@ -22,33 +22,11 @@ using namespace std::chrono_literals;
 
 const std::string kBrokerScript = KILP_SOURCE_DIR "/tests/servers/kafka/broker.sh";
 
-const char* listener_key(KafkaListener listener) {
-  switch (listener) {
-    case KafkaListener::plaintext:
-      return "bootstrap_plaintext";
-    case KafkaListener::sasl_plaintext:
-      return "bootstrap_sasl_plaintext";
-    case KafkaListener::ssl:
-      return "bootstrap_ssl";
-    case KafkaListener::mtls:
-      return "bootstrap_mtls";
-    case KafkaListener::sasl_ssl:
-      return "bootstrap_sasl_ssl";
-  }
-  return "";
-}
-
-const char* user_key_prefix(SaslMechanism mechanism) {
-  switch (mechanism) {
-    case SaslMechanism::plain:
-      return "plain";
-    case SaslMechanism::scram_sha_256:
-      return "scram_sha_256";
-    case SaslMechanism::scram_sha_512:
-      return "scram_sha_512";
-  }
-  return "";
-}
+// broker.env's keys, in the enums' order.
+constexpr const char* kListenerKeys[] = {"bootstrap_plaintext", "bootstrap_sasl_plaintext",
+                                         "bootstrap_ssl", "bootstrap_mtls", "bootstrap_sasl_ssl"};
+constexpr const char* kUserKeyPrefixes[] = {"plain", "scram_sha_256", "scram_sha_512"};
+constexpr const char* kMechanismNames[] = {"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"};
 
 // librdkafka admin handles: a producer handle with the PLAINTEXT bootstrap.
 using Handle = std::unique_ptr<rd_kafka_t, decltype(&rd_kafka_destroy)>;
@@ -120,15 +98,7 @@ void wait_for_leaders(rd_kafka_t* rk, const std::string& topic, int partitions) 
 }  // namespace
 
 const char* mechanism_name(SaslMechanism mechanism) {
-  switch (mechanism) {
-    case SaslMechanism::plain:
-      return "PLAIN";
-    case SaslMechanism::scram_sha_256:
-      return "SCRAM-SHA-256";
-    case SaslMechanism::scram_sha_512:
-      return "SCRAM-SHA-512";
-  }
-  return "";
+  return kMechanismNames[static_cast<int>(mechanism)];
 }
 
 KafkaBroker& KafkaBroker::shared() {
@@ -167,11 +137,11 @@ int KafkaBroker::major_version() const {
 }
 
 const std::string& KafkaBroker::bootstrap(KafkaListener listener) const {
-  return value(listener_key(listener));
+  return value(kListenerKeys[static_cast<int>(listener)]);
 }
 
 SaslUser KafkaBroker::user(SaslMechanism mechanism) const {
-  const std::string prefix = user_key_prefix(mechanism);
+  const std::string prefix = kUserKeyPrefixes[static_cast<int>(mechanism)];
   return {value(prefix + "_username"), value(prefix + "_password")};
 }
 

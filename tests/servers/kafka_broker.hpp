@@ -14,6 +14,7 @@
 
 namespace kilp::testing {
 
+// kafka_broker.cpp maps these to broker.env's keys by their order.
 enum class KafkaListener { plaintext, sasl_plaintext, ssl, mtls, sasl_ssl };
 enum class SaslMechanism { plain, scram_sha_256, scram_sha_512 };
 

@@ -13,9 +13,13 @@
 namespace kilp::testing {
 namespace {
 
-std::string numbered(std::uint64_t i, std::string& buffer) {
-  buffer = "message " + std::to_string(i);
-  return buffer;
+// `count` messages "message <i>", round-robin over `partitions`.
+void produce_numbered(const KafkaBroker& broker, const std::string& topic, int partitions,
+                      std::uint64_t count) {
+  broker.produce(topic, partitions, count, [](std::uint64_t i, std::string& buffer) {
+    buffer = "message " + std::to_string(i);
+    return std::string_view(buffer);
+  });
 }
 
 std::int64_t sum(const std::vector<std::int64_t>& offsets) {
@@ -28,9 +32,7 @@ TEST(KafkaBroker, TopicsMessagesAndAdminToolsMeetOnTheSameBroker) {
   KafkaBroker& broker = KafkaBroker::shared();
   const std::string topic = KafkaBroker::unique_name("broker-smoke");
   broker.create_topic(topic, 3);
-  broker.produce(topic, 3, 3000, [](std::uint64_t i, std::string& buffer) {
-    return std::string_view(numbered(i, buffer));
-  });
+  produce_numbered(broker, topic, 3, 3000);
   EXPECT_EQ(end_offsets(broker.bootstrap(), topic, 3),
             (std::vector<std::int64_t>{1000, 1000, 1000}));
 
@@ -55,16 +57,12 @@ TEST(KafkaBroker, RestartKeepsPortsAndData) {
   KafkaBroker& broker = KafkaBroker::shared();
   const std::string topic = KafkaBroker::unique_name("broker-restart");
   broker.create_topic(topic, 2);
-  broker.produce(topic, 2, 100, [](std::uint64_t i, std::string& buffer) {
-    return std::string_view(numbered(i, buffer));
-  });
+  produce_numbered(broker, topic, 2, 100);
   const std::string before = broker.bootstrap();
   broker.restart();
   EXPECT_EQ(broker.bootstrap(), before);
   EXPECT_EQ(sum(end_offsets(broker.bootstrap(), topic, 2)), 100);
-  broker.produce(topic, 2, 100, [](std::uint64_t i, std::string& buffer) {
-    return std::string_view(numbered(i, buffer));
-  });
+  produce_numbered(broker, topic, 2, 100);
   EXPECT_EQ(sum(end_offsets(broker.bootstrap(), topic, 2)), 200);
 }
 
