@@ -1,5 +1,7 @@
 #include "tests/servers/kafka_broker.hpp"
 
+#include <cstdlib>
+
 #include <fmt/format.h>
 #include <librdkafka/rdkafka.h>
 #include <unistd.h>
@@ -102,7 +104,12 @@ const char* mechanism_name(SaslMechanism mechanism) {
 }
 
 KafkaBroker& KafkaBroker::shared() {
-  static KafkaBroker broker(KILP_BINARY_DIR "/servers/kafka/broker.env");
+  // KILP_KAFKA_BROKER_ENV points the tests at another broker (the compatibility matrix,
+  // tests/kafka_compat_matrix.sh, runs them against each Kafka version).
+  const char* other = std::getenv("KILP_KAFKA_BROKER_ENV");
+  static KafkaBroker broker(other != nullptr && *other != '\0'
+                                ? std::string(other)
+                                : std::string(KILP_BINARY_DIR "/servers/kafka/broker.env"));
   return broker;
 }
 
