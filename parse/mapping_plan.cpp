@@ -166,7 +166,8 @@ MappingPlan MappingPlan::compile(const MappingConfig& config) {
     refuse("table '" + table +
            "': " + std::string(object_array_flag(config.object_arrays[0].shape)) +
            " writes double arrays, which need ILP protocol 2 (QuestDB 9.0 or later), and the "
-           "sink speaks protocol 1");
+           "sink speaks protocol 1 (tcp:: and file:: take protocol_version=2; http:: asks the "
+           "server)");
   }
   if (config.separator.empty()) refuse("table '" + table + "': the nesting separator is empty");
   if (config.max_depth < 0 || config.max_depth > 64) {

@@ -83,6 +83,15 @@ void MappingPlan::plan_object_arrays(const std::string& table) {
 // source). Any other use of that name by the mapping is refused.
 void MappingPlan::drop_field_replaced_by(const std::string& target, std::size_t mapping,
                                          const std::string& flag, const std::string& table) {
+  // Dropping an object drops what lies below it, which the mapping may need.
+  const std::string below = target + config_.separator;
+  for (const PlannedField& field : fields_) {
+    if (field.role != FieldRole::kExclude && field.json_name.rfind(below, 0) == 0) {
+      throw std::invalid_argument(flag + " (table '" + table + "'): target column '" + target +
+                                  "' replaces the field of that name, and with it '" +
+                                  field.json_name + "', which the mapping uses");
+    }
+  }
   for (PlannedField& field : fields_) {
     if (field.json_name != target) continue;
     const bool own_source = field.role == FieldRole::kObjectArray && field.object_array == mapping;

@@ -24,9 +24,10 @@ std::size_t length_bytes(ObjectArrayShape shape) {
   return shape == ObjectArrayShape::kMatrix ? 2 * sizeof(std::uint32_t) : sizeof(std::uint32_t);
 }
 
+// Little-endian, as ILP wants it and the host is.
 void put_u32(char* at, std::uint32_t value) {
   std::memcpy(at, &value, sizeof value);
-}  // LE host
+}
 
 }  // namespace
 
@@ -51,7 +52,7 @@ Rejection MessageEncoder::encode_object_array(const ObjectArrayColumns& columns,
   const std::size_t stride = capacity * sizeof(double);
   char* lanes[MappingPlan::kMaxElementFields];
   char* at = columns_.pos;
-  for (std::size_t f = 0; f < fields; ++f) {
+  for (std::size_t f = 0; f < fields && capacity > 0; ++f) {
     if (columns.shape == ObjectArrayShape::kArrayPerField || f == 0) {
       at += columns.headers[f].size() + lengths;
     }

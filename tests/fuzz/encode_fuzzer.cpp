@@ -85,7 +85,7 @@ std::vector<MappingPlan> make_plans() {
       config.explode = "rows";
       config.duplicates = DuplicatePolicy::kKeepFirst;
       config.value_prefix = "v";
-      config.separator = std::string(1, '.');
+      config.separator = "__";
       config.include = {"symbol", "bids", "asks", "sizes", "a"};
     }
     plans.push_back(MappingPlan::compile(config));

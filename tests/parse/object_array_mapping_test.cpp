@@ -126,6 +126,9 @@ TEST(ObjectArrayMappingRules, AgainstTheRestOfTheMapping) {
   EXPECT_TRUE(
       contains(compile_error("a:bids:p", {}, [](MappingConfig& c) { c.table = "t_${bids}"; }),
                "replaces the field of that name"));
+  EXPECT_TRUE(contains(compile_error("book_bids:book:p"), "and with it 'book_bids'"));
+  EXPECT_TRUE(contains(compile_error("a:m:p", {}, [](MappingConfig& c) { c.symbols = {"m_x"}; }),
+                       "and with it 'm_x'"));
   // Excluding or including the target's name is no conflict.
   EXPECT_EQ(compile_error("a:bids:p", {}, [](MappingConfig& c) { c.exclude = {"bids"}; }), "");
   EXPECT_EQ(compile_error("a:bids:p", {}, [](MappingConfig& c) { c.include = {"bids", "a"}; }), "");
