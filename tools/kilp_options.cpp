@@ -161,8 +161,8 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
   app.add_option("--order-book-to-array", order_books,
                  "The connector's OrderBookToArray, its mappings syntax "
                  "'source:target:f1,f2[;...]': the array of objects at source becomes one "
-                 "DOUBLE[][] column target, row i = field f(i+1) of every element (ILP protocol 2; "
-                 "repeatable)");
+                 "DOUBLE[][] column target: row 1 = f1 of every element, row 2 = f2, ... (ILP "
+                 "protocol 2; repeatable)");
   app.add_option("--struct-array-explode", struct_array_explodes,
                  "The connector's StructArrayExplode, its mappings syntax "
                  "'source:t1,t2:f1,f2[;...]': the array of objects at source becomes one DOUBLE[] "
