@@ -88,6 +88,16 @@ TEST_F(ObjectArrays, IntegersAndNumbersAsTextBecomeDoubles) {
   EXPECT_EQ(sql(config, R"({"e":[{"p":"1\u0030","s":1}]})", {"data"}), R"("[[10.0],[1.0]]")");
 }
 
+TEST_F(ObjectArrays, BothShapesInOneMessage) {
+  MappingConfig config = book("buy_entries:bids:px,size");
+  for (ObjectArrayMapping& m : parse_object_array_mappings(
+           "test", "sell_entries:ask_px,ask_size:px,size", ObjectArrayShape::kArrayPerField)) {
+    config.object_arrays.push_back(std::move(m));
+  }
+  EXPECT_EQ(sql(config, kBook, {"bids", "ask_px", "ask_size"}),
+            R"("[[10.0,5.1],[1123.0,92.0]]","[11.0,12.5]","[500.0,300.0]")");
+}
+
 TEST_F(ObjectArrays, AbsentNullOrEmptySourceWritesNoColumn) {
   const MappingConfig config = book("buy_entries:bids:px,size;sell_entries:asks:px,size");
   EXPECT_EQ(line(config, R"({"symbol":"AAPL","buy_entries":[{"px":1,"size":2}]})"),
