@@ -4,7 +4,6 @@
 // dead letter naming it. Against a protocol 1 sink the options are refused at start-up.
 #include <gtest/gtest.h>
 #include <simdjson.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -13,6 +12,7 @@
 #include "tests/integration/ilp_http_server.hpp"
 #include "tests/integration/kafka_test_helpers.hpp"
 #include "tests/integration/subprocess.hpp"
+#include "tests/integration/trade_rows.hpp"
 #include "tests/support/sql_row_text.hpp"
 #include "tests/support/strict_ilp_parser.hpp"
 #include "tools/mock_cluster.hpp"
@@ -24,13 +24,6 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
 const std::string kKilp = KILP_BINARY_DIR "/tools/kilp";
-
-fs::path make_temp_dir(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("kilp-" + name + "-" + std::to_string(getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
 
 // The connector's market-data message (testMarketData_*), its second bid's price `bid2`.
 std::string book_message(int second, const std::string& bid2) {

@@ -1,10 +1,10 @@
 // The QuestDB Kafka connector's 18 market-data tests (QuestDBSinkConnectorEmbeddedTest:
 // testOrderBookToArraySMT*, testStructArrayExplodeSMT*, testMarketData_*), ported onto
 // the ILP kilp writes: each test's message and mapping, and the row its SQL reads back
-// (tests/support/sql_row_text.hpp), or the dead letter where the connector's task
-// fails. "With schema" tests send Kafka Connect's JsonConverter envelope, which kilp
-// reads with --value-format envelope; the connector's ExtractField$Value on "payload"
-// is the same option.
+// (tests/support/sql_row_text.hpp; "<absent>" where the connector's table has no such
+// column), or the dead letter where the connector's task fails. "With schema" tests send Kafka
+// Connect's JsonConverter envelope, which kilp reads with --value-format envelope; the connector's
+// ExtractField$Value on "payload" is the same option.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -118,19 +118,16 @@ TEST_F(ConnectorMarketData, testOrderBookToArraySMT_intAndFloatCoercion) {
 }
 
 TEST_F(ConnectorMarketData, testOrderBookToArraySMT_missingSourceField) {
-  const MappingConfig config =
-      order_book("buy_entries:bids:price,size;sell_entries:asks:price,size", true);
-  const std::string json =
-      envelope(R"({"symbol":"AAPL","buy_entries":[{"price":10.0,"size":100.0}]})");
-  EXPECT_EQ(select(config, json, {"symbol", "bids"}), R"("AAPL","[[10.0],[100.0]]")");
-  EXPECT_EQ(select(config, json, {"asks"}), "<absent>");
+  EXPECT_EQ(select(order_book("buy_entries:bids:price,size;sell_entries:asks:price,size", true),
+                   envelope(R"({"symbol":"AAPL","buy_entries":[{"price":10.0,"size":100.0}]})"),
+                   {"symbol", "bids", "asks"}),
+            R"("AAPL","[[10.0],[100.0]]",<absent>)");
 }
 
 TEST_F(ConnectorMarketData, testOrderBookToArraySMT_emptySourceArray) {
-  const MappingConfig config = order_book("buy_entries:bids:price,size", true);
-  const std::string json = envelope(R"({"symbol":"AAPL","buy_entries":[]})");
-  EXPECT_EQ(select(config, json, {"symbol"}), R"("AAPL")");
-  EXPECT_EQ(select(config, json, {"bids"}), "<absent>");
+  EXPECT_EQ(select(order_book("buy_entries:bids:price,size", true),
+                   envelope(R"({"symbol":"AAPL","buy_entries":[]})"), {"symbol", "bids"}),
+            R"("AAPL",<absent>)");
 }
 
 TEST_F(ConnectorMarketData, testOrderBookToArraySMT_nullValueInStruct) {
@@ -193,21 +190,19 @@ TEST_F(ConnectorMarketData, testStructArrayExplodeSMT_intAndFloatCoercion) {
 }
 
 TEST_F(ConnectorMarketData, testStructArrayExplodeSMT_missingSourceField) {
-  const MappingConfig config = struct_explode(
-      "buy_entries:bid_prices,bid_sizes:price,size;sell_entries:ask_prices,ask_sizes:price,size",
-      true);
-  const std::string json =
-      envelope(R"({"symbol":"AAPL","buy_entries":[{"price":10.0,"size":100.0}]})");
-  EXPECT_EQ(select(config, json, {"symbol", "bid_prices", "bid_sizes"}),
-            R"("AAPL","[10.0]","[100.0]")");
-  EXPECT_EQ(select(config, json, {"ask_prices", "ask_sizes"}), "<absent>,<absent>");
+  EXPECT_EQ(select(struct_explode("buy_entries:bid_prices,bid_sizes:price,size;"
+                                  "sell_entries:ask_prices,ask_sizes:price,size",
+                                  true),
+                   envelope(R"({"symbol":"AAPL","buy_entries":[{"price":10.0,"size":100.0}]})"),
+                   {"symbol", "bid_prices", "bid_sizes", "ask_prices", "ask_sizes"}),
+            R"("AAPL","[10.0]","[100.0]",<absent>,<absent>)");
 }
 
 TEST_F(ConnectorMarketData, testStructArrayExplodeSMT_emptySourceArray) {
-  const MappingConfig config = struct_explode("buy_entries:bid_prices,bid_sizes:price,size", true);
-  const std::string json = envelope(R"({"symbol":"AAPL","buy_entries":[]})");
-  EXPECT_EQ(select(config, json, {"symbol"}), R"("AAPL")");
-  EXPECT_EQ(select(config, json, {"bid_prices", "bid_sizes"}), "<absent>,<absent>");
+  EXPECT_EQ(select(struct_explode("buy_entries:bid_prices,bid_sizes:price,size", true),
+                   envelope(R"({"symbol":"AAPL","buy_entries":[]})"),
+                   {"symbol", "bid_prices", "bid_sizes"}),
+            R"("AAPL",<absent>,<absent>)");
 }
 
 TEST_F(ConnectorMarketData, testStructArrayExplodeSMT_nullValueInStruct) {
