@@ -9,15 +9,25 @@ bench="$build/bench/parse_bench_callgrind"  # a kernel valgrind can run (no AVX-
 [ -x "$bench" ] || { echo "no $bench: cmake --build $build --target parse_bench_callgrind" >&2; exit 1; }
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+# Instructions per message of one side of one case.
+count() {
+  valgrind --tool=callgrind --callgrind-out-file="$out/$1.$2" \
+    --toggle-collect='*count_messages*' "$bench" --count "$1" "$2" "$n" \
+    >/dev/null 2>"$out/$1.$2.log"
+  sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$out/$1.$2.log"
+}
 printf '%-24s %12s %12s %s\n' case encoder peer 'peer/encoder'
-for c in TradesGenerated Wide30Fields StringsNeedingEscapes; do
-  for side in encoder peer; do
-    valgrind --tool=callgrind --callgrind-out-file="$out/$c.$side" \
-      --toggle-collect='*count_messages*' "$bench" --count "$c" "$side" "$n" \
-      >/dev/null 2>"$out/$c.$side.log"
-  done
-  enc=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$out/$c.encoder.log")
-  peer=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$out/$c.peer.log")
+for c in TradesGenerated Wide30Fields StringsNeedingEscapes OrderBookMatrix; do
+  enc=$(count "$c" encoder)
+  peer=$(count "$c" peer)
   awk -v c="$c" -v e="$enc" -v p="$peer" -v n="$n" \
     'BEGIN { printf "%-24s %12.0f %12.0f %7.2f\n", c, e / n, p / n, p / e }'
+done
+# An option's cost: the same order books with it and without it (issue 22).
+printf '\n%-24s %12s %12s %s\n' case with without 'without/with'
+without=$(count OrderBookSkipped encoder)
+for c in OrderBookMatrix OrderBookPerField; do
+  with=$(count "$c" encoder)
+  awk -v c="$c" -v w="$with" -v o="$without" -v n="$n" \
+    'BEGIN { printf "%-24s %12.0f %12.0f %7.2f\n", c, w / n, o / n, o / w }'
 done

@@ -32,8 +32,9 @@ using namespace kilp::parse;
 constexpr const char* kPeerKernel = KILP_BENCH_STRINGIFY(SIMDJSON_BUILTIN_IMPLEMENTATION);
 namespace ondemand = simdjson::ondemand;
 
-// What the peer reads for each member, in order.
-enum class FieldType : std::uint8_t { kString, kDouble, kInt64, kBool };
+// What the peer reads for each member, in order. kLevels: an array of objects whose
+// members are read by their type (strings, numbers as doubles).
+enum class FieldType : std::uint8_t { kString, kDouble, kInt64, kBool, kLevels };
 
 // One kind of message: the same padded bytes go to the encoder and to the peer.
 struct Case {
@@ -145,6 +146,62 @@ Case strings_needing_escapes() {
   return c;
 }
 
+// An order book snapshot as exchanges send it (issue 22; the QuestDB Kafka connector's
+// market-data test message): 20 bids and 20 asks of five fields each, prices and
+// amounts as numbers, and the levels mapped by the connector's transforms into
+// double arrays, or (the same message without the option) skipped.
+Case order_book(const char* mode) {
+  Case c{{},
+         {},
+         {FieldType::kString, FieldType::kInt64, FieldType::kString, FieldType::kString,
+          FieldType::kLevels, FieldType::kLevels}};
+  for (int m = 0; m < 256; ++m) {
+    std::string json = R"({"market":"BTCUSD","venue":1,"received_at":"2026-01-13T22:)" +
+                       std::to_string(10 + m % 50) + ":00." + std::to_string(100000 + m) +
+                       R"(Z","type":"SNAPSHOT")";
+    for (const char* side : {"bids", "asks"}) {
+      json += R"(,")" + std::string(side) + R"(":[)";
+      for (int level = 0; level < 20; ++level) {
+        const int ticks =
+            side[0] == 'b' ? 9024100 - level * 3 - m % 7 : 9024102 + level * 3 + m % 5;
+        json += std::string(level ? "," : "") + R"({"side":")" + (side[0] == 'b' ? "BUY" : "SELL") +
+                R"(","amount":)" + std::to_string(1 + (m * 7 + level * 13) % 500) + "." +
+                std::to_string(10 + (m + level) % 90) + R"(,"price":)" +
+                std::to_string(ticks / 200) + "." + std::to_string(10 + ticks % 90) +
+                R"(,"quote_entry_id":"q-)" + std::to_string(m * 40 + level) +
+                R"(","time":"2026-01-13T22:00:00.014Z"})";
+      }
+      json += "]";
+    }
+    c.messages.emplace_back(json + "}");
+  }
+  MappingConfig config;
+  config.table = "books";
+  config.symbols = {"market"};
+  config.timestamp_field = "received_at";
+  config.protocol_version = 2;
+  if (std::string_view(mode) == "matrix") {
+    config.object_arrays = parse_object_array_mappings(
+        "bench", "bids:bids:price,amount;asks:asks:price,amount", ObjectArrayShape::kMatrix);
+  } else if (std::string_view(mode) == "per-field") {
+    config.object_arrays = parse_object_array_mappings(
+        "bench",
+        "bids:bid_prices,bid_amounts:price,amount;asks:ask_prices,ask_amounts:price,amount",
+        ObjectArrayShape::kArrayPerField);
+  } else {
+    config.array_policy = ArrayPolicy::kSkip;  // arrays of objects cannot be written otherwise
+  }
+  c.plan = MappingPlan::compile(config);
+  return c;
+}
+
+// Cases whose ratio to another case of the same run is printed: the same messages with
+// an option and without it.
+const std::map<std::string, std::string> kOptionCosts = {
+    {"OrderBookMatrix", "OrderBookSkipped"},
+    {"OrderBookPerField", "OrderBookSkipped"},
+};
+
 const std::map<std::string, std::function<Case()>>& all_cases() {
   static const std::map<std::string, std::function<Case()>> cases = {
       {"Trades", [] { return fixed_trades(1); }},
@@ -158,6 +215,9 @@ const std::map<std::string, std::function<Case()>>& all_cases() {
       {"Wide30Booleans", [] { return wide_row([](int) { return 2; }); }},
       {"Wide30Strings", [] { return wide_row([](int) { return 3; }); }},
       {"StringsNeedingEscapes", strings_needing_escapes},
+      {"OrderBookMatrix", [] { return order_book("matrix"); }},
+      {"OrderBookPerField", [] { return order_book("per-field"); }},
+      {"OrderBookSkipped", [] { return order_book("skipped"); }},
   };
   return cases;
 }
@@ -242,8 +302,31 @@ class PeerSide {
         checksum_ += flag;
         return true;
       }
+      case FieldType::kLevels:
+        return read_levels(value);
     }
     return false;
+  }
+
+  bool read_levels(ondemand::value value) {
+    ondemand::array levels;
+    if (value.get_array().get(levels)) return false;
+    for (auto element : levels) {
+      ondemand::object level;
+      if (element.get_object().get(level)) return false;
+      for (auto member : level) {
+        ondemand::field field;
+        if (std::move(member).get(field)) return false;
+        std::string_view key;
+        if (field.unescaped_key().get(key)) return false;
+        ondemand::json_type type;
+        if (field.value().type().get(type)) return false;
+        const FieldType read_as =
+            type == ondemand::json_type::number ? FieldType::kDouble : FieldType::kString;
+        if (!read_value(read_as, field.value())) return false;
+      }
+    }
+    return true;
   }
 
   ondemand::parser parser_;
@@ -275,6 +358,7 @@ void register_benchmarks() {
     benchmark::RegisterBenchmark(("BM_" + name).c_str(),
                                  [c](benchmark::State& s) { run_case<EncoderSide>(s, *c); });
     if (name == "Trades" || name == "TradesBinaryDoubles") continue;  // same peer as generated
+    if (name == "OrderBookPerField" || name == "OrderBookSkipped") continue;  // same as Matrix
     benchmark::RegisterBenchmark(("BM_Peer_" + name).c_str(),
                                  [c](benchmark::State& s) { run_case<PeerSide>(s, *c); });
   }
@@ -305,6 +389,17 @@ class RatioReporter : public benchmark::ConsoleReporter {
       const double peer_rate = median(peer->second);
       std::printf("%-24s %14.0f %14.0f %7.2f\n", name.substr(3).c_str(), encoder_rate, peer_rate,
                   encoder_rate / peer_rate);
+    }
+    std::printf("\nwith an option / the same messages without it (median items/s, same run)\n");
+    std::printf("%-24s %-24s %14s %14s %7s\n", "case", "without", "with/s", "without/s", "ratio");
+    for (const auto& [name, without] : kOptionCosts) {
+      const auto with_rates = rates_.find("BM_" + name);
+      const auto without_rates = rates_.find("BM_" + without);
+      if (with_rates == rates_.end() || without_rates == rates_.end()) continue;
+      const double with_rate = median(with_rates->second);
+      const double without_rate = median(without_rates->second);
+      std::printf("%-24s %-24s %14.0f %14.0f %7.2f\n", name.c_str(), without.c_str(), with_rate,
+                  without_rate, with_rate / without_rate);
     }
   }
 

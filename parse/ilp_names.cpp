@@ -40,6 +40,14 @@ bool is_valid_column_name(std::string_view name) {
   return has_valid_length(name) && has_no_refused_chars(name, kInvalidInColumn);
 }
 
+std::string escaped_ilp_name(std::string_view name) {
+  std::string escaped(2 * name.size(), '\0');
+  IlpByteWriter writer(escaped.data(), escaped.data() + escaped.size());
+  append_name_escaped(writer, name);
+  escaped.resize(static_cast<std::size_t>(writer.pos - escaped.data()));
+  return escaped;
+}
+
 bool append_table_name(IlpByteWriter& writer, std::string_view name) {
   if (!is_valid_table_name(name)) return false;
   append_name_escaped(writer, name);

@@ -4,6 +4,7 @@
 // cairo.max.file.name.length), not empty, and free of the characters in
 // ilp_char_classes.hpp; a table name may hold single '.'s but not at either end.
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 #include "parse/ilp_byte_writer.hpp"
@@ -43,6 +44,9 @@ inline bool append_column_name(IlpByteWriter& writer, std::string_view name) {
   writer.pos = dst;
   return true;
 }
+
+// `name` escaped for ILP, unchecked (for names checked at start-up).
+std::string escaped_ilp_name(std::string_view name);
 
 // Writes a table name escaped; returns false if QuestDB would refuse it.
 bool append_table_name(IlpByteWriter& writer, std::string_view name);

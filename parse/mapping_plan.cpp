@@ -9,17 +9,6 @@
 namespace kilp::parse {
 
 namespace {
-std::string escape_name(std::string_view name) {
-  std::string escaped(2 * name.size(), '\0');
-  IlpByteWriter writer(escaped.data(), escaped.data() + escaped.size());
-  for (char c : name) {
-    if (ilp_char_class(c) & kEscapeInName) writer.put('\\');
-    writer.put(c);
-  }
-  escaped.resize(static_cast<std::size_t>(writer.pos - escaped.data()));
-  return escaped;
-}
-
 [[noreturn]] void refuse(const std::string& what) {
   throw std::invalid_argument(what);
 }
@@ -45,6 +34,8 @@ const char* role_name(MappingPlan::FieldRole role) {
       return "a timestamp column";
     case MappingPlan::FieldRole::kExplode:
       return "the exploded array";
+    case MappingPlan::FieldRole::kObjectArray:
+      return "the source of an object array mapping";
   }
   return "?";
 }
@@ -112,7 +103,7 @@ void compile_table(const MappingConfig& config, MappingPlan& plan, std::string& 
              "': it must be 1-127 bytes, without ? , ' \" \\ / : ( ) + * % ~ or control "
              "characters, and '.' only between other characters");
     }
-    escaped_table = escape_name(name);
+    escaped_table = escaped_ilp_name(name);
     parts.clear();
     return;
   }
@@ -171,6 +162,13 @@ MappingPlan MappingPlan::compile(const MappingConfig& config) {
     refuse("unsupported ILP protocol version " + std::to_string(config.protocol_version) +
            " for table '" + table + "' (1 = text doubles, 2 = binary doubles)");
   }
+  if (!config.object_arrays.empty() && config.protocol_version < 2) {
+    refuse("table '" + table +
+           "': " + std::string(object_array_flag(config.object_arrays[0].shape)) +
+           " writes double arrays, which need ILP protocol 2 (QuestDB 9.0 or later), and the "
+           "sink speaks protocol 1 (tcp:: and file:: take protocol_version=2; http:: asks the "
+           "server)");
+  }
   if (config.separator.empty()) refuse("table '" + table + "': the nesting separator is empty");
   if (config.max_depth < 0 || config.max_depth > 64) {
     refuse("table '" + table + "': max depth must be 0-64");
@@ -206,10 +204,10 @@ MappingPlan MappingPlan::compile(const MappingConfig& config) {
     }
     std::string name;
     if (role != FieldRole::kTimestamp && role != FieldRole::kExclude &&
-        role != FieldRole::kExplode) {
+        role != FieldRole::kExplode && role != FieldRole::kObjectArray) {
       name = column_name_for(path);
       check_name(name, path);
-      name = escape_name(name);
+      name = escaped_ilp_name(name);
     }
     plan.fields_.push_back({path, role, std::move(name)});
   };
@@ -225,6 +223,13 @@ MappingPlan MappingPlan::compile(const MappingConfig& config) {
   }
   for (const std::string& field : config.timestamp_columns) add(field, FieldRole::kTimestampColumn);
   if (!config.explode.empty()) add(config.explode, FieldRole::kExplode);
+  if (config.object_arrays.size() > kMaxObjectArrays) {
+    refuse("table '" + table + "': more than 64 object array mappings");
+  }
+  for (std::size_t i = 0; i < config.object_arrays.size(); ++i) {
+    add(config.object_arrays[i].source, FieldRole::kObjectArray);
+    plan.fields_.back().object_array = static_cast<std::uint8_t>(i);
+  }
   for (const std::string& field : config.doubles) add(field, FieldRole::kDouble);
   for (const std::string& field : config.integers) add(field, FieldRole::kInteger);
   for (const std::string& field : config.exclude) add(field, FieldRole::kExclude);
@@ -248,6 +253,8 @@ MappingPlan MappingPlan::compile(const MappingConfig& config) {
     plan.table_fields_ = std::max<std::size_t>(plan.table_fields_, part.slot + 1u);
   }
 
+  plan.plan_object_arrays(table);
+
   // With an include list, objects are only entered if a kept field lies below.
   if (!config.include.empty()) {
     for (const PlannedField& field : plan.fields_) {
@@ -261,14 +268,14 @@ MappingPlan MappingPlan::compile(const MappingConfig& config) {
 
   if (config.key_mode != KeyMode::kNone) {
     check_name(config.key_prefix, "the Kafka key");
-    plan.escaped_key_name_ = escape_name(config.key_prefix);
+    plan.escaped_key_name_ = escaped_ilp_name(config.key_prefix);
   } else if (config.key_format != KeyFormat::kString) {
     refuse("table '" + table + "': a key format needs the key as a column or symbol (--key)");
   }
   auto metadata_column = [&](const std::string& name, const char* what, std::string& escaped) {
     if (name.empty()) return;
     check_name(name, what);
-    escaped = escape_name(name);
+    escaped = escaped_ilp_name(name);
   };
   metadata_column(config.kafka_timestamp_column, "the Kafka timestamp",
                   plan.escaped_kafka_timestamp_);

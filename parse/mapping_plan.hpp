@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "parse/object_array_mapping.hpp"
 #include "parse/timestamp_format.hpp"
 
 namespace kilp::parse {
@@ -75,8 +76,13 @@ struct MappingConfig {
   ValueFormat value_format = ValueFormat::kJson;
   KeyFormat key_format = KeyFormat::kString;
   // An array of objects written as one row per element, each with the message's
-  // other fields (the connector's StructArrayExplode); empty = one row per message.
+  // other fields (kilp's own; the connector's StructArrayExplode keeps one row, see
+  // object_arrays); empty = one row per message.
   std::string explode;
+  // Arrays of objects written as double arrays in the same row (the connector's
+  // OrderBookToArray and StructArrayExplode): --order-book-to-array and
+  // --struct-array-explode. They need protocol 2.
+  std::vector<ObjectArrayMapping> object_arrays;
   int protocol_version = 1;  // 1 = text doubles, 2 = binary doubles and double arrays
   // Columns (as written to QuestDB, optionally "name:TYPE") that with the designated
   // timestamp identify a row: kilp makes the table DEDUP UPSERT KEYS over them
@@ -101,12 +107,13 @@ class MappingPlan {
   enum class FieldRole : std::uint8_t {
     kSymbol,
     kTimestamp,
-    kColumn,   // typed by its JSON value; named (renamed or included) by the mapping
-    kDouble,   // --doubles
-    kInteger,  // --integers
-    kExclude,  // skipped, with everything below it
+    kColumn,           // typed by its JSON value; named (renamed or included) by the mapping
+    kDouble,           // --doubles
+    kInteger,          // --integers
+    kExclude,          // skipped, with everything below it
     kTimestampColumn,  // --timestamp-columns
     kExplode,          // --explode: its elements become rows
+    kObjectArray,      // the source of an object_arrays mapping
   };
 
   static constexpr std::uint8_t kNoSlot = 0xff;
@@ -117,6 +124,7 @@ class MappingPlan {
     std::string escaped_name;  // ILP column name, escaped once here instead of per row
     std::uint8_t timestamp_part = 0;   // kTimestamp: its place in a composed timestamp
     std::uint8_t table_slot = kNoSlot;  // a ${field} of the table template
+    std::uint8_t object_array = kNoSlot;  // kObjectArray: its index in object_arrays()
   };
 
   const std::vector<PlannedField>& fields() const { return fields_; }
@@ -144,6 +152,23 @@ class MappingPlan {
   };
   const std::vector<TablePart>& table_parts() const { return table_parts_; }
 
+  // An object_arrays mapping as the encoder writes it.
+  struct ObjectArrayColumns {
+    ObjectArrayShape shape;
+    std::vector<std::string> fields;  // keys read from every element, in order
+    // Per column written (one for kMatrix): its escaped name, and the bytes before
+    // its dimension lengths: ",name==" then the array type, double type and dimension
+    // count.
+    std::vector<std::string> escaped_names;
+    std::vector<std::string> headers;
+    // The shortest JSON an element holding every field can take ({"px":1,"size":2}
+    // and a comma): bounds the element count of a message.
+    std::size_t min_element_bytes = 0;
+  };
+  const std::vector<ObjectArrayColumns>& object_arrays() const { return object_arrays_; }
+  static constexpr std::size_t kMaxObjectArrays = 64;
+  static constexpr std::size_t kMaxElementFields = 64;  // one bit each per element
+
   bool has_timestamp() const { return config_.timestamp_field.has_value(); }
   // Fields a composed designated timestamp joins (1 for a plain timestamp field).
   std::size_t timestamp_part_count() const { return timestamp_parts_; }
@@ -168,6 +193,7 @@ class MappingPlan {
   std::vector<TablePart> table_parts_;
   std::vector<PlannedField> fields_;
   std::vector<std::string> kept_branches_;  // object paths above included fields
+  std::vector<ObjectArrayColumns> object_arrays_;
   std::string escaped_key_name_;
   std::string name_prefix_;
   std::optional<TimestampPattern> timestamp_pattern_;
@@ -178,6 +204,11 @@ class MappingPlan {
   std::string escaped_kafka_offset_;
   bool has_kafka_columns_ = false;
   std::uint64_t id_ = 0;
+  // object_arrays: their columns, and the fields of their target names dropped
+  // (parse/mapping_plan_object_arrays.cpp).
+  void plan_object_arrays(const std::string& table);
+  void drop_field_replaced_by(const std::string& target, std::size_t mapping,
+                              const std::string& flag, const std::string& table);
   friend class JsonToIlpEncoder;
 };
 

@@ -1,7 +1,8 @@
 #pragma once
 // The encoder of one message, in parts by job: objects and names
 // (message_encoder_objects.cpp), values (message_encoder_values.cpp), arrays
-// (message_encoder_arrays.cpp), timestamps (message_encoder_timestamps.cpp), record
+// (message_encoder_arrays.cpp), arrays of objects as double arrays
+// (message_encoder_object_arrays.cpp), timestamps (message_encoder_timestamps.cpp), record
 // formats (message_encoder_formats.cpp) and exploded rows (message_encoder_explode.cpp).
 // Internal to parse/: the public entry point is parse/json_to_ilp.hpp.
 #include <simdjson.h>
@@ -246,6 +247,22 @@ class MessageEncoder {
   // not a rectangular array of numbers.
   Rejection encode_array_elements(ondemand::array& array, std::size_t depth,
                                   DoubleArrayShape& shape, char*& lengths);
+
+  // Arrays of objects as double arrays (message_encoder_object_arrays.cpp): the array
+  // at `path` written as `columns` says, or nothing when it is null or empty.
+  Rejection encode_object_array(const MappingPlan::ObjectArrayColumns& columns,
+                                ondemand::value& value, std::string_view path);
+  // One element's fields, each to its lane at `index`.
+  Rejection read_element_fields(const MappingPlan::ObjectArrayColumns& columns,
+                                ondemand::object& element, char* const* lanes, std::size_t index,
+                                std::string_view path);
+  // A number, or a number sent as text, as a double.
+  Rejection element_number(ondemand::value& value, double& number);
+  // Lays the lanes of `count` elements out as the columns, behind their headers.
+  void write_object_array_columns(const MappingPlan::ObjectArrayColumns& columns,
+                                  char* const* lanes, const bool* dropped, std::size_t count);
+  // Names the refused element (`key` empty) or element field: "path[index].key".
+  [[gnu::cold]] void name_element(std::string_view path, std::size_t index, std::string_view key);
 
   // Timestamps (message_encoder_timestamps.cpp).
   // The designated timestamp, or `part` of a composed one.

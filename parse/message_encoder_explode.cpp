@@ -1,5 +1,7 @@
 // --explode: an array of objects in the message becomes one row per element, each
-// with the message's other fields (the QuestDB Kafka connector's StructArrayExplode).
+// with the message's other fields (kilp's own: the QuestDB Kafka connector's
+// StructArrayExplode writes per-field arrays in one row, see
+// message_encoder_object_arrays.cpp).
 // The message is read first, skipping the array but keeping its raw JSON; then the
 // array is read again by the same parser, one element per row.
 #include <cstring>

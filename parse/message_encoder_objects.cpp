@@ -8,14 +8,6 @@
 
 namespace kilp::parse::KILP_PARSE_KERNEL {
 
-namespace {
-// The key as the JSON writes it, when it holds no escape (the common case): no copy
-// into simdjson's string buffer.
-bool read_plain_key(const ondemand::field& field, std::string_view& key) {
-  return read_plain_string(reinterpret_cast<const char*>(field.key().raw()), key);
-}
-}  // namespace
-
 Rejection MessageEncoder::encode_key() {
   if (config_.key_mode == KeyMode::kNone || meta_.key.empty()) return std::nullopt;
   if (!simdjson::validate_utf8(meta_.key.data(), meta_.key.size())) {
@@ -250,6 +242,8 @@ Rejection MessageEncoder::encode_planned(const MappingPlan::PlannedField& planne
       return encode_timestamp_column(name, value);
     case MappingPlan::FieldRole::kExplode:
       return record_exploded_array(value);
+    case MappingPlan::FieldRole::kObjectArray:
+      return encode_object_array(plan_.object_arrays()[planned.object_array], value, path);
     case MappingPlan::FieldRole::kColumn:
       return encode_column(name, value, depth, path, true);
     case MappingPlan::FieldRole::kDouble:

@@ -77,6 +77,12 @@ inline bool read_plain_string(ondemand::value& value, std::string_view& text) {
   return read_plain_string(value.raw_json_token().data() + 1, text);
 }
 
+// A member's key as the JSON writes it, when it holds no escape (the common case): no
+// copy into simdjson's string buffer.
+inline bool read_plain_key(const ondemand::field& field, std::string_view& key) {
+  return read_plain_string(reinterpret_cast<const char*>(field.key().raw()), key);
+}
+
 inline Rejection check_null(ondemand::value& value) {
   bool is_null = false;
   if (auto error = value.is_null().get(is_null)) return reason_for(error);

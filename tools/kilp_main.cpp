@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <exception>
 #include <memory>
+#include <stdexcept>
 
 #include "core/engine.hpp"
 #include "core/signal_watch.hpp"
@@ -14,6 +15,7 @@
 #include "io/dead_letter/dead_letter_kafka.hpp"
 #include "io/ilp/sink_config.hpp"
 #include "io/ilp/sink_factory.hpp"
+#include "parse/mapping_plan.hpp"
 #include "tools/dedup_tables.hpp"
 #include "tools/kilp_options.hpp"
 #include "tools/mock_cluster.hpp"
@@ -85,7 +87,16 @@ void wire_sinks(KilpOptions& options) {
   }
   // protocol_version=auto (ILP/HTTP) asks the server once, before any shard starts.
   const int protocol = kilp::io::resolve_protocol_version(sink);
-  for (auto& mapping : options.engine.mappings) mapping.protocol_version = protocol;
+  for (auto& mapping : options.engine.mappings) {
+    mapping.protocol_version = protocol;
+    // What the sink cannot carry (double arrays over protocol 1) is refused now, not
+    // at the first message.
+    try {
+      kilp::parse::MappingPlan::compile(mapping);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(fmt::format("sink {}: {}", sink.describe(), e.what()));
+    }
+  }
   if (!dedup.empty()) kilp::tools::ensure_dedup_tables(sink.http, dedup);
   options.engine.make_sink = [sink](std::size_t max_pending) {
     return kilp::io::make_sink(sink, max_pending);

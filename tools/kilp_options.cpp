@@ -157,8 +157,20 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
       ->check(CLI::IsMember({"string", "json", "envelope"}))
       ->capture_default_str();
   app.add_option("--explode", base.explode,
-                 "Array of objects written as one row per element, each with the message's "
-                 "other fields (default: none)");
+                 "Array of objects written as one ROW per element, each with the message's "
+                 "other fields (kilp's own; for the connector's StructArrayExplode see "
+                 "--struct-array-explode) (default: none)");
+  std::vector<std::string> order_books, struct_array_explodes;
+  app.add_option("--order-book-to-array", order_books,
+                 "The connector's OrderBookToArray, its mappings syntax "
+                 "'source:target:f1,f2[;...]': the array of objects at source becomes one "
+                 "DOUBLE[][] column target: row 1 = f1 of every element, row 2 = f2, ... (ILP "
+                 "protocol 2; repeatable)");
+  app.add_option("--struct-array-explode", struct_array_explodes,
+                 "The connector's StructArrayExplode, its mappings syntax "
+                 "'source:t1,t2:f1,f2[;...]': the array of objects at source becomes one DOUBLE[] "
+                 "column per field (t1 = f1 of every element), in the same row (ILP protocol 2; "
+                 "repeatable)");
   app.add_option("--dedup-keys", dedup_keys,
                  "Comma-separated columns that with the designated timestamp identify a row "
                  "(name or name:TYPE): kilp creates the table with DEDUP UPSERT KEYS over them, or "
@@ -304,6 +316,14 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
   base.duplicates = parse_duplicates("--duplicates", duplicates);
   base.value_format = parse_value_format("--value-format", value_format);
   base.key_format = parse_key_format("--key-format", key_format);
+  for (const std::string& text : order_books) {
+    append_object_array_mappings("--order-book-to-array", text, parse::ObjectArrayShape::kMatrix,
+                                 base);
+  }
+  for (const std::string& text : struct_array_explodes) {
+    append_object_array_mappings("--struct-array-explode", text,
+                                 parse::ObjectArrayShape::kArrayPerField, base);
+  }
 
   std::vector<TopicMapping> from_file;
   if (!config_file.empty()) from_file = load_mapping_file(config_file, base);
@@ -320,7 +340,11 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
       if (entry.topic == topic) mapping = entry.mapping;
     }
     // Refuse a bad mapping now, naming the flag's value, rather than at engine start.
-    parse::MappingPlan::compile(mapping);
+    // The sink's protocol version is known later (kilp_main asks the server): the
+    // mapping is checked against it there.
+    parse::MappingConfig any_protocol = mapping;
+    any_protocol.protocol_version = 2;
+    parse::MappingPlan::compile(any_protocol);
     engine.mappings.push_back(mapping);
   }
   return options;

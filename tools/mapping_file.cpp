@@ -118,6 +118,18 @@ void apply_key(const std::string& where, std::string_view key, const toml::node&
     mapping.dedup_keys = strings_of(at, node);
   } else if (key == "explode") {
     mapping.explode = string_of(at, node);
+  } else if (key == "order_book_to_array" || key == "struct_array_explode") {
+    // The connector's mappings string, or a list of them; replaces the defaults'.
+    const auto shape = key == "order_book_to_array" ? parse::ObjectArrayShape::kMatrix
+                                                    : parse::ObjectArrayShape::kArrayPerField;
+    std::erase_if(mapping.object_arrays, [&](const auto& m) { return m.shape == shape; });
+    if (const auto* array = node.as_array()) {
+      for (const toml::node& item : *array) {
+        append_object_array_mappings(at, string_of(at, item), shape, mapping);
+      }
+    } else {
+      append_object_array_mappings(at, string_of(at, node), shape, mapping);
+    }
   } else if (key == "value_format") {
     mapping.value_format = parse_value_format(at, string_of(at, node));
   } else {
@@ -196,6 +208,13 @@ std::vector<std::pair<std::string, std::string>> parse_renames(std::string_view 
     out.emplace_back(std::string(item.substr(0, eq)), std::string(item.substr(eq + 1)));
   }
   return out;
+}
+
+void append_object_array_mappings(std::string_view what, std::string_view text,
+                                  parse::ObjectArrayShape shape, parse::MappingConfig& mapping) {
+  for (parse::ObjectArrayMapping& parsed : parse::parse_object_array_mappings(what, text, shape)) {
+    mapping.object_arrays.push_back(std::move(parsed));
+  }
 }
 
 std::vector<TopicMapping> load_mapping_file(const std::string& path,

@@ -11,6 +11,8 @@
 //   table = "sensors_${partition}"
 //   key = "symbol"
 //   rename = { temp = "temperature" }
+//   [topics.books]
+//   order_book_to_array = "bids:bids:price,amount;asks:asks:price,amount"
 //
 // Keys are the mapping flags without the leading dashes, '-' written '_'.
 #include <string>
@@ -35,6 +37,11 @@ parse::KeyFormat parse_key_format(std::string_view what, std::string_view text);
 // "a=b,c=d"
 std::vector<std::pair<std::string, std::string>> parse_renames(std::string_view what,
                                                                std::string_view text);
+
+// The connector's OrderBookToArray / StructArrayExplode `mappings` string, added to
+// `mapping`.
+void append_object_array_mappings(std::string_view what, std::string_view text,
+                                  parse::ObjectArrayShape shape, parse::MappingConfig& mapping);
 
 struct TopicMapping {
   std::string topic;

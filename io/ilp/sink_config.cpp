@@ -145,7 +145,7 @@ SinkAddress parse_address(std::string_view schema, std::string_view value,
 constexpr std::array<std::string_view, 11> kTcpKeys = {
     "addr",    "protocol_version", "reconnect_max_ms", "so_sndbuf", "username", "token",
     "token_x", "token_y",          "tls_verify",       "tls_ca",    "tls_roots"};
-constexpr std::array<std::string_view, 2> kFileKeys = {"path", "mode"};
+constexpr std::array<std::string_view, 3> kFileKeys = {"path", "mode", "protocol_version"};
 constexpr std::array<std::string_view, 16> kHttpKeys = {"addr",
                                                         "username",
                                                         "password",
@@ -282,6 +282,8 @@ FileSinkConfig build_file(const std::vector<KeyValue>& pairs) {
       } else {
         fail(fmt::format("file::mode: expected append or truncate, got '{}'", value));
       }
+    } else if (key == "protocol_version") {
+      c.protocol_version = parse_protocol_version("file", value);
     }
   }
   return c;

@@ -29,7 +29,7 @@ int resolve_protocol_version(SinkConfig& config) {
       config.http.protocol_version = negotiate_http_protocol_version(config.http);
       return config.http.protocol_version;
     case SinkSchema::file:
-      return 1;
+      return config.file.protocol_version;
   }
   return 1;
 }

@@ -1,7 +1,8 @@
 // libFuzzer target over parse + encode. The first input byte picks a mapping (type
 // hints, flattening, key symbol, table templates also from fields, arrays, protocol
 // 1 or 2, timestamp columns, composed timestamps, Kafka metadata columns, envelopes,
-// the connector's policies for missing timestamps, big integers and duplicates); the rest
+// the connector's policies for missing timestamps, big integers and duplicates, arrays of
+// objects as double arrays); the rest
 // is the message. Invariants: never crash (ASan/UBSan), and whatever is written is
 // exactly one line the strict ILP parser accepts; a refused message writes nothing
 // and names at most one field, in valid UTF-8.
@@ -61,6 +62,31 @@ std::vector<MappingPlan> make_plans() {
         config.timestamp_field = "date,ts";
         config.timestamp_format = "yyyyMMddHH:mm:ssz";
       }
+    }
+    plans.push_back(MappingPlan::compile(config));
+  }
+  // Issue 22: arrays of objects as double arrays, both shapes (seeds: tests/fuzz/seeds).
+  for (int variant = 16; variant < 24; ++variant) {
+    MappingConfig config;
+    config.topic = "fuzz";
+    config.symbols = {"symbol"};
+    config.timestamp_field = "ts";
+    config.missing_timestamp = MissingTimestampPolicy::kServerTime;
+    config.protocol_version = 2;
+    config.object_arrays =
+        (variant & 1)
+            ? parse_object_array_mappings("fuzz", "bids:bids:price,amount;asks:asks:px",
+                                          ObjectArrayShape::kMatrix)
+            : parse_object_array_mappings(
+                  "fuzz", "bids:bid_prices,bid_amounts:price,amount;asks:asks,sizes:px,size",
+                  ObjectArrayShape::kArrayPerField);
+    if (variant & 2) config.value_format = ValueFormat::kEnvelope;
+    if (variant & 4) {
+      config.explode = "rows";
+      config.duplicates = DuplicatePolicy::kKeepFirst;
+      config.value_prefix = "v";
+      config.separator = "__";
+      config.include = {"symbol", "bids", "asks", "sizes", "a"};
     }
     plans.push_back(MappingPlan::compile(config));
   }

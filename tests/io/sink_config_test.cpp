@@ -136,7 +136,14 @@ TEST(SinkConfig, FileDefaultsToAppendAndDashIsStdout) {
   EXPECT_EQ(c.file.path, "-");
   EXPECT_EQ(c.file.mode, FileMode::append);
   EXPECT_EQ(c.describe(), "file <stdout>");
+  EXPECT_EQ(c.file.protocol_version, 1);
   EXPECT_TRUE(contains(parse_error("file::mode=append;"), "path"));
+}
+
+TEST(SinkConfig, FileWritesTheProtocolVersionAskedFor) {
+  // Double arrays (protocol 2) can be written to a file for offline use and tests.
+  EXPECT_EQ(parse_sink_config("file::path=x;protocol_version=2;", kNoEnv).file.protocol_version, 2);
+  EXPECT_TRUE(contains(parse_error("file::path=x;protocol_version=3;"), "file::protocol_version"));
 }
 
 TEST(SinkConfig, EnvironmentExpansion) {

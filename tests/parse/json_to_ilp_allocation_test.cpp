@@ -173,6 +173,44 @@ TEST(JsonToIlpAllocation, ExplodedRowsEncodeWithoutAllocating) {
   EXPECT_EQ(kilp::testing::allocation_count() - before, 0u);
 }
 
+TEST(JsonToIlpAllocation, ObjectArraysEncodeWithoutAllocating) {
+  MappingConfig config;
+  config.topic = "books";
+  config.symbols = {"market"};
+  config.timestamp_field = "ts";
+  config.protocol_version = 2;
+  config.object_arrays = parse_object_array_mappings(
+      "test", "bids:bids:price,amount;asks:asks:price,amount", ObjectArrayShape::kMatrix);
+  MappingConfig per_field = config;
+  per_field.value_format = ValueFormat::kEnvelope;
+  per_field.duplicates = DuplicatePolicy::kKeepFirst;
+  per_field.object_arrays = parse_object_array_mappings(
+      "test", "bids:bid_prices,bid_amounts:price,amount;asks:ask_prices,ask_amounts:price,amount",
+      ObjectArrayShape::kArrayPerField);
+  const MappingPlan plans[] = {MappingPlan::compile(config), MappingPlan::compile(per_field)};
+  JsonToIlpEncoder encoder(1 << 16);
+  std::string buffer(1 << 20, '\0');
+  const std::string book =
+      R"({"market":"BTCUSD","ts":1,"bids":[{"price":45120.5,"amount":2.45,"id":"u1"},)"
+      R"({"price":"45119.00","amount":"5.12"}],"asks":[{"amount":1.83,"price":45121}]})";
+  const std::string messages[] = {
+      book,
+      R"({"schema":"market_data","payload":)" + book + "}",
+      R"({"market":"X","ts":1,"bids":[{"price":null,"amount":1}]})",  // missing_field
+      R"({"market":"X","ts":1,"bids":[],"asks":null})",
+  };
+  MessageMeta meta;
+  auto run = [&](int count) {
+    return encode_many(
+        encoder, buffer, count, [&](int i) -> const MappingPlan& { return plans[(i / 4) % 2]; },
+        messages, meta);
+  };
+  EXPECT_EQ(run(8), 3u);  // warm-up: the book and the empty one as plain JSON, the envelope
+  const std::size_t before = kilp::testing::allocation_count();
+  run(10000);
+  EXPECT_EQ(kilp::testing::allocation_count() - before, 0u);
+}
+
 TEST(JsonToIlpAllocation, CounterSeesAllocations) {
   const std::size_t before = kilp::testing::allocation_count();
   auto* p = new std::string(100, 'x');

@@ -103,6 +103,9 @@ class LineParser {
         if (!read_name(name, true) || !expect('=') || !read_field_value(value)) return false;
         if (!is_questdb_column_name(name)) return fail("invalid column name '" + name + "'");
         if (!names.insert(name).second) return fail("duplicate name '" + name + "'");
+        if (std::holds_alternative<std::vector<double>>(value)) {
+          row.array_shapes.emplace_back(name, array_shape_);
+        }
         row.columns.emplace_back(std::move(name), std::move(value));
       } while (!at_end() && peek() == ',');
     }
@@ -267,11 +270,13 @@ class LineParser {
     pos_ += 2;
     if (dims == 0 || dims > kMaxArrayDims) return fail("bad array dimension count");
     std::uint64_t elements = 1;
+    array_shape_.clear();
     for (unsigned d = 0; d < dims; ++d) {
       if (in_.size() - pos_ < sizeof(std::uint32_t)) return fail("truncated array shape");
       std::uint32_t length = 0;
       std::memcpy(&length, in_.data() + pos_, sizeof length);
       pos_ += sizeof length;
+      array_shape_.push_back(length);
       elements *= length;
       if (elements > (in_.size() - pos_) / sizeof(double) + 1) return fail("array longer than the line");
     }
@@ -311,6 +316,7 @@ class LineParser {
   }
 
   std::string_view in_;
+  std::vector<std::uint32_t> array_shape_;  // of the last double array read
   std::size_t pos_ = 0;
   std::string error_;
 };

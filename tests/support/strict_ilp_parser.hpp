@@ -28,6 +28,8 @@ struct IlpRow {
   std::string table;
   std::vector<std::pair<std::string, std::string>> symbols;
   std::vector<std::pair<std::string, IlpValue>> columns;
+  // The shape of each double array column (its values are in `columns`, row-major).
+  std::vector<std::pair<std::string, std::vector<std::uint32_t>>> array_shapes;
   std::optional<std::int64_t> timestamp_ns;
 };
 

@@ -131,5 +131,82 @@ TEST(MappingOptions, TomlKeys) {
   fs::remove(path);
 }
 
+// Issue 22: the connector's market-data transforms, in its mappings syntax.
+TEST(MappingOptions, ObjectArrayFlags) {
+  const KilpOptions options =
+      parse({"--topic", "t", "--order-book-to-array", "buy_entries:bids:px,size",
+             "--struct-array-explode", "vols:strikes,ivols:strike,ivol", "--order-book-to-array",
+             "sell_entries:asks:px,size;x:y:z"});
+  const auto& arrays = options.engine.mappings[0].object_arrays;
+  ASSERT_EQ(arrays.size(), 4u);
+  EXPECT_EQ(arrays[0],
+            (parse::ObjectArrayMapping{
+                parse::ObjectArrayShape::kMatrix, "buy_entries", {"bids"}, {"px", "size"}}));
+  EXPECT_EQ(arrays[1].source, "sell_entries");
+  EXPECT_EQ(arrays[2].source, "x");
+  EXPECT_EQ(arrays[3], (parse::ObjectArrayMapping{parse::ObjectArrayShape::kArrayPerField,
+                                                  "vols",
+                                                  {"strikes", "ivols"},
+                                                  {"strike", "ivol"}}));
+  // The sink's protocol is checked once kilp knows it (kilp_main), not here.
+  EXPECT_EQ(options.engine.mappings[0].protocol_version, 1);
+}
+
+TEST(MappingOptions, BadObjectArrayFlagsNameTheFlag) {
+  auto error = [](std::vector<std::string> args) -> std::string {
+    args.insert(args.begin(), {"--topic", "t"});
+    try {
+      parse(args);
+    } catch (const std::invalid_argument& e) {
+      return e.what();
+    }
+    return "";
+  };
+  EXPECT_NE(error({"--order-book-to-array", "only_two_parts:target"})
+                .find("--order-book-to-array: mapping 'only_two_parts:target'"),
+            std::string::npos);
+  EXPECT_NE(error({"--struct-array-explode", "v:a,b:x"}).find("--struct-array-explode"),
+            std::string::npos);
+  EXPECT_NE(error({"--order-book-to-array", "a:b:p", "--symbols", "b"})
+                .find("target column 'b' replaces the field of that name"),
+            std::string::npos);
+}
+
+TEST(MappingOptions, ObjectArrayTomlKeys) {
+  const fs::path path = fs::temp_directory_path() /
+                        ("kilp_object_array_options_" + std::to_string(::getpid()) + ".toml");
+  {
+    std::ofstream toml(path);
+    toml << "order_book_to_array = \"bids:bids:price,amount\"\n"
+            "[topics.book]\n"
+            "order_book_to_array = [\"bids:bids:price,amount\", \"asks:asks:price,amount\"]\n"
+            "[topics.levels]\n"
+            "struct_array_explode = \"bids:bid_prices,bid_amounts:price,amount\"\n"
+            "[topics.plain]\n"
+            "order_book_to_array = []\n";
+  }
+  const std::vector<TopicMapping> topics = load_mapping_file(path.string(), parse::MappingConfig{});
+  ASSERT_EQ(topics.size(), 3u);
+  ASSERT_EQ(topics[0].mapping.object_arrays.size(), 2u);  // replaces the top-level one
+  EXPECT_EQ(topics[0].mapping.object_arrays[1].targets, (std::vector<std::string>{"asks"}));
+  ASSERT_EQ(topics[1].mapping.object_arrays.size(), 2u);  // the top-level one, and its own
+  EXPECT_EQ(topics[1].mapping.object_arrays[0].shape, parse::ObjectArrayShape::kMatrix);
+  EXPECT_EQ(topics[1].mapping.object_arrays[1].shape, parse::ObjectArrayShape::kArrayPerField);
+  EXPECT_TRUE(topics[2].mapping.object_arrays.empty());
+  {
+    std::ofstream toml(path);
+    toml << "[topics.a]\nstruct_array_explode = \"v:a:x,y\"\n";
+  }
+  try {
+    load_mapping_file(path.string(), parse::MappingConfig{});
+    ADD_FAILURE() << "loaded";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("topics.a.struct_array_explode: mapping 'v:a:x,y'"),
+              std::string::npos)
+        << e.what();
+  }
+  fs::remove(path);
+}
+
 }  // namespace
 }  // namespace kilp::tools
