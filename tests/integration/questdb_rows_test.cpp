@@ -157,6 +157,29 @@ std::vector<TopicCase> topic_cases() {
        {R"(["AB",1.25,"2023-11-14T22:13:20.000000Z"])",
         R"(["CD",2.5,"2023-11-14T22:13:21.000000Z"])"},
        {{"sym", "SYMBOL"}, {"px", "DOUBLE"}}},
+      // Order books (issue 22): the connector's OrderBookToArray as one DOUBLE[][] per
+      // side (row 1 the prices, row 2 the sizes: bids[1][1] and bids[2][1] are the best
+      // bid's price and size), numbers as text read as numbers.
+      {"order_book",
+       "order_book_to_array = \"buy_entries:bids:price,size;sell_entries:asks:price,size\"\n"
+       "symbols = [\"sym\"]\ntimestamp_field = \"ts\"\n",
+       {R"({"sym":"BTC","buy_entries":[{"price":45120.5,"size":0.758},{"price":45120,"size":1.2}],)"
+        R"("sell_entries":[{"price":"45121","size":"0.5"}],"ts":1700000000})"},
+       {},
+       "sym, bids[1][1], bids[2][1], bids, asks",
+       "timestamp",
+       {R"(["BTC",45120.5,0.758,[[45120.5,45120.0],[0.758,1.2]],[[45121.0],[0.5]]])"},
+       {{"bids", "DOUBLE[][]"}, {"asks", "DOUBLE[][]"}}},
+      // The connector's StructArrayExplode: one DOUBLE[] per field, in the same row.
+      {"struct_array_explode",
+       "struct_array_explode = \"buy_entries:bid_prices,bid_sizes:price,size\"\n"
+       "timestamp_field = \"ts\"\n",
+       {R"({"buy_entries":[{"price":10,"size":1123},{"price":5.1,"size":92}],"ts":1700000000})"},
+       {},
+       "bid_prices, bid_sizes, bid_prices[2]",
+       "timestamp",
+       {R"([[10.0,5.1],[1123.0,92.0],5.1])"},
+       {{"bid_prices", "DOUBLE[]"}, {"bid_sizes", "DOUBLE[]"}}},
       // One row per element of `legs`, with the message's other fields.
       {"explode",
        "explode = \"legs\"\nsymbols = [\"order\"]\ntimestamp_field = \"ts\"\n",
