@@ -117,5 +117,30 @@ TEST(QuestDbOld, ForcedProtocol2RowsItCannotReadAreDeadLetters) {
   EXPECT_EQ(questdb.exec("select id, n from " + table).row_json(0), "[5,7]");
 }
 
+// Issue 22: the order-book options need double arrays, which a protocol 1 QuestDB
+// cannot hold: kilp refuses them at start-up (exit 2, the option and the reason
+// named), before it consumes anything, rather than dead-lettering every message.
+TEST(QuestDbOld, OrderBookOptionsAreRefusedAtStartUp) {
+  QuestDbServer& questdb = QuestDbServer::old_fixture();
+  const fs::path dir = make_temp_dir("questdb-old-order-book");
+  tools::MockCluster cluster(1);
+  produce_messages(cluster, "book", 1,
+                   {R"({"buy_entries":[{"price":1.5,"size":2}],"ts":1700000000})"});
+  for (const auto& [option, value] :
+       {std::pair{"--order-book-to-array", "buy_entries:bids:price,size"},
+        std::pair{"--struct-array-explode", "buy_entries:bid_prices,bid_sizes:price,size"}}) {
+    const std::string group = QuestDbServer::unique_table("old_book");
+    const KilpRun run = run_kilp(
+        {"--brokers", cluster.bootstrap_servers(), "--topic", "book", "--group", group, "--sink",
+         "http::addr=" + questdb.http_address() + ";", "--timestamp-field", "ts", option, value,
+         "--from-beginning", "--exit-at-end"},
+        dir);
+    EXPECT_EQ(run.exit_code, 2) << run.log;
+    EXPECT_NE(run.log.find(option), std::string::npos) << run.log;
+    EXPECT_NE(run.log.find("protocol"), std::string::npos) << run.log;
+    EXPECT_EQ(run.log.find("summary"), std::string::npos) << "consumed before refusing:\n" << run.log;
+  }
+}
+
 }  // namespace
 }  // namespace kilp::testing
