@@ -20,6 +20,7 @@
 
 #include "tests/integration/kafka_test_helpers.hpp"
 #include "tests/integration/kilp_run.hpp"
+#include "tests/integration/questdb_crash.hpp"
 #include "tests/integration/steady_producer.hpp"
 #include "tests/integration/subprocess.hpp"
 #include "tests/integration/trade_rows.hpp"
@@ -56,39 +57,15 @@ void produce_trades_with_id(tools::MockCluster& cluster, const std::string& topi
   cluster.produce(topic, partitions, messages, trade_with_id);
 }
 
-// kilp's flags for the trades, from the beginning to the end of the topics as `group`,
-// into the QuestDB of fixture questdb: trade_id a long, the Kafka partition and offset
-// as columns. Short fetch waits and session timeout for the mock.
-std::vector<std::string> kilp_args(const std::string& bootstrap, const std::string& group,
-                                   const std::string& sink, const fs::path& dir) {
-  return {"--brokers",
-          bootstrap,
-          "--group",
-          group,
-          "--sink",
-          sink,
-          "--dlq",
-          "file::path=" + (dir / "dlq.jsonl").string() + ";",
-          "--symbols",
-          "symbol,side",
-          "--integers",
-          "trade_id",
-          "--timestamp-field",
-          "ts",
-          "--timestamp-units",
-          "us",
-          "--kafka-partition-column",
-          "kafka_partition",
-          "--kafka-offset-column",
-          "kafka_offset",
-          "--from-beginning",
-          "--exit-at-end",
-          "--stats-interval",
-          "1",
-          "-X",
-          "fetch.wait.max.ms=100",
-          "-X",
-          "session.timeout.ms=6000"};
+// kilp's flags for the trades of `topic`, from the beginning to the end as `group`
+// (trade_kilp_args), trade_id a long, the Kafka partition and offset as columns.
+std::vector<std::string> kilp_args(const std::string& bootstrap, const std::string& topic,
+                                   const std::string& group, const std::string& sink,
+                                   const fs::path& dir) {
+  std::vector<std::string> args = trade_kilp_args(bootstrap, topic, group, sink, dir / "dlq.jsonl");
+  args.insert(args.end(), {"--integers", "trade_id", "--kafka-partition-column", "kafka_partition",
+                           "--kafka-offset-column", "kafka_offset"});
+  return args;
 }
 
 std::vector<std::string> with(std::vector<std::string> args,
@@ -224,9 +201,11 @@ TEST(QuestDbDedup, KilpKilledMidStreamAndRestartedLeavesEveryKeyOnce) {
       "[topics.by_offset]\ntable = \"{}\"\ndedup_keys = [\"kafka_partition\", \"kafka_offset\"]\n"
       "[topics.by_id]\ntable = \"{}\"\ndedup_keys = [\"trade_id\"]\n",
       by_offset.name, by_id.name);
-  const std::vector<std::string> args =
-      with(kilp_args(cluster.bootstrap_servers(), "dedup-kill", questdb.http_sink(), dir),
-           {"--config", (dir / "mapping.toml").string(), "--commit-interval-ms", "1000"});
+  const std::vector<std::string> args = with(
+      kilp_args(cluster.bootstrap_servers(), "by_offset", "dedup-kill", questdb.http_sink(), dir),
+      {"--config", (dir / "mapping.toml").string(), "--commit-interval-ms", "1000",
+       // The mock holds the group for the killed member's session, then as long again.
+       "-X", "session.timeout.ms=3000", "-X", "heartbeat.interval.ms=500"});
 
   // Visible rows trail the rows delivered (QuestDB applies WAL transactions a moment
   // later): a tenth visible is about a third delivered.
@@ -299,8 +278,8 @@ TEST(QuestDbDedup, HandOffBetweenTwoProcessesLeavesEveryKeyOnce) {
   broker.create_topic(topic, kPartitions);
   const fs::path dir = make_temp_dir("questdb-dedup-handoff");
   std::vector<std::string> args =
-      with(kilp_args(broker.bootstrap(), group, questdb.http_sink(), dir),
-           {"--topic", topic, "--table", table.name, "--dedup-keys", kPartitionOffsetKeys});
+      with(kilp_args(broker.bootstrap(), topic, group, questdb.http_sink(), dir),
+           {"--table", table.name, "--dedup-keys", kPartitionOffsetKeys});
   args.erase(std::find(args.begin(), args.end(), "--exit-at-end"));  // a live stream
 
   // Idempotent, so that a retried batch cannot overtake the next one: message i is then
@@ -349,22 +328,16 @@ TEST(QuestDbDedup, QuestDbKilledMidStreamLeavesEveryKeyOnce) {
   const fs::path dir = make_temp_dir("questdb-dedup-crash");
   tools::MockCluster cluster(1);
   produce_trades_with_id(cluster, "trades", kPartitions, kMessages);
-  Subprocess kilp(
-      kKilp,
-      with(kilp_args(cluster.bootstrap_servers(), "dedup-crash", questdb.http_sink(), dir),
-           {"--topic", "trades", "--table", table.name, "--dedup-keys", "trade_id", "--buffer-kib",
-            "256"}),
-      (dir / "kilp.err").string());
-  const std::int64_t before_kill = questdb.wait_for_rows(table.name, kMessages / 10, 90s);
-  ASSERT_GE(before_kill, static_cast<std::int64_t>(kMessages / 10))
-      << read_file((dir / "kilp.err").string());
-  ASSERT_LT(before_kill, static_cast<std::int64_t>(kMessages))
-      << "the stream ended before the kill";
-  questdb.restart(/*kill=*/true);
-
-  const int exit_code = kilp.wait(180s);
-  const std::string log = read_file((dir / "kilp.err").string());
-  ASSERT_EQ(exit_code, 0) << log;
+  Subprocess kilp(kKilp,
+                  with(kilp_args(cluster.bootstrap_servers(), "trades", "dedup-crash",
+                                 questdb.http_sink(), dir),
+                       {"--table", table.name, "--dedup-keys", "trade_id", "--buffer-kib", "256"}),
+                  (dir / "kilp.err").string());
+  const QuestDbCrash crash = crash_questdb_mid_stream(questdb, kilp, (dir / "kilp.err").string(),
+                                                      table.name, kMessages / 10, kMessages);
+  const std::int64_t before_kill = crash.rows_at_kill;
+  const std::string& log = crash.kilp.log;
+  ASSERT_EQ(crash.kilp.exit_code, 0) << log;
   EXPECT_NE(log.find("retry"), std::string::npos) << "kilp never saw QuestDB go\n" << log;
   expect_every_key_once(questdb, table, kMessages);
   // Rows QuestDB committed but could not acknowledge came again: counted since the restart.
@@ -429,11 +402,10 @@ TEST(QuestDbDedup, StartUpCreatesAMissingTableFromTheFlagOrTheFileAndChecksItAft
       "[topics.trades]\ntable = \"{}\"\ndedup_keys = \"kafka_partition,kafka_offset\"\n",
       from_file.name);
   const auto base = [&](const std::string& group) {
-    return kilp_args(cluster.bootstrap_servers(), group, questdb.http_sink(), dir);
+    return kilp_args(cluster.bootstrap_servers(), "trades", group, questdb.http_sink(), dir);
   };
   const std::vector<KilpRun> runs = run_kilps(
-      {with(base("flag"),
-            {"--topic", "trades", "--table", from_flag.name, "--dedup-keys", kPartitionOffsetKeys}),
+      {with(base("flag"), {"--table", from_flag.name, "--dedup-keys", kPartitionOffsetKeys}),
        with(base("file"), {"--config", (dir / "mapping.toml").string()})},
       dir);
   for (std::size_t i = 0; i < runs.size(); ++i) {
@@ -452,10 +424,9 @@ TEST(QuestDbDedup, StartUpCreatesAMissingTableFromTheFlagOrTheFileAndChecksItAft
 
   // Again, by a new group (every message once more), naming the table in upper case:
   // QuestDB's names ignore case, the table is the same and is checked, not created.
-  const KilpRun again =
-      run_kilp(with(base("again"), {"--topic", "trades", "--table", upper(from_flag.name),
-                                    "--dedup-keys", kPartitionOffsetKeys}),
-               dir);
+  const KilpRun again = run_kilp(
+      with(base("again"), {"--table", upper(from_flag.name), "--dedup-keys", kPartitionOffsetKeys}),
+      dir);
   ASSERT_EQ(again.exit_code, 0) << again.log;
   EXPECT_NE(again.log.find("kilp: table '" + from_flag.name + "' checked"), std::string::npos)
       << again.log;
@@ -489,9 +460,9 @@ TEST(QuestDbDedup, StartUpRefusesATableThatDoesNotMatchAndConsumesNothing) {
   const auto run_into = [&](const std::vector<KeyedTable>& tables) {
     std::vector<std::vector<std::string>> runs;
     for (const KeyedTable& table : tables) {
-      runs.push_back(
-          with(kilp_args(cluster.bootstrap_servers(), table.name, questdb.http_sink(), dir),
-               {"--topic", "trades", "--table", table.name, "--dedup-keys", kPartitionOffsetKeys}));
+      runs.push_back(with(
+          kilp_args(cluster.bootstrap_servers(), "trades", table.name, questdb.http_sink(), dir),
+          {"--table", table.name, "--dedup-keys", kPartitionOffsetKeys}));
     }
     return run_kilps(runs, dir);
   };
@@ -555,8 +526,8 @@ TEST(QuestDbDedupOld, QuestDb74CreatesTheTableAndAReplayAddsNoRow) {
   produce_trades_with_id(cluster, "trades", kStartUpPartitions, kStartUpMessages);
   const auto run = [&](const std::string& group) {
     return run_kilp(
-        with(kilp_args(cluster.bootstrap_servers(), group, questdb.http_sink(), dir),
-             {"--topic", "trades", "--table", table.name, "--dedup-keys", kPartitionOffsetKeys}),
+        with(kilp_args(cluster.bootstrap_servers(), "trades", group, questdb.http_sink(), dir),
+             {"--table", table.name, "--dedup-keys", kPartitionOffsetKeys}),
         dir);
   };
   const KilpRun first = run("first");
