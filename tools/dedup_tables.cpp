@@ -145,16 +145,36 @@ std::string key_list(std::string_view designated, const std::vector<DedupColumn>
   return out;
 }
 
-// Reads the rows of an /exec answer: each row's first `width` values as text
-// (booleans as "true"/"false"). Throws when the answer is not /exec's shape.
-std::vector<std::vector<std::string>> dataset_rows(std::string_view answer, std::size_t width) {
-  simdjson::dom::parser parser;
+// An /exec answer as JSON; throws when it is not JSON.
+simdjson::dom::element parse_answer(simdjson::dom::parser& parser, std::string_view answer) {
   simdjson::dom::element document;
   if (parser.parse(answer.data(), answer.size()).get(document) != simdjson::SUCCESS) {
     throw std::runtime_error("QuestDB's /exec answer is not JSON");
   }
+  return document;
+}
+
+// The names of an /exec answer's columns.
+std::vector<std::string> column_names(std::string_view answer) {
+  simdjson::dom::parser parser;
+  simdjson::dom::array columns;
+  if (parse_answer(parser, answer)["columns"].get_array().get(columns) != simdjson::SUCCESS) {
+    throw std::runtime_error("QuestDB's /exec answer has no columns");
+  }
+  std::vector<std::string> names;
+  for (simdjson::dom::element column : columns) {
+    std::string_view name;
+    if (column["name"].get_string().get(name) == simdjson::SUCCESS) names.emplace_back(name);
+  }
+  return names;
+}
+
+// Reads the rows of an /exec answer: each row's first `width` values as text
+// (booleans as "true"/"false"). Throws when the answer is not /exec's shape.
+std::vector<std::vector<std::string>> dataset_rows(std::string_view answer, std::size_t width) {
+  simdjson::dom::parser parser;
   simdjson::dom::array dataset;
-  if (document["dataset"].get_array().get(dataset) != simdjson::SUCCESS) {
+  if (parse_answer(parser, answer)["dataset"].get_array().get(dataset) != simdjson::SUCCESS) {
     throw std::runtime_error("QuestDB's /exec answer has no dataset");
   }
   std::vector<std::vector<std::string>> rows;
@@ -174,6 +194,30 @@ std::vector<std::vector<std::string>> dataset_rows(std::string_view answer, std:
     rows.push_back(std::move(values));
   }
   return rows;
+}
+
+std::string dedup_statement(const DedupTable& table, std::string_view designated) {
+  return fmt::format("ALTER TABLE {} DEDUP ENABLE UPSERT KEYS({})", identifier(table.table),
+                     key_list(designated, table.keys));
+}
+
+// Empty when QuestDB can deduplicate `existing` (a partitioned WAL table), else why not
+// and the statements that would make it one.
+std::string wal_mismatch(const DedupTable& table, const ExistingTable& existing,
+                         std::string_view designated) {
+  if (existing.wal) return "";
+  if (existing.partition_by == "NONE") {
+    return fmt::format(
+        "table '{}' is not partitioned, and QuestDB deduplicates only partitioned WAL tables; "
+        "kilp does not change a table it did not create: recreate it with a designated "
+        "timestamp, PARTITION BY and WAL, or drop --dedup-keys",
+        existing.name);
+  }
+  return fmt::format(
+      "table '{}' is not a WAL table, and QuestDB deduplicates only WAL tables; kilp does not "
+      "change a table it did not create: run ALTER TABLE {} SET TYPE WAL, restart QuestDB, then "
+      "{}, or drop --dedup-keys",
+      existing.name, identifier(existing.name), dedup_statement(table, designated));
 }
 
 }  // namespace
@@ -213,12 +257,42 @@ std::string create_table_statement(const DedupTable& table) {
       key_list(kTimestampColumn, table.keys));
 }
 
+std::string tables_probe_query() {
+  return "SELECT * FROM tables() WHERE false";
+}
+
+std::string dedup_unsupported(std::string_view probe_answer) {
+  const std::vector<std::string> names = column_names(probe_answer);
+  for (const char* needed : {"dedup", "table_name", "walEnabled", "partitionBy"}) {
+    if (std::find(names.begin(), names.end(), needed) == names.end()) {
+      return fmt::format(
+          "has no DEDUP UPSERT KEYS (its tables() lists no '{}'; QuestDB 7.3 and newer "
+          "deduplicate), so replays would duplicate rows",
+          needed);
+    }
+  }
+  return "";
+}
+
+std::string table_lookup_query(const DedupTable& table) {
+  return "SELECT table_name, walEnabled, partitionBy FROM tables() WHERE lower(table_name) = "
+         "lower(" +
+         literal(table.table) + ")";
+}
+
+std::optional<ExistingTable> existing_table(std::string_view lookup_answer) {
+  const auto rows = dataset_rows(lookup_answer, 3);
+  if (rows.empty()) return std::nullopt;
+  return ExistingTable{rows[0][0], rows[0][1] == "true", rows[0][2]};
+}
+
 std::string table_columns_query(const DedupTable& table) {
   return fmt::format("SELECT \"column\", designated, upsertKey FROM table_columns({})",
                      literal(table.table));
 }
 
-std::string dedup_mismatch(const DedupTable& table, std::string_view table_columns_answer) {
+std::string dedup_mismatch(const DedupTable& table, const ExistingTable& existing,
+                           std::string_view table_columns_answer) {
   std::string designated;
   std::vector<std::string> columns;
   std::vector<std::string> upsert_keys;
@@ -230,6 +304,7 @@ std::string dedup_mismatch(const DedupTable& table, std::string_view table_colum
   if (designated.empty()) {
     return fmt::format("table '{}' has no designated timestamp, which DEDUP needs", table.table);
   }
+  if (std::string why = wal_mismatch(table, existing, designated); !why.empty()) return why;
   std::vector<std::string> wanted{lower(designated)};
   for (const DedupColumn& key : table.keys) {
     if (std::find(columns.begin(), columns.end(), lower(key.name)) == columns.end()) {
@@ -241,30 +316,48 @@ std::string dedup_mismatch(const DedupTable& table, std::string_view table_colum
   std::sort(wanted.begin(), wanted.end());
   std::sort(upsert_keys.begin(), upsert_keys.end());
   if (wanted == upsert_keys) return "";
-  const std::string fix = fmt::format("ALTER TABLE {} DEDUP ENABLE UPSERT KEYS({})",
-                                      identifier(table.table), key_list(designated, table.keys));
+  const std::string fix = dedup_statement(table, designated);
   if (upsert_keys.empty()) {
-    return fmt::format("table '{}' exists without DEDUP; kilp does not change a table it did not "
-                       "create: run {} or drop --dedup-keys",
-                       table.table, fix);
+    return fmt::format(
+        "table '{}' exists without DEDUP; kilp does not change a table it did not "
+        "create: run {} or drop --dedup-keys",
+        table.table, fix);
   }
-  return fmt::format("table '{}' has DEDUP UPSERT KEYS({}), --dedup-keys asks for ({}); kilp does "
-                     "not change a table it did not create: run {} or change --dedup-keys",
-                     table.table, fmt::join(upsert_keys, ", "), fmt::join(wanted, ", "), fix);
+  return fmt::format(
+      "table '{}' has DEDUP UPSERT KEYS({}), --dedup-keys asks for ({}); kilp does "
+      "not change a table it did not create: run {} or change --dedup-keys",
+      table.table, fmt::join(upsert_keys, ", "), fmt::join(wanted, ", "), fix);
 }
 
 void ensure_dedup_tables(const io::HttpSinkConfig& sink, const std::vector<DedupTable>& tables) {
+  const std::string unsupported = dedup_unsupported(io::questdb_exec(sink, tables_probe_query()));
+  if (!unsupported.empty()) {
+    throw std::runtime_error(
+        fmt::format("--dedup-keys: QuestDB at {} {}: upgrade QuestDB or drop "
+                    "--dedup-keys",
+                    sink.addr.to_string(), unsupported));
+  }
   for (const DedupTable& table : tables) {
-    const std::string exists = io::questdb_exec(
-        sink, "SELECT count() FROM tables() WHERE table_name = " + literal(table.table));
-    const bool missing = dataset_rows(exists, 1).at(0).at(0) == "0";
-    if (missing) io::questdb_exec(sink, create_table_statement(table));
-    const std::string why = dedup_mismatch(table, io::questdb_exec(sink, table_columns_query(table)));
+    std::optional<ExistingTable> existing =
+        existing_table(io::questdb_exec(sink, table_lookup_query(table)));
+    const bool created = !existing;
+    if (created) {
+      io::questdb_exec(sink, create_table_statement(table));
+      existing = existing_table(io::questdb_exec(sink, table_lookup_query(table)));
+      if (!existing) {
+        throw std::runtime_error(
+            fmt::format("--dedup-keys: QuestDB at {} created table '{}' but "
+                        "does not list it in tables()",
+                        sink.addr.to_string(), table.table));
+      }
+    }
+    const std::string why =
+        dedup_mismatch(table, *existing, io::questdb_exec(sink, table_columns_query(table)));
     if (!why.empty()) throw std::runtime_error("--dedup-keys: " + why);
     std::vector<std::string> names;
     for (const DedupColumn& key : table.keys) names.push_back(key.name);
-    fmt::print(stderr, "kilp: table '{}' {} with DEDUP UPSERT KEYS(timestamp, {})\n", table.table,
-               missing ? "created" : "checked", fmt::join(names, ", "));
+    fmt::print(stderr, "kilp: table '{}' {} with DEDUP UPSERT KEYS(timestamp, {})\n",
+               existing->name, created ? "created" : "checked", fmt::join(names, ", "));
   }
 }
 

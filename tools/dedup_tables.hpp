@@ -8,6 +8,7 @@
 // mapping; every other column is still created by ILP as rows arrive). An existing
 // table is only checked: kilp never alters a user's table, it refuses to start and
 // says which statement would make the keys match.
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -38,16 +39,39 @@ std::vector<DedupTable> plan_dedup_tables(const std::vector<parse::MappingConfig
 // gives it) and the key columns, WAL, DEDUP UPSERT KEYS over both.
 std::string create_table_statement(const DedupTable& table);
 
+// A query of tables() that returns no rows, only its columns: what dedup_unsupported() reads.
+std::string tables_probe_query();
+
+// Empty when QuestDB's tables() (the answer to tables_probe_query()) tells of DEDUP, as
+// from QuestDB 7.3 on; else why kilp cannot set the tables up on this server.
+std::string dedup_unsupported(std::string_view probe_answer);
+
+// The query whose answer existing_table() reads. QuestDB matches table names without
+// regard to case, and so does the query.
+std::string table_lookup_query(const DedupTable& table);
+
+struct ExistingTable {
+  std::string name;  // as QuestDB spells it
+  bool wal = false;
+  std::string partition_by;  // NONE, HOUR, DAY, ...
+};
+
+// The table the answer to table_lookup_query() names; nothing when it does not exist.
+std::optional<ExistingTable> existing_table(std::string_view lookup_answer);
+
 // The query whose answer dedup_mismatch() reads.
 std::string table_columns_query(const DedupTable& table);
 
-// Compares QuestDB's answer to table_columns_query() (the JSON of /exec) with what
-// `table` wants; empty when the table's upsert keys are exactly its designated
-// timestamp and the keys, else the reason, with the statement that would fix it.
-std::string dedup_mismatch(const DedupTable& table, std::string_view table_columns_answer);
+// Compares `existing` and QuestDB's answer to table_columns_query() (the JSON of /exec)
+// with what `table` wants; empty when it is a partitioned WAL table whose upsert keys
+// are exactly its designated timestamp and the keys, else the reason, with the
+// statements that would fix it.
+std::string dedup_mismatch(const DedupTable& table, const ExistingTable& existing,
+                           std::string_view table_columns_answer);
 
 // Creates or checks every table through the sink's /exec; one line each on stderr.
-// Throws std::runtime_error with the reason when a table does not match.
+// Throws std::runtime_error with the reason when the server has no DEDUP or a table
+// does not match.
 void ensure_dedup_tables(const io::HttpSinkConfig& sink, const std::vector<DedupTable>& tables);
 
 }  // namespace kilp::tools

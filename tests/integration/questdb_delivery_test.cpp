@@ -11,6 +11,7 @@
 #include "tests/integration/dead_letter_records.hpp"
 #include "tests/integration/kafka_test_helpers.hpp"
 #include "tests/integration/kilp_run.hpp"
+#include "tests/integration/questdb_crash.hpp"
 #include "tests/integration/subprocess.hpp"
 #include "tests/integration/trade_rows.hpp"
 #include "tests/servers/questdb_server.hpp"
@@ -120,15 +121,11 @@ TEST(QuestDbRestart, NothingIsLostWhenQuestDbIsKilledAndStartedAgainMidStream) {
   Subprocess kilp(KILP_BINARY_DIR "/tools/kilp", args, (dir / "kilp.err").string());
 
   // Kill QuestDB once part of the stream is in, start it again on the same data.
-  const std::int64_t before_kill = questdb.wait_for_rows(table, 20'000, 90s);
-  ASSERT_GE(before_kill, 20'000) << read_file((dir / "kilp.err").string());
-  ASSERT_LT(before_kill, static_cast<std::int64_t>(kMessages))
-      << "the stream ended before the kill";
-  questdb.restart(/*kill=*/true);
-
-  const int exit_code = kilp.wait(180s);
-  const std::string log = read_file((dir / "kilp.err").string());
-  ASSERT_EQ(exit_code, 0) << log;
+  const QuestDbCrash crash = crash_questdb_mid_stream(questdb, kilp, (dir / "kilp.err").string(),
+                                                      table, 20'000, kMessages);
+  const std::int64_t before_kill = crash.rows_at_kill;
+  const std::string& log = crash.kilp.log;
+  ASSERT_EQ(crash.kilp.exit_code, 0) << log;
   EXPECT_NE(log.find("retry"), std::string::npos) << "kilp never saw QuestDB go\n" << log;
   questdb.wait_until_applied(table, 60s);
 

@@ -108,28 +108,95 @@ TEST(DedupTables, CreateStatementQuotesNamesAndKeysTheTimestamp) {
 std::string answer(const std::string& rows) {
   return R"({"query":"q","columns":[{"name":"column","type":"STRING"},)"
          R"({"name":"designated","type":"BOOLEAN"},{"name":"upsertKey","type":"BOOLEAN"}],)"
-         R"("timestamp":-1,"dataset":[)" + rows + R"(],"count":3})";
+         R"("timestamp":-1,"dataset":[)" +
+         rows + R"(],"count":3})";
 }
+
+const ExistingTable kWalTable{"trades", true, "DAY"};
 
 TEST(DedupTables, ReadsTheTablesUpsertKeys) {
   const DedupTable table{"trades", {{"Sym", "SYMBOL"}, {"id", "LONG"}}};
-  EXPECT_EQ(dedup_mismatch(table, answer(R"(["ts",true,true],["sym",false,true],["id",false,true],)"
-                                         R"(["price",false,false])")),
+  EXPECT_EQ(dedup_mismatch(table, kWalTable,
+                           answer(R"(["ts",true,true],["sym",false,true],["id",false,true],)"
+                                  R"(["price",false,false])")),
             "");
-  const std::string missing_key =
-      dedup_mismatch(table, answer(R"(["ts",true,true],["sym",false,true],["id",false,false])"));
+  const std::string missing_key = dedup_mismatch(
+      table, kWalTable, answer(R"(["ts",true,true],["sym",false,true],["id",false,false])"));
   EXPECT_NE(missing_key.find("has DEDUP UPSERT KEYS(sym, ts)"), std::string::npos) << missing_key;
-  EXPECT_NE(missing_key.find("ALTER TABLE \"trades\" DEDUP ENABLE UPSERT KEYS(\"ts\", \"Sym\", \"id\")"),
-            std::string::npos)
+  EXPECT_NE(
+      missing_key.find("ALTER TABLE \"trades\" DEDUP ENABLE UPSERT KEYS(\"ts\", \"Sym\", \"id\")"),
+      std::string::npos)
       << missing_key;
-  const std::string no_dedup =
-      dedup_mismatch(table, answer(R"(["ts",true,false],["sym",false,false],["id",false,false])"));
+  const std::string no_dedup = dedup_mismatch(
+      table, kWalTable, answer(R"(["ts",true,false],["sym",false,false],["id",false,false])"));
   EXPECT_NE(no_dedup.find("exists without DEDUP"), std::string::npos) << no_dedup;
-  EXPECT_NE(dedup_mismatch(table, answer(R"(["ts",true,true],["sym",false,true])")).find("no column 'id'"),
+  EXPECT_NE(dedup_mismatch(table, kWalTable, answer(R"(["ts",true,true],["sym",false,true])"))
+                .find("no column 'id'"),
             std::string::npos);
-  EXPECT_NE(dedup_mismatch(table, answer(R"(["ts",false,false])")).find("no designated timestamp"),
+  EXPECT_NE(dedup_mismatch(table, kWalTable, answer(R"(["ts",false,false])"))
+                .find("no designated timestamp"),
             std::string::npos);
-  EXPECT_THROW(dedup_mismatch(table, "{\"error\":\"x\"}"), std::runtime_error);
+  EXPECT_THROW(dedup_mismatch(table, kWalTable, "{\"error\":\"x\"}"), std::runtime_error);
+}
+
+// QuestDB refuses DEDUP on a table that is not WAL ("deduplication is only supported for
+// WAL tables"), and converts only a partitioned one ("Cannot convert non-partitioned
+// table"): the reason says which, and the statements are the ones QuestDB takes.
+TEST(DedupTables, ATableThatIsNotWalIsRefusedWithTheWayToConvertIt) {
+  const DedupTable table{"trades", {{"id", "LONG"}}};
+  const std::string columns = answer(R"(["ts",true,false],["id",false,false])");
+  const std::string bypass = dedup_mismatch(table, {"Trades", false, "DAY"}, columns);
+  EXPECT_NE(bypass.find("table 'Trades' is not a WAL table"), std::string::npos) << bypass;
+  EXPECT_NE(bypass.find("ALTER TABLE \"Trades\" SET TYPE WAL, restart QuestDB, then ALTER TABLE "
+                        "\"trades\" DEDUP ENABLE UPSERT KEYS(\"ts\", \"id\")"),
+            std::string::npos)
+      << bypass;
+  const std::string unpartitioned = dedup_mismatch(table, {"trades", false, "NONE"}, columns);
+  EXPECT_NE(unpartitioned.find("is not partitioned"), std::string::npos) << unpartitioned;
+  EXPECT_EQ(unpartitioned.find("SET TYPE WAL"), std::string::npos) << unpartitioned;
+}
+
+// The answers of real servers to tables_probe_query(): QuestDB 7.2.1 has no DEDUP (and
+// names the table column "name"); 7.4.2 has it.
+TEST(DedupTables, AServerWithoutDedupIsRefused) {
+  const std::string questdb_7_2_1 =
+      R"({"query":"SELECT * FROM tables() WHERE false","columns":[{"name":"id","type":"INT"},)"
+      R"({"name":"name","type":"STRING"},{"name":"designatedTimestamp","type":"STRING"},)"
+      R"({"name":"partitionBy","type":"STRING"},{"name":"maxUncommittedRows","type":"INT"},)"
+      R"({"name":"o3MaxLag","type":"LONG"},{"name":"walEnabled","type":"BOOLEAN"},)"
+      R"({"name":"directoryName","type":"STRING"}],"dataset":[],"timestamp":-1,"count":0})";
+  const std::string questdb_7_4_2 =
+      R"({"query":"SELECT * FROM tables() WHERE false","columns":[{"name":"id","type":"INT"},)"
+      R"({"name":"table_name","type":"STRING"},{"name":"designatedTimestamp","type":"STRING"},)"
+      R"({"name":"partitionBy","type":"STRING"},{"name":"maxUncommittedRows","type":"INT"},)"
+      R"({"name":"o3MaxLag","type":"LONG"},{"name":"walEnabled","type":"BOOLEAN"},)"
+      R"({"name":"directoryName","type":"STRING"},{"name":"dedup","type":"BOOLEAN"}],)"
+      R"("timestamp":-1,"dataset":[],"count":0})";
+  const std::string old = dedup_unsupported(questdb_7_2_1);
+  EXPECT_NE(old.find("has no DEDUP UPSERT KEYS (its tables() lists no 'dedup'"), std::string::npos)
+      << old;
+  EXPECT_EQ(dedup_unsupported(questdb_7_4_2), "");
+  EXPECT_EQ(tables_probe_query(), "SELECT * FROM tables() WHERE false");
+}
+
+TEST(DedupTables, FindsTheTableWhateverItsCase) {
+  EXPECT_EQ(table_lookup_query(DedupTable{"Trades", {}}),
+            "SELECT table_name, walEnabled, partitionBy FROM tables() WHERE lower(table_name) = "
+            "lower('Trades')");
+  // QuestDB 9.3's answers.
+  const auto found = existing_table(
+      R"({"query":"q","columns":[{"name":"table_name","type":"STRING"},)"
+      R"({"name":"walEnabled","type":"BOOLEAN"},{"name":"partitionBy","type":"STRING"}],)"
+      R"("timestamp":-1,"dataset":[["trades",false,"DAY"]],"count":1})");
+  ASSERT_TRUE(found.has_value());
+  EXPECT_EQ(found->name, "trades");
+  EXPECT_FALSE(found->wal);
+  EXPECT_EQ(found->partition_by, "DAY");
+  EXPECT_FALSE(existing_table(R"({"query":"q","columns":[{"name":"table_name","type":"STRING"},)"
+                              R"({"name":"walEnabled","type":"BOOLEAN"},)"
+                              R"({"name":"partitionBy","type":"STRING"}],"timestamp":-1,)"
+                              R"("dataset":[],"count":0})")
+                   .has_value());
 }
 
 }  // namespace

@@ -208,5 +208,36 @@ TEST(MappingOptions, ObjectArrayTomlKeys) {
   fs::remove(path);
 }
 
+TEST(MappingOptions, DedupKeysFromTheFlagAndTheFile) {
+  EXPECT_TRUE(parse({"--topic", "t"}).engine.mappings[0].dedup_keys.empty());
+  const parse::MappingConfig flag =
+      parse({"--topic", "t", "--dedup-keys", "kafka_partition,kafka_offset,venue:varchar"})
+          .engine.mappings[0];
+  EXPECT_EQ(flag.dedup_keys,
+            (std::vector<std::string>{"kafka_partition", "kafka_offset", "venue:varchar"}));
+
+  const fs::path path =
+      fs::temp_directory_path() / ("kilp_dedup_keys_" + std::to_string(::getpid()) + ".toml");
+  {
+    std::ofstream toml(path);
+    // A top-level default, comma-separated as on the command line.
+    toml << "dedup_keys = \"kafka_partition,kafka_offset\"\n"
+            "[topics.a]\n"
+            "[topics.b]\n"
+            "dedup_keys = [\"trade_id\", \"venue:symbol\"]\n";
+  }
+  const std::vector<TopicMapping> topics = load_mapping_file(path.string(), parse::MappingConfig{});
+  ASSERT_EQ(topics.size(), 2u);
+  EXPECT_EQ(topics[0].mapping.dedup_keys,
+            (std::vector<std::string>{"kafka_partition", "kafka_offset"}));
+  EXPECT_EQ(topics[1].mapping.dedup_keys, (std::vector<std::string>{"trade_id", "venue:symbol"}));
+  {
+    std::ofstream toml(path);
+    toml << "[topics.a]\ndedup_keys = 3\n";
+  }
+  EXPECT_THROW(load_mapping_file(path.string(), parse::MappingConfig{}), std::invalid_argument);
+  fs::remove(path);
+}
+
 }  // namespace
 }  // namespace kilp::tools
