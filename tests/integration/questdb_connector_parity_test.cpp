@@ -1,0 +1,104 @@
+// Where QuestDB itself, or the QuestDB Kafka connector, decides what a message becomes,
+// checked against the real QuestDB (fixture questdb): kilp writes the rows QuestDB
+// and the connector would hold, and dead-letters, naming the field, what either would
+// refuse or QuestDB would silently drop.
+//
+// One kilp run (ILP/HTTP, protocol 2 as negotiated) consumes every topic of one
+// mapping file; each topic has one partition, so message i is at offset i.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <fstream>
+#include <map>
+
+#include "tests/integration/dead_letter_records.hpp"
+#include "tests/integration/kafka_test_helpers.hpp"
+#include "tests/integration/kilp_run.hpp"
+#include "tests/integration/subprocess.hpp"
+#include "tests/integration/trade_rows.hpp"
+#include "tests/servers/questdb_server.hpp"
+#include "tools/mock_cluster.hpp"
+
+namespace kilp::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+struct ParityCase {
+  std::string topic;
+  std::string mapping;  // TOML lines of [topics.NAME]; the table is the topic
+  std::vector<std::string> messages;
+  std::string select;  // columns to read back, in order
+  std::string order_by;
+  std::vector<std::string> rows;                // SqlResult::row_json of each row, in order
+  std::map<std::int64_t, std::string> refused;  // offset -> "reason: detail" of its dead letter
+};
+
+std::vector<ParityCase> parity_cases() {
+  return {
+      // QuestDB takes `price` and `Price` (and É and é) for one column and keeps the
+      // first value of a row that has both: kilp refuses the message instead.
+      {"case_duplicates",
+       "timestamp_field = \"ts\"\n",
+       {R"({"id":1,"price":1.5,"ts":1700000000})",
+        R"({"id":2,"price":2.5,"Price":9.5,"ts":1700000001})",
+        "{\"id\":3,\"\xC3\xA9t\xC3\xA9\":1,\"\xC3\x89T\xC3\x89\":2,\"ts\":1700000002}",
+        R"({"id":4,"PRICE":3.5,"ts":1700000003})"},
+       "id, price",
+       "id",
+       {"[1,1.5]", "[4,3.5]"},
+       {{1, "duplicate_field: field Price"}, {2, "duplicate_field: field \xC3\x89T\xC3\x89"}}},
+      // With the connector's --duplicates keep-first, the first of them lands.
+      {"case_keep_first",
+       "timestamp_field = \"ts\"\nduplicates = \"keep-first\"\n",
+       {R"({"id":1,"v":1,"V":2,"ts":1700000000})", R"({"id":2,"V":3,"v":4,"ts":1700000001})"},
+       "id, v",
+       "id",
+       {"[1,1]", "[2,3]"},
+       {}},
+  };
+}
+
+std::string mapping_file(const std::vector<ParityCase>& cases, const std::string& suffix) {
+  std::string toml;
+  for (const ParityCase& c : cases) {
+    toml += "[topics." + c.topic + "]\ntable = \"" + c.topic + suffix + "\"\n" + c.mapping + "\n";
+  }
+  return toml;
+}
+
+TEST(QuestDbConnectorParity, RowsAndDeadLettersAsQuestDbAndTheConnectorDecide) {
+  QuestDbServer& questdb = QuestDbServer::fixture();
+  const std::vector<ParityCase> cases = parity_cases();
+  const std::string suffix = QuestDbServer::unique_table("_parity");
+  const fs::path dir = make_temp_dir("questdb-parity");
+  tools::MockCluster cluster(1);
+  for (const ParityCase& c : cases) produce_messages(cluster, c.topic, 1, c.messages);
+  std::ofstream(dir / "mapping.toml") << mapping_file(cases, suffix);
+  const KilpRun run = run_kilp(
+      {"--brokers", cluster.bootstrap_servers(), "--config", (dir / "mapping.toml").string(),
+       "--group", "parity" + suffix, "--sink", questdb.http_sink(), "--dlq",
+       "file::path=" + (dir / "dlq.jsonl").string() + ";", "--from-beginning", "--exit-at-end",
+       "--shards", "1", "-X", "fetch.wait.max.ms=100"},
+      dir);
+  ASSERT_EQ(run.exit_code, 0) << run.log;
+
+  std::map<std::string, std::map<std::int64_t, std::string>> refused;
+  for (const DeadLetterRecord& record : read_dead_letters((dir / "dlq.jsonl").string())) {
+    refused[record.topic][record.offset] = record.reason + ": " + record.detail;
+  }
+  for (const ParityCase& c : cases) {
+    SCOPED_TRACE("topic " + c.topic);
+    EXPECT_EQ(refused[c.topic], c.refused);
+    const std::string table = c.topic + suffix;
+    questdb.wait_until_applied(table, 30s);
+    const SqlResult result =
+        questdb.exec("select " + c.select + " from " + table + " order by " + c.order_by);
+    ASSERT_EQ(result.rows.size(), c.rows.size());
+    for (std::size_t i = 0; i < c.rows.size(); ++i) EXPECT_EQ(result.row_json(i), c.rows[i]);
+  }
+}
+
+}  // namespace
+}  // namespace kilp::testing
