@@ -229,6 +229,9 @@ class MessageEncoder {
   char* transcode_string_column(const ColumnName& name, ondemand::value& value);
   // [] and {}: written as nothing, like null.
   static bool is_empty_container(ondemand::value& value, ondemand::json_type type);
+  // null, [] or {}: nothing to write, so no name to check (the connector skips them
+  // before it looks at the name). False for anything else, or JSON that is not valid.
+  static bool writes_nothing(ondemand::value& value);
   Rejection encode_column(const ColumnName& name, ondemand::value& value, int depth,
                           std::string_view path, bool kept);
   Rejection encode_number_column(const ColumnName& name, ondemand::value& value);

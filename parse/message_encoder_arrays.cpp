@@ -13,7 +13,8 @@ constexpr char kArrayElementDouble = 10;
 }  // namespace
 
 // A rectangular array of numbers (any depth up to 32) as an ILP v2 double array
-// with its shape; an empty one writes nothing; anything else follows the
+// with its shape; an empty one writes nothing, whatever its name (the connector
+// checks a name only when it writes a value under it); anything else follows the
 // mapping's array policy.
 Rejection MessageEncoder::encode_array(const ColumnName& name, ondemand::value& value) {
   const Rejection refused = config_.array_policy == ArrayPolicy::kSkip
@@ -27,7 +28,11 @@ Rejection MessageEncoder::encode_array(const ColumnName& name, ondemand::value& 
     return empty ? Rejection() : refused;
   }
   char* const column_start = columns_.pos;
-  if (Rejection rejection = begin_column(name, false)) return rejection;
+  // Under a name QuestDB refuses, the elements are still read (to tell an array
+  // with no element) but no name is written before them.
+  if (name.valid) {
+    if (Rejection rejection = begin_column(name, false)) return rejection;
+  }
   char* header = columns_.reserve(4);
   if (header == nullptr) return RejectReason::kTooLarge;
   header[0] = '=';
@@ -43,9 +48,9 @@ Rejection MessageEncoder::encode_array(const ColumnName& name, ondemand::value& 
     return std::nullopt;
   }
   const std::size_t dimensions = shape.dimensions();
-  if (dimensions == 0) {  // no element at all: no column
+  if (dimensions == 0 || !name.valid) {  // no element at all: no column
     columns_.pos = column_start;
-    return std::nullopt;
+    return dimensions == 0 ? Rejection() : Rejection(RejectReason::kInvalidName);
   }
   header[3] = static_cast<char>(dimensions);
   for (std::size_t d = 0; d < dimensions; ++d) {

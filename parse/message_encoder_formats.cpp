@@ -56,10 +56,13 @@ Rejection MessageEncoder::encode_key_object(ondemand::object& object, char* name
     ondemand::field& field = member.value_unsafe();  // in place: see encode_object
     std::string_view key;
     if (auto error = field.unescaped_key().get(key)) return reason_for(error);
-    if (name_len + key.size() > kMaxPathBytes) return RejectReason::kInvalidName;
+    ondemand::value& value = field.value();
+    if (name_len + key.size() > kMaxPathBytes) {
+      if (writes_nothing(value)) continue;  // as under any other name
+      return RejectReason::kInvalidName;
+    }
     std::memcpy(name + name_len, key.data(), key.size());
     const std::string_view path(name, name_len + key.size());
-    ondemand::value& value = field.value();
     ondemand::json_type type;
     if (auto error = value.type().get(type)) return reason_for(error);
     Rejection rejection;
@@ -72,7 +75,11 @@ Rejection MessageEncoder::encode_key_object(ondemand::object& object, char* name
         if (!empty) return RejectReason::kTooDeep;
         continue;
       }
-      if (path.size() + config_.separator.size() > kMaxPathBytes) return RejectReason::kInvalidName;
+      if (path.size() + config_.separator.size() > kMaxPathBytes) {
+        if (auto error = inner.is_empty().get(empty)) return reason_for(error);
+        if (!empty) return RejectReason::kInvalidName;
+        continue;
+      }
       std::memcpy(name + path.size(), config_.separator.data(), config_.separator.size());
       rejection =
           encode_key_object(inner, name, path.size() + config_.separator.size(), depth + 1, names);
@@ -81,13 +88,16 @@ Rejection MessageEncoder::encode_key_object(ondemand::object& object, char* name
       // same name is seen as the duplicate.
       char* const start = names.pos;
       const bool valid = append_column_name(names, path) && !names.overflowed;
-      if (!valid) return names.overflowed ? RejectReason::kTooLarge : RejectReason::kInvalidName;
+      if (names.overflowed) return RejectReason::kTooLarge;
       const std::string_view escaped(start, static_cast<std::size_t>(names.pos - start));
-      const ColumnName column{escaped, true, cache_.number_name(escaped)};
-      if (config_.key_mode == KeyMode::kSymbol) {
+      const ColumnName column{escaped, valid, valid ? cache_.number_name(escaped) : kUnnumberedName};
+      if (type == ondemand::json_type::array && config_.key_mode != KeyMode::kSymbol) {
+        rejection = encode_array(column, value);  // an invalid name only if it writes
+      } else if (!valid) {
+        // As for the value's fields: null and empty containers write no name to refuse.
+        rejection = writes_nothing(value) ? Rejection() : Rejection(RejectReason::kInvalidName);
+      } else if (config_.key_mode == KeyMode::kSymbol) {
         rejection = encode_symbol(column, value);
-      } else if (type == ondemand::json_type::array) {
-        rejection = encode_array(column, value);
       } else {
         rejection = encode_column(column, value, depth, path, true);
       }

@@ -117,6 +117,7 @@ Rejection MessageEncoder::encode_object(ondemand::object& object, int depth, std
       if (depth > 0 || prefix_len_ > 0) {
         const std::size_t end = prefix_len_ + path_len + key.size();
         if (end > kMaxPathBytes) {
+          if (writes_nothing(value)) continue;  // as under any other name
           return refuse_member(RejectReason::kInvalidName, field, path_len, depth);
         }
         std::memcpy(path_ + prefix_len_ + path_len, key.data(), key.size());
@@ -281,10 +282,12 @@ Rejection MessageEncoder::descend(ondemand::value& value, int depth, std::string
     return empty ? Rejection() : Rejection(RejectReason::kTooDeep);
   }
   const std::size_t path_len = path.size();
-  if (prefix_len_ + path_len > kMaxPathBytes) return RejectReason::kInvalidName;
-  if (path.data() != path_ + prefix_len_) std::memcpy(path_ + prefix_len_, path.data(), path_len);
   const std::string_view separator = config_.separator;
-  if (prefix_len_ + path_len + separator.size() > kMaxPathBytes) return RejectReason::kInvalidName;
+  if (prefix_len_ + path_len + separator.size() > kMaxPathBytes) {
+    // No name below can be written; an empty object needs none.
+    return writes_nothing(value) ? Rejection() : Rejection(RejectReason::kInvalidName);
+  }
+  if (path.data() != path_ + prefix_len_) std::memcpy(path_ + prefix_len_, path.data(), path_len);
   std::memcpy(path_ + prefix_len_ + path_len, separator.data(), separator.size());
   ondemand::object object;
   if (auto error = value.get_object().get(object)) return reason_for(error);

@@ -1,7 +1,7 @@
-// Where QuestDB itself, or the QuestDB Kafka connector, decides what a message becomes,
-// checked against the real QuestDB (fixture questdb): kilp writes the rows QuestDB
-// and the connector would hold, and dead-letters, naming the field, what either would
-// refuse or QuestDB would silently drop.
+// Where QuestDB itself, or the QuestDB Kafka connector, decides what a message becomes
+// (issue 20), checked against the real QuestDB (fixture questdb): kilp writes the rows
+// QuestDB and the connector would hold, and dead-letters, naming the field, what
+// either would refuse or QuestDB would silently drop.
 //
 // One kilp run (ILP/HTTP, protocol 2 as negotiated) consumes every topic of one
 // mapping file; each topic has one partition, so message i is at offset i.
@@ -57,6 +57,24 @@ std::vector<ParityCase> parity_cases() {
        "id",
        {"[1,1]", "[2,3]"},
        {}},
+      // Nothing to write under a name QuestDB refuses: the row lands, as with the
+      // connector (kilp dead-lettered the first message with protocol 2).
+      {"empty_under_bad_name",
+       "timestamp_field = \"ts\"\n",
+       {R"({"id":1,"a*b":[],"c*d":{},"e*f":null,"ts":1700000000})",
+        R"({"id":2,"a*b":[1.5],"ts":1700000001})", R"({"id":3,"ts":1700000002})"},
+       "id",
+       "id",
+       {"[1]", "[3]"},
+       {{1, "invalid_name: field a*b"}}},
+      // A null designated timestamp is refused even when an absent one gets server time.
+      {"null_timestamp",
+       "timestamp_field = \"ts\"\nmissing_timestamp = \"server\"\n",
+       {R"({"id":1,"ts":1700000000})", R"({"id":2,"ts":null})", R"({"id":3})"},
+       "id, timestamp > dateadd('h', -1, now())",
+       "id",
+       {"[1,false]", "[3,true]"},
+       {{1, "bad_timestamp: field ts"}}},
   };
 }
 
