@@ -16,7 +16,8 @@ constexpr char kArrayElementDouble = 10;
 // with its shape; an empty one writes nothing, whatever its name (the connector
 // checks a name only when it writes a value under it); anything else follows the
 // mapping's array policy.
-Rejection MessageEncoder::encode_array(const ColumnName& name, ondemand::value& value) {
+Rejection MessageEncoder::encode_array(const ColumnName& name, ondemand::value& value,
+                                       bool float32) {
   const Rejection refused = config_.array_policy == ArrayPolicy::kSkip
                                 ? Rejection()
                                 : Rejection(RejectReason::kUnsupportedValue);
@@ -41,7 +42,7 @@ Rejection MessageEncoder::encode_array(const ColumnName& name, ondemand::value& 
   columns_.pos += 4;
   DoubleArrayShape shape;
   char* lengths = nullptr;
-  if (Rejection rejection = encode_array_elements(array, 0, shape, lengths)) {
+  if (Rejection rejection = encode_array_elements(array, 0, shape, lengths, float32)) {
     if (rejection != RejectReason::kUnsupportedValue) return rejection;
     if (refused) return refused;
     columns_.pos = column_start;  // skip the whole column
@@ -67,7 +68,8 @@ Rejection MessageEncoder::encode_array(const ColumnName& name, ondemand::value& 
 // The elements of one level of a nested array, row-major. kUnsupportedValue:
 // not a rectangular array of numbers.
 Rejection MessageEncoder::encode_array_elements(ondemand::array& array, std::size_t depth,
-                                                DoubleArrayShape& shape, char*& lengths) {
+                                                DoubleArrayShape& shape, char*& lengths,
+                                                bool float32) {
   std::uint32_t count = 0;
   for (auto element : array) {
     if (element.error()) return reason_for(element.error());
@@ -80,7 +82,7 @@ Rejection MessageEncoder::encode_array_elements(ondemand::array& array, std::siz
     if (is_array) {
       ondemand::array inner;
       if (auto error = item.get_array().get(inner)) return reason_for(error);
-      if (Rejection rejection = encode_array_elements(inner, depth + 1, shape, lengths)) {
+      if (Rejection rejection = encode_array_elements(inner, depth + 1, shape, lengths, float32)) {
         return rejection;
       }
     } else {
@@ -92,6 +94,7 @@ Rejection MessageEncoder::encode_array_elements(ondemand::array& array, std::siz
       }
       double number = 0;
       if (auto error = item.get_double().get(number)) return number_failure(item, error);
+      if (float32 && !round_to_float32(number)) return RejectReason::kNumberOutOfRange;
       char* dst = columns_.reserve(sizeof number);
       if (dst == nullptr) return RejectReason::kTooLarge;
       std::memcpy(dst, &number, sizeof number);

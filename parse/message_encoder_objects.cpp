@@ -87,8 +87,10 @@ Rejection MessageEncoder::capture_table_value(std::uint8_t slot, ondemand::value
   }
 }
 
-Rejection MessageEncoder::encode_object(ondemand::object& object, int depth, std::size_t path_len,
-                                        bool kept) {
+template <bool kTyped>
+Rejection MessageEncoder::encode_members(ondemand::object& object, int depth, std::size_t path_len,
+                                         bool kept, const ConnectField* schema) {
+  std::uint32_t next_schema_field = 0;
   for (auto member : object) {
     // The field used where it stands, not moved out with get(): GCC copies its value
     // iterator with a 16-byte load just after two narrower stores of it, which cannot
@@ -100,6 +102,7 @@ Rejection MessageEncoder::encode_object(ondemand::object& object, int depth, std
     // The field's path ("a_b"): its key at the top, which the cache may recognise in
     // the JSON as it stands.
     std::string_view path;
+    std::string_view key;
     const FieldRoute* route = nullptr;
     if (depth == 0) {
       const char* const raw_key = reinterpret_cast<const char*>(field.key().raw());
@@ -107,8 +110,8 @@ Rejection MessageEncoder::encode_object(ondemand::object& object, int depth, std
     }
     if (route != nullptr) {
       ++field_ordinal_;
+      if constexpr (kTyped) key = path;
     } else {
-      std::string_view key;
       if (!read_plain_key(field, key)) {
         if (auto error = field.unescaped_key().get(key)) return reason_for(error);
       }
@@ -127,12 +130,17 @@ Rejection MessageEncoder::encode_object(ondemand::object& object, int depth, std
       route = &route_for(path, name_text);
     }
     const ColumnName& name = route->name;
+    // --value-format envelope: the field's Connect schema, when the envelope has one.
+    const ConnectField* field_schema = nullptr;
+    if constexpr (kTyped) field_schema = connect_schema_->field(*schema, key, next_schema_field);
     Rejection rejection;
     if (route->planned == nullptr) {
       if (kept || !plan_.keeps_only_included()) {
-        rejection = encode_column(name, value, depth, path, kept);
+        rejection = field_schema == nullptr
+                        ? encode_column(name, value, depth, path, kept)
+                        : encode_with_schema(name, value, depth, path, kept, *field_schema);
       } else if (route->kept_below) {
-        rejection = encode_branch(value, depth, path, false);
+        rejection = encode_branch(value, depth, path, false, field_schema);
       }
     } else {
       const MappingPlan::PlannedField& planned = *route->planned;
@@ -142,7 +150,10 @@ Rejection MessageEncoder::encode_object(ondemand::object& object, int depth, std
           return refuse_member(*refused, field, path_len, depth);
         }
       }
-      rejection = encode_planned(planned, name, value, depth, path);
+      rejection =
+          field_schema == nullptr
+              ? encode_planned(planned, name, value, depth, path)
+              : encode_planned_with_schema(planned, name, value, depth, path, *field_schema);
     }
     if (rejection && *rejection != kSkipDuplicate) [[unlikely]] {
       return refuse_member(*rejection, field, path_len, depth);
@@ -150,6 +161,11 @@ Rejection MessageEncoder::encode_object(ondemand::object& object, int depth, std
   }
   return std::nullopt;
 }
+
+template Rejection MessageEncoder::encode_members<false>(ondemand::object&, int, std::size_t,
+                                                         bool, const ConnectField*);
+template Rejection MessageEncoder::encode_members<true>(ondemand::object&, int, std::size_t, bool,
+                                                        const ConnectField*);
 
 Rejection MessageEncoder::refuse_member(RejectReason rejection, ondemand::field& field,
                                         std::size_t path_len, int depth) {
@@ -264,15 +280,15 @@ Rejection MessageEncoder::encode_planned(const MappingPlan::PlannedField& planne
 }
 
 Rejection MessageEncoder::encode_branch(ondemand::value& value, int depth, std::string_view path,
-                                        bool kept) {
+                                        bool kept, const ConnectField* schema) {
   ondemand::json_type type;
   if (auto error = value.type().get(type)) return reason_for(error);
   if (type != ondemand::json_type::object) return std::nullopt;  // not a branch after all
-  return descend(value, depth, path, kept);
+  return descend(value, depth, path, kept, schema);
 }
 
 Rejection MessageEncoder::descend(ondemand::value& value, int depth, std::string_view path,
-                                  bool kept) {
+                                  bool kept, const ConnectField* schema) {
   if (depth >= config_.max_depth) {
     // An empty object writes nothing at any depth.
     ondemand::object object;
@@ -291,7 +307,7 @@ Rejection MessageEncoder::descend(ondemand::value& value, int depth, std::string
   std::memcpy(path_ + prefix_len_ + path_len, separator.data(), separator.size());
   ondemand::object object;
   if (auto error = value.get_object().get(object)) return reason_for(error);
-  return encode_object(object, depth + 1, path_len + separator.size(), kept);
+  return encode_object(object, depth + 1, path_len + separator.size(), kept, schema);
 }
 
 }  // namespace kilp::parse::KILP_PARSE_KERNEL

@@ -35,6 +35,22 @@ struct ParityCase {
   std::map<std::int64_t, std::string> refused;  // offset -> "reason: detail" of its dead letter
 };
 
+// JsonConverter's envelope (Kafka 4.4.0, schemas.enable=true) of the connector's
+// testLogicalTypes record, with a float32, a float32 array and a bytes field under a
+// name QuestDB refuses.
+const std::string kLogicalTypes =
+    R"({"schema":{"type":"struct","fields":[{"type":"string","optional":false,"field":"firstname"},)"
+    R"({"type":"int8","optional":false,"field":"age"},{"type":"int64","optional":false,)"
+    R"("name":"org.apache.kafka.connect.data.Timestamp","version":1,"field":"col_timestamp"},)"
+    R"({"type":"int32","optional":false,"name":"org.apache.kafka.connect.data.Date","version":1,)"
+    R"("field":"col_date"},{"type":"int32","optional":false,)"
+    R"("name":"org.apache.kafka.connect.data.Time","version":1,"field":"col_time"},)"
+    R"({"type":"float","optional":false,"field":"ratio"},{"type":"array","items":{"type":"float",)"
+    R"("optional":false},"optional":false,"field":"readings"},{"type":"bytes","optional":true,)"
+    R"("field":"a*g*e"}],"optional":false,"name":"com.example.Person"},"payload":)"
+    R"({"firstname":"John","age":42,"col_timestamp":1666533239123,"col_date":19288,)"
+    R"("col_time":50039123,"ratio":0.1,"readings":[23.5,24.1,23.8],"a*g*e":"AQID"}})";
+
 std::vector<ParityCase> parity_cases() {
   return {
       // QuestDB takes `price` and `Price` (and É and é) for one column and keeps the
@@ -75,6 +91,31 @@ std::vector<ParityCase> parity_cases() {
        "id",
        {"[1,false]", "[3,true]"},
        {{1, "bad_timestamp: field ts"}}},
+      // An envelope's schema: Date and Timestamp are timestamps, Time a long, float32
+      // the nearest float; the bytes field skipped as with skip.unsupported.types.
+      {"envelope_schema",
+       "value_format = \"envelope\"\nunsupported_types = \"skip\"\n",
+       {kLogicalTypes},
+       "firstname, age, col_timestamp, col_date, col_time, ratio, readings",
+       "firstname",
+       {R"(["John",42,"2022-10-23T13:53:59.123000Z","2022-10-23T00:00:00.000000Z",50039123,)"
+        R"(0.10000000149011612,[23.5,24.100000381469727,23.799999237060547]])"},
+       {}},
+      // What the connector refuses: a Decimal, an array of int32.
+      {"envelope_refused",
+       "value_format = \"envelope\"\n",
+       {R"({"schema":{"type":"struct","fields":[{"type":"int32","field":"id"}]},"payload":{"id":1}})",
+        R"({"schema":{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"},)"
+        R"({"type":"bytes","optional":false,"name":"org.apache.kafka.connect.data.Decimal",)"
+        R"("version":1,"parameters":{"scale":"2"},"field":"price"}],"optional":false},)"
+        R"("payload":{"id":2,"price":"MDk="}})",
+        R"({"schema":{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"},)"
+        R"({"type":"array","items":{"type":"int32","optional":false},"optional":false,)"
+        R"("field":"counts"}],"optional":false},"payload":{"id":3,"counts":[1,2,3]}})"},
+       "id",
+       "id",
+       {"[1]"},
+       {{1, "unsupported_value: field price"}, {2, "unsupported_value: field counts"}}},
   };
 }
 

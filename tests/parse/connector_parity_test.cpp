@@ -16,19 +16,6 @@ namespace {
 
 using ConnectorParity = MappingFeaturesTest;
 
-std::string doubles(std::initializer_list<double> values) {
-  std::string bytes;
-  for (double d : values) bytes.append(reinterpret_cast<const char*>(&d), sizeof d);
-  return bytes;
-}
-
-std::string array_header(std::initializer_list<std::uint32_t> shape) {
-  std::string bytes("\x0e\x0a", 2);
-  bytes += static_cast<char>(shape.size());
-  for (std::uint32_t length : shape) bytes.append(reinterpret_cast<const char*>(&length), 4);
-  return bytes;
-}
-
 TEST_F(ConnectorParity, EmptyArraysAndObjectsWriteNoColumn) {
   MappingConfig config = base();
   config.symbols = {"s"};

@@ -3,6 +3,8 @@
 // that whatever is written is one strictly valid ILP line.
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -10,6 +12,21 @@
 #include "tests/support/strict_ilp_parser.hpp"
 
 namespace kilp::parse {
+
+// ILP protocol 2 bytes: doubles as written in a binary array, and an array's header
+// (type, element type, dimension count, lengths) after its "==".
+inline std::string doubles(std::initializer_list<double> values) {
+  std::string bytes;
+  for (double d : values) bytes.append(reinterpret_cast<const char*>(&d), sizeof d);
+  return bytes;
+}
+
+inline std::string array_header(std::initializer_list<std::uint32_t> shape) {
+  std::string bytes("\x0e\x0a", 2);
+  bytes += static_cast<char>(shape.size());
+  for (std::uint32_t length : shape) bytes.append(reinterpret_cast<const char*>(&length), 4);
+  return bytes;
+}
 
 class MappingFeaturesTest : public ::testing::Test {
  protected:
