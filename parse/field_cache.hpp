@@ -2,13 +2,15 @@
 // What the encoder decided about each field path under one mapping plan (planned
 // role, escaped column name, whether an include list keeps something below it), so
 // that later messages with the same keys skip the plan lookup and the name
-// validation and escaping. Column names are numbered, which makes the duplicate
-// check one stamp per name. Fixed capacity, allocated once: once full, new paths
-// and names are not cached and the encoder takes its uncached path for them.
+// validation and escaping. Column names are numbered as QuestDB tells columns apart,
+// ignoring case (parse/column_name_folding.hpp), which makes the duplicate check one
+// stamp per column. Fixed capacity, allocated once: once full, new paths and names
+// are not cached and the encoder takes its uncached path for them.
 #include <cstddef>
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string_view>
 
 #include "parse/mapping_plan.hpp"
@@ -19,8 +21,9 @@ namespace kilp::parse {
 inline constexpr std::uint32_t kUnnumberedName = std::numeric_limits<std::uint32_t>::max();
 
 // A column name as the encoder writes it: escaped, or invalid (refused when a value
-// would be written under it), its number in the field cache if it has one, and
-// ",name=" when the cache holds it so (written in one copy).
+// would be written under it), its column's number in the field cache if it has one
+// (names QuestDB takes for one column, such as `a` and `A`, share it), and ",name="
+// when the cache holds it so (written in one copy).
 struct ColumnName {
   std::string_view text;
   bool valid = true;
@@ -83,13 +86,9 @@ class FieldCache {
   const FieldRoute* add(std::size_t ordinal, std::string_view path, std::uint64_t hash,
                         const FieldRoute& route);
 
-  // The number of a column name, numbered now if new; kUnnumberedName when full.
+  // The number of the column an escaped name writes to, numbered now if new; names
+  // QuestDB compares equal get the same number. kUnnumberedName when full.
   std::uint32_t number_name(std::string_view column_name);
-  // ",name=" for name `number` (< kUnnumberedName).
-  std::string_view framed_name(std::uint32_t number) const {
-    const FramedSpan span = framed_spans_[number];
-    return std::string_view(framed_.get() + span.offset, span.length);
-  }
 
   // Starts a message: every name is unused again.
   void begin_message();
@@ -120,8 +119,17 @@ class FieldCache {
     if (ordinal >= expected_count_) expected_count_ = ordinal + 1;
   }
 
+  // ",name=" for spelling `number` (a number of names_).
+  std::string_view framed_name(std::uint32_t number) const {
+    const FramedSpan span = framed_spans_[number];
+    return std::string_view(framed_.get() + span.offset, span.length);
+  }
+  // The number of `column_name` as spelled, kept with its framed form.
+  std::optional<std::uint32_t> number_spelling(std::string_view column_name);
+
   StringTable paths_;
-  StringTable names_;
+  StringTable names_;    // column names as spelled: a route writes its own
+  StringTable columns_;  // column names lowered as QuestDB compares them, numbered
   struct FramedSpan {
     std::uint32_t offset = 0;
     std::uint32_t length = 0;
@@ -131,7 +139,7 @@ class FieldCache {
   std::size_t framed_bytes_ = 0;
   std::unique_ptr<FieldRoute[]> routes_;          // by path number
   std::unique_ptr<bool[]> plain_paths_;           // by path number: holds no quote or backslash
-  std::unique_ptr<std::uint32_t[]> name_stamps_;  // by name number: last message using it
+  std::unique_ptr<std::uint32_t[]> name_stamps_;  // by column number: last message using it
   std::size_t capacity_;
   ExpectedField expected_[kExpectedFields];  // by field ordinal
   std::size_t expected_count_ = 0;

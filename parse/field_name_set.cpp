@@ -3,17 +3,13 @@
 #include <algorithm>
 #include <bit>
 
-#include "parse/string_table.hpp"
+#include "parse/column_name_folding.hpp"
 
 namespace kilp::parse {
 
 namespace {
 // The shortest JSON member, `"":0,`, is 5 bytes.
 constexpr std::size_t kMinMemberBytes = 5;
-
-std::uint64_t hash_name(std::string_view name) {
-  return hash_text(name);
-}
 }  // namespace
 
 std::size_t FieldNameSet::slots_for(std::size_t message_bytes) {
@@ -57,7 +53,7 @@ bool FieldNameSet::insert(std::string_view name) {
   // Most messages have a handful of keys: comparing with each costs less than hashing.
   if (count_ < kLinearScanNames) {
     for (std::size_t i = 0; i < count_; ++i) {
-      if (names_[i] == name) return false;
+      if (same_column_name(names_[i], name)) return false;
     }
     names_[count_++] = name;
     if (count_ == kLinearScanNames) {
@@ -65,7 +61,7 @@ bool FieldNameSet::insert(std::string_view name) {
     }
     return true;
   }
-  for (std::size_t i = hash_name(name) & mask_;; i = (i + 1) & mask_) {
+  for (std::size_t i = hash_column_name(name) & mask_;; i = (i + 1) & mask_) {
     Slot& slot = slots_[i];
     if (slot.generation != generation_) {
       slot.generation = generation_;
@@ -73,12 +69,12 @@ bool FieldNameSet::insert(std::string_view name) {
       names_[count_++] = name;
       return true;
     }
-    if (names_[slot.name_index] == name) return false;
+    if (same_column_name(names_[slot.name_index], name)) return false;
   }
 }
 
 void FieldNameSet::add_to_table(std::size_t name_index) {
-  for (std::size_t i = hash_name(names_[name_index]) & mask_;; i = (i + 1) & mask_) {
+  for (std::size_t i = hash_column_name(names_[name_index]) & mask_;; i = (i + 1) & mask_) {
     Slot& slot = slots_[i];
     if (slot.generation != generation_) {
       slot.generation = generation_;

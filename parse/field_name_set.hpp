@@ -1,7 +1,8 @@
 #pragma once
-// The keys seen so far in one JSON object, to refuse duplicates in O(1) per key
+// The column names seen so far in one message, to refuse duplicates in O(1) per name
 // without allocating: an open-addressing table sized once for the largest message,
-// cleared in O(1) per message by bumping a generation number.
+// cleared in O(1) per message by bumping a generation number. Names are compared as
+// QuestDB compares them, ignoring case (parse/column_name_folding.hpp).
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -17,7 +18,8 @@ class FieldNameSet {
   // Forgets all names; `message_bytes` bounds how many names may follow.
   void clear(std::size_t message_bytes);
 
-  // Adds `name` (which must outlive the next clear()); false if it was present.
+  // Adds `name` (which must outlive the next clear()); false if it, or a name QuestDB
+  // takes for the same column, was present.
   bool insert(std::string_view name);
 
   std::size_t size() const { return count_; }

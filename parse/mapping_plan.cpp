@@ -4,6 +4,7 @@
 #include <atomic>
 #include <stdexcept>
 
+#include "parse/column_name_folding.hpp"
 #include "parse/ilp_names.hpp"
 
 namespace kilp::parse {
@@ -291,7 +292,9 @@ MappingPlan MappingPlan::compile(const MappingConfig& config) {
   for (const std::string* name : {&config.kafka_timestamp_column, &config.kafka_partition_column,
                                   &config.kafka_offset_column}) {
     if (name->empty()) continue;
-    if (std::find(fixed_names.begin(), fixed_names.end(), *name) != fixed_names.end()) {
+    // QuestDB takes `kafka_offset` and `Kafka_Offset` for one column.
+    if (std::any_of(fixed_names.begin(), fixed_names.end(),
+                    [&](const std::string& fixed) { return same_column_name(fixed, *name); })) {
       refuse("table '" + table + "': column '" + *name +
              "' is named twice among the key and Kafka metadata columns");
     }

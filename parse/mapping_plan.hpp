@@ -35,8 +35,13 @@ enum class OversizedIntegerPolicy : std::uint8_t { kReject, kDouble };
 enum class DuplicatePolicy : std::uint8_t { kReject, kKeepFirst };
 
 // How the Kafka record value is read: a JSON object, or Kafka Connect's
-// JsonConverter envelope {"schema":...,"payload":{...}} (schemas.enable=true).
+// JsonConverter envelope {"schema":...,"payload":{...}} (schemas.enable=true), whose
+// schema types the payload's fields as the connector does.
 enum class ValueFormat : std::uint8_t { kJson, kEnvelope };
+
+// Fields of a type kilp does not write (an envelope schema's bytes and Decimal):
+// unsupported_value, or skipped (the connector's skip.unsupported.types).
+enum class UnsupportedTypePolicy : std::uint8_t { kReject, kSkip };
 
 // How the Kafka record key is read: its bytes as text, JSON (an object becomes
 // columns or symbols named key_prefix + separator + path), or a JsonConverter
@@ -74,6 +79,7 @@ struct MappingConfig {
   OversizedIntegerPolicy oversized_integers = OversizedIntegerPolicy::kReject;
   DuplicatePolicy duplicates = DuplicatePolicy::kReject;
   ValueFormat value_format = ValueFormat::kJson;
+  UnsupportedTypePolicy unsupported_types = UnsupportedTypePolicy::kReject;
   KeyFormat key_format = KeyFormat::kString;
   // An array of objects written as one row per element, each with the message's
   // other fields (kilp's own; the connector's StructArrayExplode keeps one row, see

@@ -13,9 +13,11 @@ constexpr char kArrayElementDouble = 10;
 }  // namespace
 
 // A rectangular array of numbers (any depth up to 32) as an ILP v2 double array
-// with its shape; an empty one writes nothing; anything else follows the
+// with its shape; an empty one writes nothing, whatever its name (the connector
+// checks a name only when it writes a value under it); anything else follows the
 // mapping's array policy.
-Rejection MessageEncoder::encode_array(const ColumnName& name, ondemand::value& value) {
+Rejection MessageEncoder::encode_array(const ColumnName& name, ondemand::value& value,
+                                       bool float32) {
   const Rejection refused = config_.array_policy == ArrayPolicy::kSkip
                                 ? Rejection()
                                 : Rejection(RejectReason::kUnsupportedValue);
@@ -27,7 +29,11 @@ Rejection MessageEncoder::encode_array(const ColumnName& name, ondemand::value& 
     return empty ? Rejection() : refused;
   }
   char* const column_start = columns_.pos;
-  if (Rejection rejection = begin_column(name, false)) return rejection;
+  // Under a name QuestDB refuses, the elements are still read (to tell an array
+  // with no element) but no name is written before them.
+  if (name.valid) {
+    if (Rejection rejection = begin_column(name, false)) return rejection;
+  }
   char* header = columns_.reserve(4);
   if (header == nullptr) return RejectReason::kTooLarge;
   header[0] = '=';
@@ -36,16 +42,16 @@ Rejection MessageEncoder::encode_array(const ColumnName& name, ondemand::value& 
   columns_.pos += 4;
   DoubleArrayShape shape;
   char* lengths = nullptr;
-  if (Rejection rejection = encode_array_elements(array, 0, shape, lengths)) {
+  if (Rejection rejection = encode_array_elements(array, 0, shape, lengths, float32)) {
     if (rejection != RejectReason::kUnsupportedValue) return rejection;
     if (refused) return refused;
     columns_.pos = column_start;  // skip the whole column
     return std::nullopt;
   }
   const std::size_t dimensions = shape.dimensions();
-  if (dimensions == 0) {  // no element at all: no column
+  if (dimensions == 0 || !name.valid) {  // no element at all: no column
     columns_.pos = column_start;
-    return std::nullopt;
+    return dimensions == 0 ? Rejection() : Rejection(RejectReason::kInvalidName);
   }
   header[3] = static_cast<char>(dimensions);
   for (std::size_t d = 0; d < dimensions; ++d) {
@@ -62,7 +68,8 @@ Rejection MessageEncoder::encode_array(const ColumnName& name, ondemand::value& 
 // The elements of one level of a nested array, row-major. kUnsupportedValue:
 // not a rectangular array of numbers.
 Rejection MessageEncoder::encode_array_elements(ondemand::array& array, std::size_t depth,
-                                                DoubleArrayShape& shape, char*& lengths) {
+                                                DoubleArrayShape& shape, char*& lengths,
+                                                bool float32) {
   std::uint32_t count = 0;
   for (auto element : array) {
     if (element.error()) return reason_for(element.error());
@@ -75,7 +82,7 @@ Rejection MessageEncoder::encode_array_elements(ondemand::array& array, std::siz
     if (is_array) {
       ondemand::array inner;
       if (auto error = item.get_array().get(inner)) return reason_for(error);
-      if (Rejection rejection = encode_array_elements(inner, depth + 1, shape, lengths)) {
+      if (Rejection rejection = encode_array_elements(inner, depth + 1, shape, lengths, float32)) {
         return rejection;
       }
     } else {
@@ -87,6 +94,7 @@ Rejection MessageEncoder::encode_array_elements(ondemand::array& array, std::siz
       }
       double number = 0;
       if (auto error = item.get_double().get(number)) return number_failure(item, error);
+      if (float32 && !round_to_float32(number)) return RejectReason::kNumberOutOfRange;
       char* dst = columns_.reserve(sizeof number);
       if (dst == nullptr) return RejectReason::kTooLarge;
       std::memcpy(dst, &number, sizeof number);

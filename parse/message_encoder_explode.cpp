@@ -113,7 +113,10 @@ EncodeResult encode_exploded_rows(MessageEncoder& encoder, std::size_t prefix_by
       encoder.begin_element_row(IlpByteWriter(row_start, out.data + out.capacity),
                                 std::string_view(first_row, prefix_bytes));
     }
-    if (Rejection rejection = encoder.encode_object(object, 0, 0, false)) return rejected(*rejection);
+    if (Rejection rejection =
+            encoder.encode_object(object, 0, 0, false, encoder.exploded_schema())) {
+      return rejected(*rejection);
+    }
     if (Rejection rejection = encoder.finish_row()) return rejected(*rejection);
     if (encoder.head().overflowed) return {EncodeOutcome::kNoSpace, RejectReason::kTooLarge, 0};
     row_start = encoder.head().pos;

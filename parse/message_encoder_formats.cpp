@@ -56,10 +56,13 @@ Rejection MessageEncoder::encode_key_object(ondemand::object& object, char* name
     ondemand::field& field = member.value_unsafe();  // in place: see encode_object
     std::string_view key;
     if (auto error = field.unescaped_key().get(key)) return reason_for(error);
-    if (name_len + key.size() > kMaxPathBytes) return RejectReason::kInvalidName;
+    ondemand::value& value = field.value();
+    if (name_len + key.size() > kMaxPathBytes) {
+      if (writes_nothing(value)) continue;  // as under any other name
+      return RejectReason::kInvalidName;
+    }
     std::memcpy(name + name_len, key.data(), key.size());
     const std::string_view path(name, name_len + key.size());
-    ondemand::value& value = field.value();
     ondemand::json_type type;
     if (auto error = value.type().get(type)) return reason_for(error);
     Rejection rejection;
@@ -72,7 +75,11 @@ Rejection MessageEncoder::encode_key_object(ondemand::object& object, char* name
         if (!empty) return RejectReason::kTooDeep;
         continue;
       }
-      if (path.size() + config_.separator.size() > kMaxPathBytes) return RejectReason::kInvalidName;
+      if (path.size() + config_.separator.size() > kMaxPathBytes) {
+        if (auto error = inner.is_empty().get(empty)) return reason_for(error);
+        if (!empty) return RejectReason::kInvalidName;
+        continue;
+      }
       std::memcpy(name + path.size(), config_.separator.data(), config_.separator.size());
       rejection =
           encode_key_object(inner, name, path.size() + config_.separator.size(), depth + 1, names);
@@ -81,13 +88,16 @@ Rejection MessageEncoder::encode_key_object(ondemand::object& object, char* name
       // same name is seen as the duplicate.
       char* const start = names.pos;
       const bool valid = append_column_name(names, path) && !names.overflowed;
-      if (!valid) return names.overflowed ? RejectReason::kTooLarge : RejectReason::kInvalidName;
+      if (names.overflowed) return RejectReason::kTooLarge;
       const std::string_view escaped(start, static_cast<std::size_t>(names.pos - start));
-      const ColumnName column{escaped, true, cache_.number_name(escaped)};
-      if (config_.key_mode == KeyMode::kSymbol) {
+      const ColumnName column{escaped, valid, valid ? cache_.number_name(escaped) : kUnnumberedName};
+      if (type == ondemand::json_type::array && config_.key_mode != KeyMode::kSymbol) {
+        rejection = encode_array(column, value);  // an invalid name only if it writes
+      } else if (!valid) {
+        // As for the value's fields: null and empty containers write no name to refuse.
+        rejection = writes_nothing(value) ? Rejection() : Rejection(RejectReason::kInvalidName);
+      } else if (config_.key_mode == KeyMode::kSymbol) {
         rejection = encode_symbol(column, value);
-      } else if (type == ondemand::json_type::array) {
-        rejection = encode_array(column, value);
       } else {
         rejection = encode_column(column, value, depth, path, true);
       }
@@ -99,27 +109,54 @@ Rejection MessageEncoder::encode_key_object(ondemand::object& object, char* name
 
 namespace {
 
-// {"schema":...,"payload":...} (schemas.enable=true): calls `use` on the payload; the
-// schema and any other member are skipped unread. No payload (absent or null) is
-// missing_field.
-template <typename UsePayload>
-Rejection with_envelope_payload(ondemand::object& envelope, UsePayload&& use) {
-  bool found = false;
+// {"schema":...,"payload":...} (schemas.enable=true): `read_schema` on the schema
+// when `with_schema`, then `use` on the payload; any other member is skipped unread.
+// A payload written before its schema is read after it, in a second pass over the
+// envelope (JsonConverter writes the schema first). No payload (absent or null) is
+// missing_field; a second schema or payload is duplicate_field.
+template <typename ReadSchema, typename UsePayload>
+Rejection with_envelope_payload(ondemand::object& envelope, bool with_schema,
+                                ReadSchema&& read_schema, UsePayload&& use) {
+  const char* payload_key = nullptr;  // where the payload's key is in the message
+  bool schema_seen = false;
+  bool deferred = false;
   for (auto member : envelope) {
     if (member.error()) return reason_for(member.error());
     ondemand::field& field = member.value_unsafe();  // in place: see encode_object
+    const char* const raw_key = reinterpret_cast<const char*>(field.key().raw());
     std::string_view key;
     if (auto error = field.unescaped_key().get(key)) return reason_for(error);
+    if (with_schema && key == "schema") {
+      if (schema_seen) return RejectReason::kDuplicateField;
+      schema_seen = true;
+      if (Rejection rejection = read_schema(field.value())) return rejection;
+      continue;
+    }
     if (key != "payload") continue;
-    if (found) return RejectReason::kDuplicateField;
-    found = true;
+    if (payload_key != nullptr) return RejectReason::kDuplicateField;
+    payload_key = raw_key;
     ondemand::value& value = field.value();
     bool is_null = false;
     if (auto error = value.is_null().get(is_null)) return reason_for(error);
     if (is_null) return RejectReason::kMissingField;
+    if (with_schema && !schema_seen) {
+      deferred = true;  // a schema may follow
+      continue;
+    }
     if (Rejection rejection = use(value)) return rejection;
   }
-  return found ? Rejection() : Rejection(RejectReason::kMissingField);
+  if (payload_key == nullptr) return RejectReason::kMissingField;
+  if (!deferred) return std::nullopt;
+  if (auto error = envelope.reset().error()) return reason_for(error);
+  // The keys are found by where they are: unescaping them again could overrun
+  // simdjson's string buffer, sized for one unescape of each string.
+  for (auto member : envelope) {
+    if (member.error()) return reason_for(member.error());
+    ondemand::field& field = member.value_unsafe();
+    if (reinterpret_cast<const char*>(field.key().raw()) != payload_key) continue;
+    if (Rejection rejection = use(field.value())) return rejection;
+  }
+  return std::nullopt;
 }
 
 // A JSON key that is a scalar document ("k1", 42, true, null): its text. Root
@@ -152,16 +189,42 @@ Rejection encode_scalar_key(ondemand::document& document, ondemand::json_type ty
 
 }  // namespace
 
-Rejection encode_envelope_payload(ondemand::object& envelope, MessageEncoder& encoder) {
-  return with_envelope_payload(envelope, [&](ondemand::value& value) -> Rejection {
+Rejection encode_envelope_payload(ondemand::object& envelope, MessageEncoder& encoder,
+                                  ConnectSchema& schema) {
+  const ConnectField* root = nullptr;
+  auto read_schema = [&](ondemand::value& value) -> Rejection {
+    ondemand::json_type type;
+    if (auto error = value.type().get(type)) return reason_for(error);
+    if (type == ondemand::json_type::null) return check_null(value);  // no schema
+    if (type != ondemand::json_type::object) return std::nullopt;     // none kilp reads
+    ondemand::object object;
+    std::string_view text;
+    if (auto error = value.get_object().get(object)) return reason_for(error);
+    if (auto error = object.raw_json().get(text)) return reason_for(error);
+    switch (schema.use(text)) {
+      case ConnectSchema::Outcome::kOk:
+        root = &schema.root();
+        return std::nullopt;
+      case ConnectSchema::Outcome::kMalformed:
+        return RejectReason::kMalformedJson;
+      case ConnectSchema::Outcome::kTooLarge:
+        return RejectReason::kTooLarge;
+    }
+    return std::nullopt;
+  };
+  auto use_payload = [&](ondemand::value& value) -> Rejection {
     ondemand::json_type type;
     if (auto error = value.type().get(type)) return reason_for(error);
     if (type == ondemand::json_type::null) return check_null(value);  // "nul"
     if (type != ondemand::json_type::object) return RejectReason::kNotAnObject;
     ondemand::object payload;
     if (auto error = value.get_object().get(payload)) return reason_for(error);
-    return encoder.encode_object(payload, 0, 0, false);
-  });
+    // A struct schema types the payload's fields; any other is not the payload's.
+    const bool typed = root != nullptr && root->type == ConnectType::kStruct;
+    encoder.use_connect_schema(typed ? &schema : nullptr);
+    return encoder.encode_object(payload, 0, 0, false, typed ? root : nullptr);
+  };
+  return with_envelope_payload(envelope, true, read_schema, use_payload);
 }
 
 Rejection encode_json_key(KeyFormat format, std::string_view key, const KeyScratch& scratch,
@@ -184,8 +247,10 @@ Rejection encode_json_key(KeyFormat format, std::string_view key, const KeyScrat
     if (type != ondemand::json_type::object) return RejectReason::kNotAnObject;
     ondemand::object envelope;
     if (auto error = document.get_object().get(envelope)) return reason_for(error);
+    // A key's schema is not read (see README): its payload is mapped as JSON.
     rejection = with_envelope_payload(
-        envelope, [&](ondemand::value& value) { return encoder.encode_key_value(value, names); });
+        envelope, false, [](ondemand::value&) { return Rejection(); },
+        [&](ondemand::value& value) { return encoder.encode_key_value(value, names); });
   } else if (type == ondemand::json_type::object || type == ondemand::json_type::array) {
     ondemand::value value;
     if (auto error = document.get_value().get(value)) return reason_for(error);

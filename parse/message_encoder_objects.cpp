@@ -79,8 +79,10 @@ Rejection MessageEncoder::capture_table_value(std::uint8_t slot, ondemand::value
   }
 }
 
-Rejection MessageEncoder::encode_object(ondemand::object& object, int depth, std::size_t path_len,
-                                        bool kept) {
+template <bool kTyped>
+Rejection MessageEncoder::encode_members(ondemand::object& object, int depth, std::size_t path_len,
+                                         bool kept, const ConnectField* schema) {
+  std::uint32_t next_schema_field = 0;
   for (auto member : object) {
     // The field used where it stands, not moved out with get(): GCC copies its value
     // iterator with a 16-byte load just after two narrower stores of it, which cannot
@@ -92,6 +94,7 @@ Rejection MessageEncoder::encode_object(ondemand::object& object, int depth, std
     // The field's path ("a_b"): its key at the top, which the cache may recognise in
     // the JSON as it stands.
     std::string_view path;
+    std::string_view key;
     const FieldRoute* route = nullptr;
     if (depth == 0) {
       const char* const raw_key = reinterpret_cast<const char*>(field.key().raw());
@@ -99,8 +102,8 @@ Rejection MessageEncoder::encode_object(ondemand::object& object, int depth, std
     }
     if (route != nullptr) {
       ++field_ordinal_;
+      if constexpr (kTyped) key = path;
     } else {
-      std::string_view key;
       if (!read_plain_key(field, key)) {
         if (auto error = field.unescaped_key().get(key)) return reason_for(error);
       }
@@ -109,6 +112,7 @@ Rejection MessageEncoder::encode_object(ondemand::object& object, int depth, std
       if (depth > 0 || prefix_len_ > 0) {
         const std::size_t end = prefix_len_ + path_len + key.size();
         if (end > kMaxPathBytes) {
+          if (writes_nothing(value)) continue;  // as under any other name
           return refuse_member(RejectReason::kInvalidName, field, path_len, depth);
         }
         std::memcpy(path_ + prefix_len_ + path_len, key.data(), key.size());
@@ -118,12 +122,17 @@ Rejection MessageEncoder::encode_object(ondemand::object& object, int depth, std
       route = &route_for(path, name_text);
     }
     const ColumnName& name = route->name;
+    // --value-format envelope: the field's Connect schema, when the envelope has one.
+    const ConnectField* field_schema = nullptr;
+    if constexpr (kTyped) field_schema = connect_schema_->field(*schema, key, next_schema_field);
     Rejection rejection;
     if (route->planned == nullptr) {
       if (kept || !plan_.keeps_only_included()) {
-        rejection = encode_column(name, value, depth, path, kept);
+        rejection = field_schema == nullptr
+                        ? encode_column(name, value, depth, path, kept)
+                        : encode_with_schema(name, value, depth, path, kept, *field_schema);
       } else if (route->kept_below) {
-        rejection = encode_branch(value, depth, path, false);
+        rejection = encode_branch(value, depth, path, false, field_schema);
       }
     } else {
       const MappingPlan::PlannedField& planned = *route->planned;
@@ -133,7 +142,10 @@ Rejection MessageEncoder::encode_object(ondemand::object& object, int depth, std
           return refuse_member(*refused, field, path_len, depth);
         }
       }
-      rejection = encode_planned(planned, name, value, depth, path);
+      rejection =
+          field_schema == nullptr
+              ? encode_planned(planned, name, value, depth, path)
+              : encode_planned_with_schema(planned, name, value, depth, path, *field_schema);
     }
     if (rejection && *rejection != kSkipDuplicate) [[unlikely]] {
       return refuse_member(*rejection, field, path_len, depth);
@@ -141,6 +153,11 @@ Rejection MessageEncoder::encode_object(ondemand::object& object, int depth, std
   }
   return std::nullopt;
 }
+
+template Rejection MessageEncoder::encode_members<false>(ondemand::object&, int, std::size_t,
+                                                         bool, const ConnectField*);
+template Rejection MessageEncoder::encode_members<true>(ondemand::object&, int, std::size_t, bool,
+                                                        const ConnectField*);
 
 Rejection MessageEncoder::refuse_member(RejectReason rejection, ondemand::field& field,
                                         std::size_t path_len, int depth) {
@@ -257,15 +274,15 @@ Rejection MessageEncoder::encode_planned(const MappingPlan::PlannedField& planne
 }
 
 Rejection MessageEncoder::encode_branch(ondemand::value& value, int depth, std::string_view path,
-                                        bool kept) {
+                                        bool kept, const ConnectField* schema) {
   ondemand::json_type type;
   if (auto error = value.type().get(type)) return reason_for(error);
   if (type != ondemand::json_type::object) return std::nullopt;  // not a branch after all
-  return descend(value, depth, path, kept);
+  return descend(value, depth, path, kept, schema);
 }
 
 Rejection MessageEncoder::descend(ondemand::value& value, int depth, std::string_view path,
-                                  bool kept) {
+                                  bool kept, const ConnectField* schema) {
   if (depth >= config_.max_depth) {
     // An empty object writes nothing at any depth.
     ondemand::object object;
@@ -275,14 +292,16 @@ Rejection MessageEncoder::descend(ondemand::value& value, int depth, std::string
     return empty ? Rejection() : Rejection(RejectReason::kTooDeep);
   }
   const std::size_t path_len = path.size();
-  if (prefix_len_ + path_len > kMaxPathBytes) return RejectReason::kInvalidName;
-  if (path.data() != path_ + prefix_len_) std::memcpy(path_ + prefix_len_, path.data(), path_len);
   const std::string_view separator = config_.separator;
-  if (prefix_len_ + path_len + separator.size() > kMaxPathBytes) return RejectReason::kInvalidName;
+  if (prefix_len_ + path_len + separator.size() > kMaxPathBytes) {
+    // No name below can be written; an empty object needs none.
+    return writes_nothing(value) ? Rejection() : Rejection(RejectReason::kInvalidName);
+  }
+  if (path.data() != path_ + prefix_len_) std::memcpy(path_ + prefix_len_, path.data(), path_len);
   std::memcpy(path_ + prefix_len_ + path_len, separator.data(), separator.size());
   ondemand::object object;
   if (auto error = value.get_object().get(object)) return reason_for(error);
-  return encode_object(object, depth + 1, path_len + separator.size(), kept);
+  return encode_object(object, depth + 1, path_len + separator.size(), kept, schema);
 }
 
 }  // namespace kilp::parse::KILP_PARSE_KERNEL

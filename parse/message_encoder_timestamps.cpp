@@ -19,7 +19,10 @@ Rejection MessageEncoder::read_timestamp(ondemand::value& value, std::size_t par
   if (auto error = value.type().get(type)) return reason_for(error);
   switch (type) {
     case ondemand::json_type::null:
-      return check_null(value);  // absent, as if missing
+      // Present but unusable, not missing: never server time (the connector refuses
+      // a null timestamp too).
+      if (Rejection rejection = check_null(value)) return rejection;
+      return RejectReason::kBadTimestamp;
     case ondemand::json_type::number:
       return read_numeric_timestamp(value);
     case ondemand::json_type::string: {
@@ -105,8 +108,8 @@ Rejection MessageEncoder::read_timestamp_part(ondemand::value& value, std::size_
   if (auto error = value.type().get(type)) return reason_for(error);
   switch (type) {
     case ondemand::json_type::null:
-      timestamp_seen_ &= ~(1u << part);  // absent, as if missing
-      return check_null(value);
+      if (Rejection rejection = check_null(value)) return rejection;
+      return RejectReason::kBadTimestamp;  // as a null timestamp field
     case ondemand::json_type::number: {
       timestamp_parts_[part] = raw_token(value);
       ondemand::number number;
@@ -123,9 +126,20 @@ Rejection MessageEncoder::read_timestamp_part(ondemand::value& value, std::size_
 
 Rejection MessageEncoder::compose_timestamp(bool& missing) {
   const std::size_t parts = plan_.timestamp_part_count();
-  if (timestamp_seen_ != (1u << parts) - 1) {
-    missing = true;  // some part absent or null
+  if (timestamp_seen_ == 0) {
+    missing = true;  // no part at all: the timestamp is missing
     return std::nullopt;
+  }
+  if (timestamp_seen_ != (1u << parts) - 1) {
+    // Some parts without the others: a timestamp present but unusable, as for the
+    // connector; the first absent part is named.
+    for (const MappingPlan::PlannedField& field : plan_.fields()) {
+      if (field.role == MappingPlan::FieldRole::kTimestamp &&
+          (timestamp_seen_ & (1u << field.timestamp_part)) == 0 && refused_field_->empty()) {
+        *refused_field_ = field.json_name;
+      }
+    }
+    return RejectReason::kBadTimestamp;
   }
   char text[kMaxComposedTimestampBytes];
   IlpByteWriter joined(text, text + sizeof text);

@@ -106,6 +106,13 @@ bool MessageEncoder::is_empty_container(ondemand::value& value, ondemand::json_t
          object.is_empty().get(empty) == simdjson::SUCCESS && empty;
 }
 
+bool MessageEncoder::writes_nothing(ondemand::value& value) {
+  ondemand::json_type type;
+  if (value.type().get(type) != simdjson::SUCCESS) return false;
+  if (type == ondemand::json_type::null) return !check_null(value);
+  return is_empty_container(value, type);
+}
+
 Rejection MessageEncoder::encode_column(const ColumnName& name, ondemand::value& value, int depth,
                                         std::string_view path, bool kept) {
   ondemand::json_type type;

@@ -168,6 +168,15 @@ struct EncoderState {
             row_ends.get(), max_rows};
   }
 
+  // --value-format envelope: the schema read last.
+  std::unique_ptr<ConnectSchema> connect_schema;
+  ConnectSchema& envelope_schema() {
+    if (connect_schema == nullptr) {
+      connect_schema = std::make_unique<ConnectSchema>(max_message_bytes);
+    }
+    return *connect_schema;
+  }
+
   // --key-format json|envelope: the key has its own parser.
   std::unique_ptr<ondemand::parser> key_parser;
   std::unique_ptr<char[]> padded_key;
@@ -280,7 +289,7 @@ EncodeResult OndemandEncoder::encode(const MappingPlan& plan, std::string_view j
     if (Rejection rejection = encoder.encode_kafka_columns()) return rejected(*rejection);
   }
   if (Rejection rejection = plan.config().value_format == ValueFormat::kEnvelope
-                                ? encode_envelope_payload(object, encoder)
+                                ? encode_envelope_payload(object, encoder, state.envelope_schema())
                                 : encoder.encode_object(object, 0, 0, false)) {
     return rejected(*rejection);
   }

@@ -13,8 +13,8 @@ enum class RejectReason : std::uint8_t {
   kInvalidUtf8,       // payload is not valid UTF-8
   kTooLarge,          // payload over --max-message-bytes, or row over one output buffer
   kUnsupportedValue,  // nested object/array where the mapping cannot place it
-  kMissingTimestamp,  // the configured timestamp field is absent or null
-  kBadTimestamp,      // timestamp of the wrong type, negative, or out of range
+  kMissingTimestamp,  // the configured timestamp field is absent
+  kBadTimestamp,      // timestamp of the wrong type, null, negative, or out of range
   kInvalidName,       // a table or column name ILP cannot carry
   kTypeConflict,      // value type contradicts a type hint (e.g. string in --doubles)
   kNumberOutOfRange,  // number that fits no ILP type

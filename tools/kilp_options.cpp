@@ -83,6 +83,7 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
   std::string timestamp_units = "auto", key_mode = "none", arrays = "reject", config_file;
   std::string missing_timestamp = "reject", oversized_integers = "reject", duplicates = "reject";
   std::string value_format = "json", key_format = "string", timestamp_columns, dedup_keys;
+  std::string unsupported_types = "reject";
   parse::MappingConfig base;
   app.add_option("--config", config_file,
                  "TOML file with a [topics.NAME] mapping per topic (see README)");
@@ -178,8 +179,13 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
                  "https::)");
   app.add_option("--value-format", value_format,
                  "json, or envelope: Kafka Connect's {\"schema\":..,\"payload\":{..}} "
-                 "(JsonConverter schemas.enable=true), mapping the payload")
+                 "(JsonConverter schemas.enable=true), mapping the payload typed by the schema")
       ->check(CLI::IsMember({"json", "envelope"}))
+      ->capture_default_str();
+  app.add_option("--unsupported-types", unsupported_types,
+                 "Envelope fields of a type ILP cannot hold (bytes, Decimal): reject "
+                 "(unsupported_value) or skip (the connector's skip.unsupported.types)")
+      ->check(CLI::IsMember({"reject", "skip"}))
       ->capture_default_str();
 
   engine.shards = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
@@ -315,6 +321,7 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
   base.oversized_integers = parse_oversized_integers("--oversized-integers", oversized_integers);
   base.duplicates = parse_duplicates("--duplicates", duplicates);
   base.value_format = parse_value_format("--value-format", value_format);
+  base.unsupported_types = parse_unsupported_types("--unsupported-types", unsupported_types);
   base.key_format = parse_key_format("--key-format", key_format);
   for (const std::string& text : order_books) {
     append_object_array_mappings("--order-book-to-array", text, parse::ObjectArrayShape::kMatrix,

@@ -132,6 +132,8 @@ void apply_key(const std::string& where, std::string_view key, const toml::node&
     }
   } else if (key == "value_format") {
     mapping.value_format = parse_value_format(at, string_of(at, node));
+  } else if (key == "unsupported_types") {
+    mapping.unsupported_types = parse_unsupported_types(at, string_of(at, node));
   } else {
     throw std::invalid_argument(at + ": unknown key");
   }
@@ -178,6 +180,13 @@ parse::DuplicatePolicy parse_duplicates(std::string_view what, std::string_view 
   if (text == "reject") return parse::DuplicatePolicy::kReject;
   if (text == "keep-first") return parse::DuplicatePolicy::kKeepFirst;
   refuse(what, text, "one of reject, keep-first");
+}
+
+parse::UnsupportedTypePolicy parse_unsupported_types(std::string_view what,
+                                                     std::string_view text) {
+  if (text == "reject") return parse::UnsupportedTypePolicy::kReject;
+  if (text == "skip") return parse::UnsupportedTypePolicy::kSkip;
+  refuse(what, text, "one of reject, skip");
 }
 
 parse::ValueFormat parse_value_format(std::string_view what, std::string_view text) {

@@ -33,6 +33,8 @@ parse::OversizedIntegerPolicy parse_oversized_integers(std::string_view what,
                                                        std::string_view text);
 parse::DuplicatePolicy parse_duplicates(std::string_view what, std::string_view text);
 parse::ValueFormat parse_value_format(std::string_view what, std::string_view text);
+parse::UnsupportedTypePolicy parse_unsupported_types(std::string_view what,
+                                                     std::string_view text);
 parse::KeyFormat parse_key_format(std::string_view what, std::string_view text);
 // "a=b,c=d"
 std::vector<std::pair<std::string, std::string>> parse_renames(std::string_view what,

@@ -58,7 +58,9 @@ std::vector<MappingPlan> make_plans() {
       config.key_format = (variant & 4) ? KeyFormat::kEnvelope : KeyFormat::kJson;
       if (variant & 2) config.explode = "rows";
       if (variant & 4) {
-        config.value_format = ValueFormat::kEnvelope;
+        config.value_format = ValueFormat::kEnvelope;  // typed by its schema (seeds/envelope_*)
+        config.unsupported_types =
+            (variant & 2) ? UnsupportedTypePolicy::kSkip : UnsupportedTypePolicy::kReject;
         config.timestamp_field = "date,ts";
         config.timestamp_format = "yyyyMMddHH:mm:ssz";
       }

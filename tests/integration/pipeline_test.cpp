@@ -121,7 +121,7 @@ std::vector<BadMessage> bad_messages() {
       {R"({"symbol":"X","side":"buy","price":1.5,"ts":"yesterday"})", "bad_timestamp", "field ts"},
       {R"({"symbol":"X","side":"buy","price":1.5,"ts":-5})", "bad_timestamp", "field ts"},
       {R"({"symbol":"X","side":"buy","price":1.5})", "missing_timestamp"},
-      {R"({"symbol":"X","side":"buy","price":1.5,"ts":null})", "missing_timestamp"},
+      {R"({"symbol":"X","side":"buy","price":1.5,"ts":null})", "bad_timestamp", "field ts"},
       // Nested objects are flattened; an array needs ILP protocol 2.
       {R"({"symbol":"X","list":[1,2],"ts":1700000000000001})", "unsupported_value", "field list"},
       {R"({"symbol":"X","bad.name":1,"ts":1700000000000001})", "invalid_name", "field bad.name"},

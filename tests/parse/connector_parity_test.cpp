@@ -37,10 +37,10 @@ TEST_F(ConnectorParity, MissingTimestampPolicy) {
   EXPECT_EQ(rejection(config, R"({"a":1})"), RejectReason::kMissingTimestamp);
   config.missing_timestamp = MissingTimestampPolicy::kServerTime;
   EXPECT_EQ(line(config, R"({"a":1})"), "events a=1i\n");
-  EXPECT_EQ(line(config, R"({"a":1,"ts":null})"), "events a=1i\n");
   EXPECT_EQ(line(config, R"({"a":1,"ts":5})"), "events a=1i 5000000000\n");
-  // Server time is for a timestamp that is absent, not for one that is wrong.
+  // Server time is for a timestamp that is absent, not for one that is wrong or null.
   EXPECT_EQ(rejection(config, R"({"a":1,"ts":"later"})"), RejectReason::kBadTimestamp);
+  EXPECT_EQ(rejection(config, R"({"a":1,"ts":null})"), RejectReason::kBadTimestamp);
   config.timestamp_field.reset();
   config.timestamp_kafka = true;
   EXPECT_EQ(line(config, R"({"a":1})"), "events a=1i\n");  // record without a timestamp
@@ -122,9 +122,11 @@ TEST_F(ConnectorParity, ComposedDesignatedTimestamp) {
   config.timestamp_format = "yyyyMMddHHmmss";
   EXPECT_EQ(line(config, R"({"date":20231114,"time":"221320","a":1})"),
             "events a=1i 1700000000000000000\n");
-  EXPECT_EQ(rejection(config, R"({"date":20231114,"a":1})"), RejectReason::kMissingTimestamp);
+  EXPECT_EQ(rejection(config, R"({"a":1})"), RejectReason::kMissingTimestamp);
+  // Some parts without the others: present but unusable.
+  EXPECT_EQ(rejection(config, R"({"date":20231114,"a":1})"), RejectReason::kBadTimestamp);
   EXPECT_EQ(rejection(config, R"({"date":20231114,"time":null,"a":1})"),
-            RejectReason::kMissingTimestamp);
+            RejectReason::kBadTimestamp);
   EXPECT_EQ(rejection(config, R"({"date":20231114,"time":"2213","a":1})"),
             RejectReason::kBadTimestamp);
   EXPECT_EQ(rejection(config, R"({"date":20231114,"time":[1],"a":1})"),
@@ -135,7 +137,8 @@ TEST_F(ConnectorParity, ComposedDesignatedTimestamp) {
   EXPECT_EQ(rejection(config, R"({"date":")" + long_part + R"(","time":"1","a":1})"),
             RejectReason::kBadTimestamp);
   config.missing_timestamp = MissingTimestampPolicy::kServerTime;
-  EXPECT_EQ(line(config, R"({"date":20231114,"a":1})"), "events a=1i\n");
+  EXPECT_EQ(line(config, R"({"a":1})"), "events a=1i\n");
+  EXPECT_EQ(rejection(config, R"({"date":20231114,"a":1})"), RejectReason::kBadTimestamp);
   for (const char* bad : {"date,", ",time", "date,,time", "date,date"}) {
     config.timestamp_field = bad;
     EXPECT_THROW(MappingPlan::compile(config), std::invalid_argument) << bad;

@@ -147,6 +147,40 @@ TEST(JsonToIlpAllocation, ConnectorParityFeaturesEncodeWithoutAllocating) {
   EXPECT_EQ(kilp::testing::allocation_count() - before, 0u);
 }
 
+// Envelopes with a schema: read once per schema text, and again when it changes
+// (two schemas in turn), both into room allocated on first use.
+TEST(JsonToIlpAllocation, EnvelopeSchemasEncodeWithoutAllocating) {
+  MappingConfig config;
+  config.topic = "events";
+  config.value_format = ValueFormat::kEnvelope;
+  config.timestamp_field = "ts";
+  config.protocol_version = 2;
+  const MappingPlan plan = MappingPlan::compile(config);
+  JsonToIlpEncoder encoder(1 << 16);
+  std::string buffer(1 << 20, '\0');
+  const std::string fields =
+      R"({"type":"int64","name":"org.apache.kafka.connect.data.Timestamp","field":"ts"},)"
+      R"({"type":"float","field":"f"},{"type":"array","items":{"type":"float"},"field":"a"},)"
+      R"({"type":"struct","fields":[{"type":"int8","field":"x"}],"field":"s"})";
+  const std::string payload = R"({"ts":1700000000123,"f":0.1,"a":[1.5,2.5],"s":{"x":1}})";
+  const std::string messages[] = {
+      R"({"schema":{"type":"struct","fields":[)" + fields + R"(]},"payload":)" + payload + "}",
+      R"({"payload":)" + payload + R"(,"schema":{"type":"struct","fields":[)" + fields +
+          R"(,{"type":"string","field":"new"}]}})",
+      R"({"schema":{"type":"struct","fields":[{"type":"bytes","field":"b"}]},"payload":{"b":"AQ=="}})",
+      R"({"schema":null,"payload":{"ts":1,"v":2}})",
+  };
+  MessageMeta meta;
+  auto run = [&](int count) {
+    return encode_many(encoder, buffer, count, [&](int) -> const MappingPlan& { return plan; },
+                       messages, meta);
+  };
+  EXPECT_EQ(run(8), 6u);  // warm-up: the schema's room is allocated on first use
+  const std::size_t before = kilp::testing::allocation_count();
+  run(10000);
+  EXPECT_EQ(kilp::testing::allocation_count() - before, 0u);
+}
+
 TEST(JsonToIlpAllocation, ExplodedRowsEncodeWithoutAllocating) {
   MappingConfig config;
   config.topic = "events";

@@ -3,12 +3,15 @@
 // the strict parser reads back to the same values.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <map>
 #include <random>
+#include <set>
 #include <string>
 
+#include "parse/column_name_folding.hpp"
 #include "parse/json_to_ilp.hpp"
 #include "tests/support/strict_ilp_parser.hpp"
 
@@ -102,6 +105,13 @@ bool is_column_name(std::string_view name) {
   return testing::is_questdb_column_name(name);
 }
 
+// `name` as QuestDB compares it: names equal this way are one column, a duplicate.
+std::string lowered(std::string_view name) {
+  std::string out(folded_bytes_at_most(name.size()), '\0');
+  out.resize(fold_column_name(name, out.data()));
+  return out;
+}
+
 void run_round_trip(int protocol_version, std::uint32_t seed) {
   MappingConfig config;
   config.table = "round trip=table.x";
@@ -119,6 +129,8 @@ void run_round_trip(int protocol_version, std::uint32_t seed) {
   for (int iteration = 0; iteration < 2000; ++iteration) {
     std::map<std::string, Expected> columns;
     std::map<std::string, std::string> symbols;
+    // The names used so far and the mapping's own, as QuestDB compares them.
+    std::set<std::string> taken = {"ts", "sym1", "sym2", "hd", "hi"};
     std::string json = "{";
     auto add_member = [&](const std::string& key, const std::string& value_json) {
       if (json.size() > 1) json += ",";
@@ -133,15 +145,13 @@ void run_round_trip(int protocol_version, std::uint32_t seed) {
     const int field_count = random.pick(1, 8);
     for (int f = 0; f < field_count; ++f) {
       std::string key = random.random_text(true);
-      if (!is_column_name(key) || key == "ts" || key == "sym1" || key == "sym2" || key == "hd" ||
-          key == "hi" || columns.count(key)) {
-        continue;
-      }
+      if (!is_column_name(key) || taken.count(lowered(key))) continue;
       switch (random.pick(0, protocol_version >= 2 ? 5 : 4)) {
         case 0: {
           std::string value = random.random_text(false);
           add_member(key, json_string(value));
           columns[key] = value;
+          taken.insert(lowered(key));
           break;
         }
         case 1: {
@@ -149,6 +159,7 @@ void run_round_trip(int protocol_version, std::uint32_t seed) {
               static_cast<std::int64_t>(random.rng()()) * (random.pick(0, 1) ? -1 : 1);
           add_member(key, std::to_string(value));
           columns[key] = value;
+          taken.insert(lowered(key));
           break;
         }
         case 2: {
@@ -159,12 +170,14 @@ void run_round_trip(int protocol_version, std::uint32_t seed) {
           } while (!std::isfinite(value));
           add_member(key, json_double(value));
           columns[key] = value;
+          taken.insert(lowered(key));
           break;
         }
         case 3: {
           const bool value = random.pick(0, 1) == 1;
           add_member(key, value ? "true" : "false");
           columns[key] = value;
+          taken.insert(lowered(key));
           break;
         }
         case 4: {  // a nested object of scalars, flattened to key_child
@@ -173,8 +186,10 @@ void run_round_trip(int protocol_version, std::uint32_t seed) {
           for (int c = random.pick(0, 3); c > 0; --c) {
             const std::string child = random.random_text(true);
             const std::string path = key + "_" + child;
-            if (!is_column_name(path) || path.size() > 127 || columns.count(path) ||
-                children.count(path) || path == "hd" || path == "hi") {
+            if (!is_column_name(path) || path.size() > 127 || taken.count(lowered(path)) ||
+                std::any_of(children.begin(), children.end(), [&](const auto& other) {
+                  return lowered(other.first) == lowered(path);
+                })) {
               continue;
             }
             const auto value = static_cast<std::int64_t>(random.rng()()) - (1LL << 31);
@@ -185,27 +200,32 @@ void run_round_trip(int protocol_version, std::uint32_t seed) {
           object += "}";
           bool clash = false;
           for (const auto& [path, value] : children) {
-            for (const auto& [name, ignored] : columns) {
+            for (const std::string& name : taken) {
               // Any name that is a flattened prefix of another could collide later.
-              if (name.rfind(path, 0) == 0 || path.rfind(name, 0) == 0) clash = true;
+              const std::string lowered_path = lowered(path);
+              if (name.rfind(lowered_path, 0) == 0 || lowered_path.rfind(name, 0) == 0)
+                clash = true;
             }
           }
           if (clash) break;
           add_member(key, object);
           columns.insert(children.begin(), children.end());
+          for (const auto& [path, value] : children) taken.insert(lowered(path));
           break;
         }
         default: {  // protocol 2: an array of doubles
           std::vector<double> values;
           std::string array = "[";
           for (int e = random.pick(0, 5); e > 0; --e) {
-            const double value = std::ldexp(static_cast<double>(random.rng()()), random.pick(-40, 40));
+            const double value =
+                std::ldexp(static_cast<double>(random.rng()()), random.pick(-40, 40));
             if (array.size() > 1) array += ",";
             array += json_double(value);
             values.push_back(value);
           }
           add_member(key, array + "]");
           if (!values.empty()) columns[key] = values;  // [] writes no column
+          taken.insert(lowered(key));
         }
       }
     }

@@ -131,7 +131,7 @@ TEST_F(JsonToIlpTest, RejectsEachReason) {
   EXPECT_EQ(rejection(R"({"a":[1],"ts":1})"), RejectReason::kUnsupportedValue);
   EXPECT_EQ(rejection(R"({"symbol":{"b":1},"ts":1})"), RejectReason::kUnsupportedValue);
   EXPECT_EQ(rejection(R"({"a":1})"), RejectReason::kMissingTimestamp);
-  EXPECT_EQ(rejection(R"({"a":1,"ts":null})"), RejectReason::kMissingTimestamp);
+  EXPECT_EQ(rejection(R"({"a":1,"ts":null})"), RejectReason::kBadTimestamp);  // present
   EXPECT_EQ(rejection(R"({"a":1,"ts":-1})"), RejectReason::kBadTimestamp);
   EXPECT_EQ(rejection(R"({"a":1,"ts":-1.5})"), RejectReason::kBadTimestamp);
   EXPECT_EQ(rejection(R"({"a":1,"ts":"1700000000"})"), RejectReason::kBadTimestamp);

@@ -29,6 +29,16 @@ bool has_byte_order_mark(std::string_view name) {
   return name.find("\xEF\xBB\xBF") != std::string_view::npos;
 }
 
+// QuestDB compares names ignoring case (`a` and `A` are one column, and it silently
+// drops the second value): folded here for ASCII, which keeps this reader independent
+// of kilp's full folding (parse/column_name_folding.hpp, checked against QuestDB).
+std::string ascii_lowered(std::string name) {
+  for (char& c : name) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return name;
+}
+
 bool is_digits(std::string_view s) {
   if (s.empty()) return false;
   for (char c : s) {
@@ -92,7 +102,7 @@ class LineParser {
       std::string name, value;
       if (!read_name(name, true) || !expect('=') || !read_symbol_value(value)) return false;
       if (!is_questdb_column_name(name)) return fail("invalid symbol name '" + name + "'");
-      if (!names.insert(name).second) return fail("duplicate name '" + name + "'");
+      if (!names.insert(ascii_lowered(name)).second) return fail("duplicate name '" + name + "'");
       row.symbols.emplace_back(std::move(name), std::move(value));
     }
     if (!at_end() && peek() == ' ' && !timestamp_follows()) {
@@ -102,7 +112,7 @@ class LineParser {
         IlpValue value;
         if (!read_name(name, true) || !expect('=') || !read_field_value(value)) return false;
         if (!is_questdb_column_name(name)) return fail("invalid column name '" + name + "'");
-        if (!names.insert(name).second) return fail("duplicate name '" + name + "'");
+        if (!names.insert(ascii_lowered(name)).second) return fail("duplicate name '" + name + "'");
         if (std::holds_alternative<std::vector<double>>(value)) {
           row.array_shapes.emplace_back(name, array_shape_);
         }

@@ -93,6 +93,8 @@ TEST(StrictIlpParser, RejectsMalformedLines) {
       ".t a=1i\n",                                    // leading dot in table name
       "a..b a=1i\n",                                  // double dot in table name
       "t,s=1 s=2i\n",                                 // duplicate name
+      "t a=1i,A=2i\n",                                // one column for QuestDB
+      "t,Sym=1 sym=2i\n",                             // one column for QuestDB
       "t a==\x11\x01\x01\x01\x01\x01\x01\x01\x01\n",  // unknown binary type
       "t a==\x10\x01\x02\n",                          // truncated binary double
   };

@@ -81,6 +81,25 @@ TEST(MappingOptions, BadValuesAreStartUpErrors) {
   }
 }
 
+// The connector's skip.unsupported.types for envelope fields: a flag and a TOML key.
+TEST(MappingOptions, UnsupportedTypes) {
+  EXPECT_EQ(parse({"--topic", "t"}).engine.mappings[0].unsupported_types,
+            parse::UnsupportedTypePolicy::kReject);
+  EXPECT_EQ(
+      parse({"--topic", "t", "--unsupported-types", "skip"}).engine.mappings[0].unsupported_types,
+      parse::UnsupportedTypePolicy::kSkip);
+  EXPECT_THROW(parse({"--topic", "t", "--unsupported-types", "string"}), std::invalid_argument);
+  const fs::path path = fs::temp_directory_path() /
+                        ("kilp_unsupported_types_" + std::to_string(::getpid()) + ".toml");
+  std::ofstream(path) << "unsupported_types = \"skip\"\n[topics.a]\n[topics.b]\n"
+                         "unsupported_types = \"reject\"\n";
+  const std::vector<TopicMapping> topics = load_mapping_file(path.string(), parse::MappingConfig{});
+  fs::remove(path);
+  ASSERT_EQ(topics.size(), 2u);
+  EXPECT_EQ(topics[0].mapping.unsupported_types, parse::UnsupportedTypePolicy::kSkip);
+  EXPECT_EQ(topics[1].mapping.unsupported_types, parse::UnsupportedTypePolicy::kReject);
+}
+
 TEST(MappingOptions, TomlKeys) {
   const fs::path path = fs::temp_directory_path() / ("kilp_mapping_options_" +
                                                      std::to_string(::getpid()) + ".toml");
