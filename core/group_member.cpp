@@ -19,14 +19,17 @@ bool refused_for_rebalance(rd_kafka_resp_err_t error) {
 
 GroupMember::GroupMember(const io::KafkaSettings& settings, const GroupMemberOptions& options)
     : options_(options),
-      consumer_(std::make_unique<io::GroupConsumer>(settings, static_cast<io::RebalanceListener*>(this),
+      consumer_(std::make_unique<io::GroupConsumer>(settings,
+                                                    static_cast<io::RebalanceListener*>(this),
                                                     static_cast<io::CommitListener*>(this))),
       placement_(options.shards) {}
 
 void GroupMember::tick(std::chrono::milliseconds wait) {
   consumer_->poll_events(wait);
   const auto now = Clock::now();
-  if (hold_.load(std::memory_order_relaxed) && now - hold_since_ >= options_.max_hold) {
+  if (hold_.load(std::memory_order_relaxed)) {
+    if (now - hold_since_ < options_.max_hold) return;  // a commit now would be refused or lost
+    assignments_until_settled_ = 0;
     release_hold();
   }
   const std::uint64_t stored = stored_total();
@@ -49,7 +52,8 @@ bool GroupMember::commit_now() {
 
 std::uint64_t GroupMember::stored_total() const {
   std::uint64_t total = 0;
-  for (const Shard* shard : shards_) total += shard->counters().offsets_stored.load(std::memory_order_relaxed);
+  for (const Shard* shard : shards_)
+    total += shard->counters().offsets_stored.load(std::memory_order_relaxed);
   return total;
 }
 
@@ -74,7 +78,10 @@ void GroupMember::on_assigned(std::span<const io::TopicPartition> partitions,
     consumer_->forward(partitions[i], shards_[owners[i]]->queue());
   }
   command_owners(ShardCommand::Kind::kTake, partitions, owners, false);
-  release_hold();  // a new assignment means the group is settled again
+  // A new assignment means the group is settled again, except the one that follows a
+  // cooperative revoke at once: the round that moves the revoked partitions is next.
+  if (assignments_until_settled_ > 0 && --assignments_until_settled_ > 0) return;
+  release_hold();
 }
 
 void GroupMember::on_revoking(std::span<const io::TopicPartition> partitions, bool lost) {
@@ -89,6 +96,10 @@ void GroupMember::on_revoking(std::span<const io::TopicPartition> partitions, bo
     return;
   }
   const rd_kafka_resp_err_t error = consumer_->commit_sync();
+  if (consumer_->cooperative() && !partitions.empty()) {
+    assignments_until_settled_ = 2;
+    start_hold();
+  }
   if (error != RD_KAFKA_RESP_ERR_NO_ERROR) {
     for (const Shard* shard : shards_) {
       for (const io::CommittedOffset& position : shard->handed_back()) {
@@ -137,7 +148,8 @@ void GroupMember::on_commit(rd_kafka_resp_err_t error,
     if (placement_.shard_of(c.partition) >= 0) committed_[c.partition] = c.offset;
   }
   if (error == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    release_hold();
+    // (The hand-off commit of a cooperative revoke does not end its rebalance.)
+    if (assignments_until_settled_ == 0) release_hold();
     return;
   }
   commit_failures_.fetch_add(1, std::memory_order_relaxed);
@@ -148,9 +160,13 @@ void GroupMember::on_commit(rd_kafka_resp_err_t error,
   if (!hold_.load(std::memory_order_relaxed)) {
     fmt::print(stderr, "kilp: group is rebalancing ({}): holding consumption until it settles\n",
                rd_kafka_err2str(error));
-    hold_since_ = Clock::now();
-    hold_.store(true, std::memory_order_relaxed);
+    start_hold();
   }
+}
+
+void GroupMember::start_hold() {
+  hold_since_ = Clock::now();
+  hold_.store(true, std::memory_order_relaxed);
 }
 
 void GroupMember::release_hold() {

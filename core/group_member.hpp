@@ -31,7 +31,6 @@ struct GroupMemberOptions {
   std::chrono::milliseconds max_hold{10000};
 };
 
-
 class GroupMember final : private io::RebalanceListener, private io::CommitListener {
  public:
   GroupMember(const io::KafkaSettings& settings, const GroupMemberOptions& options);
@@ -59,11 +58,13 @@ class GroupMember final : private io::RebalanceListener, private io::CommitListe
   void on_assigned(std::span<const io::TopicPartition> partitions,
                    std::span<std::int64_t> start_offsets) override;
   void on_revoking(std::span<const io::TopicPartition> partitions, bool lost) override;
-  void on_commit(rd_kafka_resp_err_t error, std::span<const io::CommittedOffset> committed) override;
+  void on_commit(rd_kafka_resp_err_t error,
+                 std::span<const io::CommittedOffset> committed) override;
   // Sends one command per shard that owns any of `partitions` and waits for each.
   void command_owners(ShardCommand::Kind kind, std::span<const io::TopicPartition> partitions,
                       const std::vector<int>& owners, bool lost);
   std::uint64_t stored_total() const;
+  void start_hold();
   void release_hold();
 
   GroupMemberOptions options_;
@@ -76,6 +77,13 @@ class GroupMember final : private io::RebalanceListener, private io::CommitListe
   // resumes there instead of at the older committed offset.
   std::map<io::TopicPartition, std::int64_t> handed_back_;
   std::atomic<bool> hold_{false};
+  // Assignments still to come before a cooperative rebalance is over: a cooperative
+  // revoke is followed at once by an assignment (often empty), then librdkafka rejoins
+  // for the round that gives the revoked partitions to their new owners. A commit sent
+  // while that JoinGroup waits for the other members is answered only after it, with
+  // ILLEGAL_GENERATION, and librdkafka < 2.10 then drops the whole assignment as lost
+  // (librdkafka #4059): so kilp holds, and does not commit, until the round is over.
+  int assignments_until_settled_ = 0;
   std::chrono::steady_clock::time_point hold_since_{};
   std::chrono::steady_clock::time_point last_commit_{};
   std::uint64_t stored_at_last_commit_ = 0;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <numeric>
@@ -43,6 +44,26 @@ void wait_for_first_assignment(const std::string& log_path) {
     ASSERT_LT(Clock::now(), deadline) << "no assignment within 30 s: " << read_file(log_path);
     std::this_thread::sleep_for(2ms);
   }
+}
+
+// Waits until every process owns partitions and together all `partitions` of them.
+bool wait_until_settled(const std::vector<std::string>& logs, int partitions) {
+  std::vector<int> ports;
+  for (const std::string& log : logs) ports.push_back(wait_for_metrics_port(log));
+  const auto deadline = Clock::now() + 30s;
+  while (Clock::now() < deadline) {
+    std::uint64_t total = 0;
+    bool each = true;
+    for (int port : ports) {
+      const std::uint64_t owned =
+          sum_metric(http_get(port, "/metrics"), "kilp_partitions_assigned");
+      each = each && owned > 0;
+      total += owned;
+    }
+    if (each && total == static_cast<std::uint64_t>(partitions)) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return false;
 }
 
 }  // namespace
@@ -98,8 +119,12 @@ HandOffOutcome run_hand_off(const HandOffPlan& plan) {
   args.insert(args.end(), plan.extra_args.begin(), plan.extra_args.end());
   const bool at_first_assignment =
       !plan.joins_at.empty() && plan.joins_at.front() == std::chrono::milliseconds(0);
+  const bool until_settled = plan.settled_before_stop >= std::chrono::milliseconds(0);
+  if (until_settled) args.insert(args.end(), {"--metrics-addr", "127.0.0.1:0"});
   std::vector<std::string> first_args = args;
-  if (at_first_assignment) first_args.insert(first_args.end(), {"--metrics-addr", "127.0.0.1:0"});
+  if (at_first_assignment && !until_settled) {
+    first_args.insert(first_args.end(), {"--metrics-addr", "127.0.0.1:0"});
+  }
 
   HandOffOutcome outcome;
   std::vector<std::unique_ptr<Subprocess>> processes;
@@ -120,7 +145,15 @@ HandOffOutcome run_hand_off(const HandOffPlan& plan) {
     logs.push_back((dir / ("kilp-" + std::to_string(i + 2) + ".err")).string());
     processes.push_back(std::make_unique<Subprocess>(kKilp, args, logs.back()));
   }
-  std::this_thread::sleep_until(start + plan.first_stops_at);
+  auto stop_at = start + plan.first_stops_at;
+  if (until_settled) {
+    if (wait_until_settled(logs, plan.partitions)) {
+      outcome.settled = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
+      stop_at = std::max(stop_at, Clock::now() + plan.settled_before_stop);
+    }
+    EXPECT_GE(outcome.settled.count(), 0) << "the group did not settle within 30 s";
+  }
+  std::this_thread::sleep_until(stop_at);
   processes.front()->signal(plan.stop_signal);
   const int first_exit = processes.front()->wait(60s);
   producer.join();

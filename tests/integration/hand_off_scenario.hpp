@@ -33,6 +33,9 @@ struct HandOffPlan {
   // first process received its first assignment (read from its /metrics).
   std::vector<std::chrono::milliseconds> joins_at;
   std::chrono::milliseconds first_stops_at{0};
+  // If set, the first process is stopped no sooner than this long after the group
+  // settled: every process owns partitions, all of them together (read from /metrics).
+  std::chrono::milliseconds settled_before_stop{-1};
   int stop_signal = 15;  // SIGTERM: a clean hand-off; SIGKILL: a crash
   std::vector<std::string> extra_args;
 };
@@ -43,6 +46,7 @@ struct HandOffOutcome {
   std::uint64_t refused_commits = 0;  // log lines of commits refused for a rebalance
   std::uint64_t holds = 0;            // log lines of shards held after a refused commit
   std::chrono::milliseconds second_started{0};  // after the first process
+  std::chrono::milliseconds settled{-1};        // after the first process; -1: not asked or never
   std::string logs;  // every process's stderr, and partitions not committed to the end
 };
 
