@@ -10,9 +10,8 @@
 #include <thread>
 
 #include "tests/integration/kafka_test_helpers.hpp"
-#include "tests/integration/metrics_client.hpp"
+#include "tests/integration/kilp_process.hpp"
 #include "tests/integration/steady_producer.hpp"
-#include "tests/integration/subprocess.hpp"
 
 namespace kilp::testing {
 namespace {
@@ -20,8 +19,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
-
-const std::string kKilp = KILP_BINARY_DIR "/tools/kilp";
 
 std::uint64_t sum(const std::vector<std::int64_t>& v) {
   return std::accumulate(v.begin(), v.end(), std::uint64_t{0});
@@ -34,29 +31,14 @@ std::uint64_t count_lines_with(const std::string& text, const std::string& needl
   return n;
 }
 
-// Waits until the process logging to `log_path` (with --metrics-addr) received its first
-// assignment; polls /metrics every 2 ms so the next process starts right then.
-void wait_for_first_assignment(const std::string& log_path) {
-  const int port = wait_for_metrics_port(log_path);
-  ASSERT_NE(port, 0) << read_file(log_path);
-  const auto deadline = Clock::now() + 30s;
-  while (sum_metric(http_get(port, "/metrics"), "kilp_rebalances_total") == 0) {
-    ASSERT_LT(Clock::now(), deadline) << "no assignment within 30 s: " << read_file(log_path);
-    std::this_thread::sleep_for(2ms);
-  }
-}
-
 // Waits until every process owns partitions and together all `partitions` of them.
-bool wait_until_settled(const std::vector<std::string>& logs, int partitions) {
-  std::vector<int> ports;
-  for (const std::string& log : logs) ports.push_back(wait_for_metrics_port(log));
+bool wait_until_settled(std::vector<std::unique_ptr<KilpProcess>>& processes, int partitions) {
   const auto deadline = Clock::now() + 30s;
   while (Clock::now() < deadline) {
     std::uint64_t total = 0;
     bool each = true;
-    for (int port : ports) {
-      const std::uint64_t owned =
-          sum_metric(http_get(port, "/metrics"), "kilp_partitions_assigned");
+    for (auto& process : processes) {
+      const std::uint64_t owned = process->metric("kilp_partitions_assigned");
       each = each && owned > 0;
       total += owned;
     }
@@ -99,12 +81,13 @@ std::vector<std::string> kilp_group_args(const std::string& bootstrap, const std
 }
 
 TradeCounts wait_for_trades(const IlpTcpServer& server, const std::string& table,
-                            std::uint64_t expected, std::chrono::seconds limit) {
+                            std::uint64_t expected, std::chrono::seconds limit,
+                            OtherTables others) {
   const auto deadline = Clock::now() + limit;
-  TradeCounts counts = count_trades(server, table, expected);
+  TradeCounts counts = count_trades(server, table, expected, others);
   while (counts.missing() > 0 && Clock::now() < deadline) {
     std::this_thread::sleep_for(200ms);
-    counts = count_trades(server, table, expected);
+    counts = count_trades(server, table, expected, others);
   }
   return counts;
 }
@@ -117,24 +100,21 @@ HandOffOutcome run_hand_off(const HandOffPlan& plan) {
   std::vector<std::string> args =
       kilp_group_args(plan.bootstrap, plan.topic, plan.group, server, dir);
   args.insert(args.end(), plan.extra_args.begin(), plan.extra_args.end());
-  const bool at_first_assignment =
-      !plan.joins_at.empty() && plan.joins_at.front() == std::chrono::milliseconds(0);
-  const bool until_settled = plan.settled_before_stop >= std::chrono::milliseconds(0);
-  if (until_settled) args.insert(args.end(), {"--metrics-addr", "127.0.0.1:0"});
-  std::vector<std::string> first_args = args;
-  if (at_first_assignment && !until_settled) {
-    first_args.insert(first_args.end(), {"--metrics-addr", "127.0.0.1:0"});
-  }
 
   HandOffOutcome outcome;
-  std::vector<std::unique_ptr<Subprocess>> processes;
-  std::vector<std::string> logs;
+  std::vector<std::unique_ptr<KilpProcess>> processes;
   const auto start = Clock::now();
-  logs.push_back((dir / "kilp-1.err").string());
-  processes.push_back(std::make_unique<Subprocess>(kKilp, first_args, logs.back()));
+  auto start_process = [&] {
+    const fs::path log = dir / ("kilp-" + std::to_string(processes.size() + 1) + ".err");
+    processes.push_back(std::make_unique<KilpProcess>(args, log.string()));
+  };
+  start_process();
   for (std::size_t i = 0; i < plan.joins_at.size(); ++i) {
     if (plan.joins_at[i] == std::chrono::milliseconds(0)) {
-      wait_for_first_assignment(logs.front());
+      // Polled every 2 ms, so the next process starts right then.
+      EXPECT_TRUE(processes.front()->wait_for_metric(
+          "kilp_rebalances_total", [](std::uint64_t n) { return n > 0; }, 30s, 2ms))
+          << "no assignment within 30 s: " << processes.front()->log();
     } else {
       std::this_thread::sleep_until(start + plan.joins_at[i]);
     }
@@ -142,12 +122,11 @@ HandOffOutcome run_hand_off(const HandOffPlan& plan) {
       outcome.second_started =
           std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
     }
-    logs.push_back((dir / ("kilp-" + std::to_string(i + 2) + ".err")).string());
-    processes.push_back(std::make_unique<Subprocess>(kKilp, args, logs.back()));
+    start_process();
   }
   auto stop_at = start + plan.first_stops_at;
-  if (until_settled) {
-    if (wait_until_settled(logs, plan.partitions)) {
+  if (plan.settled_before_stop >= std::chrono::milliseconds(0)) {
+    if (wait_until_settled(processes, plan.partitions)) {
       outcome.settled = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - start);
       stop_at = std::max(stop_at, Clock::now() + plan.settled_before_stop);
     }
@@ -164,8 +143,8 @@ HandOffOutcome run_hand_off(const HandOffPlan& plan) {
   for (std::size_t i = 1; i < processes.size(); ++i) processes[i]->signal(SIGTERM);
   for (std::size_t i = 1; i < processes.size(); ++i) exits.push_back(processes[i]->wait(60s));
   outcome.counts = count_trades(server, plan.topic, plan.messages);
-  for (std::size_t i = 0; i < logs.size(); ++i) {
-    outcome.logs += "--- kilp " + std::to_string(i + 1) + ":\n" + read_file(logs[i]);
+  for (std::size_t i = 0; i < processes.size(); ++i) {
+    outcome.logs += "--- kilp " + std::to_string(i + 1) + ":\n" + processes[i]->log();
   }
   EXPECT_EQ(first_exit, plan.stop_signal == SIGKILL ? 128 + SIGKILL : 0) << outcome.logs;
   for (int exit_code : exits) EXPECT_EQ(exit_code, 0) << outcome.logs;

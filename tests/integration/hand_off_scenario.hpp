@@ -61,6 +61,7 @@ std::uint64_t report_hand_off(const std::string& scenario, const HandOffPlan& pl
 
 // Waits until each of trades 0..expected-1 arrived at least once (or `limit` passed).
 TradeCounts wait_for_trades(const IlpTcpServer& server, const std::string& table,
-                            std::uint64_t expected, std::chrono::seconds limit);
+                            std::uint64_t expected, std::chrono::seconds limit,
+                            OtherTables others = OtherTables::bad);
 
 }  // namespace kilp::testing
