@@ -236,7 +236,7 @@ void Shard::handle_message(rd_kafka_message_t* message) {
       std::string_view(static_cast<const char*>(message->key), message->key_len),
       message->partition, rd_kafka_message_timestamp(message, nullptr), message->offset};
   const std::string_view json(static_cast<const char*>(message->payload), message->len);
-  const parse::MappingPlan& plan = plans_[slot->topic_index];
+  const parse::MappingPlan& plan = plans_[slots_->plan_of(*slot)];
   for (;;) {
     OutputBuffer* writable = writable_buffer();
     if (writable == nullptr || !still_ours(id)) return;  // stopping, or given back meanwhile
