@@ -19,8 +19,7 @@ bool refused_for_rebalance(rd_kafka_resp_err_t error) {
 
 GroupMember::GroupMember(const io::KafkaSettings& settings, const GroupMemberOptions& options)
     : options_(options),
-      consumer_(std::make_unique<io::GroupConsumer>(settings,
-                                                    static_cast<io::RebalanceListener*>(this),
+      consumer_(std::make_unique<io::GroupConsumer>(settings, static_cast<io::RebalanceListener*>(this),
                                                     static_cast<io::CommitListener*>(this))),
       placement_(options.shards) {}
 
@@ -52,8 +51,7 @@ bool GroupMember::commit_now() {
 
 std::uint64_t GroupMember::stored_total() const {
   std::uint64_t total = 0;
-  for (const Shard* shard : shards_)
-    total += shard->counters().offsets_stored.load(std::memory_order_relaxed);
+  for (const Shard* shard : shards_) total += shard->counters().offsets_stored.load(std::memory_order_relaxed);
   return total;
 }
 
@@ -91,7 +89,10 @@ void GroupMember::on_revoking(std::span<const io::TopicPartition> partitions, bo
   placement_.remove(partitions);
   for (const auto& tp : partitions) committed_.erase(tp);
   if (lost) {
-    fmt::print(stderr, "kilp: {} partition(s) lost (membership expired): not committed\n",
+    remember_handed_back();
+    fmt::print(stderr,
+               "kilp: {} partition(s) lost (membership expired, or a commit met a newer "
+               "generation): not committed\n",
                partitions.size());
     return;
   }
@@ -101,11 +102,7 @@ void GroupMember::on_revoking(std::span<const io::TopicPartition> partitions, bo
     start_hold();
   }
   if (error != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    for (const Shard* shard : shards_) {
-      for (const io::CommittedOffset& position : shard->handed_back()) {
-        handed_back_[position.partition] = position.offset;
-      }
-    }
+    remember_handed_back();
     // (Counted by on_commit: a synchronous commit's result comes through it too.)
     fmt::print(stderr,
                "kilp: commit before releasing {} partition(s) refused: {}; rows delivered "
@@ -113,6 +110,14 @@ void GroupMember::on_revoking(std::span<const io::TopicPartition> partitions, bo
                partitions.size(), rd_kafka_err2str(error));
   }
   stored_at_last_commit_ = stored_total();
+}
+
+void GroupMember::remember_handed_back() {
+  for (const Shard* shard : shards_) {
+    for (const io::CommittedOffset& position : shard->handed_back()) {
+      handed_back_[position.partition] = position.offset;
+    }
+  }
 }
 
 void GroupMember::command_owners(ShardCommand::Kind kind,

@@ -58,12 +58,13 @@ class GroupMember final : private io::RebalanceListener, private io::CommitListe
   void on_assigned(std::span<const io::TopicPartition> partitions,
                    std::span<std::int64_t> start_offsets) override;
   void on_revoking(std::span<const io::TopicPartition> partitions, bool lost) override;
-  void on_commit(rd_kafka_resp_err_t error,
-                 std::span<const io::CommittedOffset> committed) override;
+  void on_commit(rd_kafka_resp_err_t error, std::span<const io::CommittedOffset> committed) override;
   // Sends one command per shard that owns any of `partitions` and waits for each.
   void command_owners(ShardCommand::Kind kind, std::span<const io::TopicPartition> partitions,
                       const std::vector<int>& owners, bool lost);
   std::uint64_t stored_total() const;
+  // Keeps where the shards stopped delivering the partitions they just gave back.
+  void remember_handed_back();
   void start_hold();
   void release_hold();
 
@@ -73,8 +74,10 @@ class GroupMember final : private io::RebalanceListener, private io::CommitListe
   PartitionPlacement placement_;
   std::map<io::TopicPartition, std::int64_t> committed_;
   // Where this process stopped delivering each partition it handed back in the last
-  // revoke whose commit was refused: if the next assignment gives it back, it
-  // resumes there instead of at the older committed offset.
+  // revoke whose commit was refused or that lost the partitions (librdkafka < 2.10 also
+  // calls an assignment lost when a commit meets a new generation, librdkafka #4059):
+  // if the next assignment gives it back, it resumes there instead of at the older
+  // committed offset.
   std::map<io::TopicPartition, std::int64_t> handed_back_;
   std::atomic<bool> hold_{false};
   // Assignments still to come before a cooperative rebalance is over: a cooperative

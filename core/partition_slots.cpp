@@ -37,8 +37,7 @@ int PartitionSlots::topic_index(const std::string& name) {
 
 SlotId PartitionSlots::ensure(const std::string& topic, std::int32_t partition) {
   int index = topic_index(topic);
-  if (index < 0)
-    throw std::logic_error("assigned a partition of a topic kilp did not subscribe to");
+  if (index < 0) throw std::logic_error("assigned a partition of a topic kilp did not subscribe to");
   Topic& t = topics_[index];
   // Created only once the group assigned the topic: a topic handle asks the
   // brokers about its topic, and some brokers create topics they are asked about.

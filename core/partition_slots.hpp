@@ -18,7 +18,7 @@ struct PartitionSlot {
   std::uint32_t topic_index = 0;
   std::int32_t partition = 0;
   bool assigned = false;
-  bool at_end = false;               // partition EOF seen and nothing consumed since
+  bool at_end = false;  // partition EOF seen and nothing consumed since
   std::int64_t delivered_next = -1;  // offset after the last one delivered; -1 = none yet
   std::uint64_t changed_at = 0;      // the shard's command count when last taken or given back
 };

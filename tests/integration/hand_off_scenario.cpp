@@ -151,6 +151,7 @@ HandOffOutcome run_hand_off(const HandOffPlan& plan) {
   outcome.refused_commits = count_lines_with(outcome.logs, "commit before releasing") +
                             count_lines_with(outcome.logs, "final offset commit was refused");
   outcome.holds = count_lines_with(outcome.logs, "holding consumption");
+  outcome.lost = count_lines_with(outcome.logs, "partition(s) lost");
 
   // The topic holds every message from offset 0 (nothing dropped by the mock's 5 MiB
   // cap), and the group committed all of them.
@@ -173,13 +174,14 @@ std::uint64_t report_hand_off(const std::string& scenario, const HandOffPlan& pl
   const TradeCounts& counts = outcome.counts;
   std::printf(
       "[ hand-off ] %s: %llu rows for %llu messages, %llu repeated (%.3f%%); hand-off commits "
-      "refused %llu, holds %llu\n",
+      "refused %llu, holds %llu, assignments lost %llu\n",
       scenario.c_str(), static_cast<unsigned long long>(counts.rows),
       static_cast<unsigned long long>(plan.messages),
       static_cast<unsigned long long>(counts.repeated()),
       100.0 * static_cast<double>(counts.repeated()) / static_cast<double>(plan.messages),
       static_cast<unsigned long long>(outcome.refused_commits),
-      static_cast<unsigned long long>(outcome.holds));
+      static_cast<unsigned long long>(outcome.holds),
+      static_cast<unsigned long long>(outcome.lost));
   EXPECT_EQ(counts.missing(), 0u) << outcome.logs;
   EXPECT_EQ(counts.bad_rows, 0u);
   EXPECT_TRUE(outcome.committed_everything) << outcome.logs;

@@ -45,6 +45,7 @@ struct HandOffOutcome {
   bool committed_everything = false;  // the group's committed offsets are the topic's ends
   std::uint64_t refused_commits = 0;  // log lines of commits refused for a rebalance
   std::uint64_t holds = 0;            // log lines of shards held after a refused commit
+  std::uint64_t lost = 0;             // log lines of assignments lost without a commit
   std::chrono::milliseconds second_started{0};  // after the first process
   std::chrono::milliseconds settled{-1};        // after the first process; -1: not asked or never
   std::string logs;  // every process's stderr, and partitions not committed to the end

@@ -19,7 +19,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-constexpr int kPartitions = 24;  // two shards in each of up to three processes
+constexpr int kPartitions = 12;  // two shards in each of up to three processes, twice over
 constexpr int kRatePerSecond = 20000;
 
 enum class Assignor { eager, cooperative_sticky };
