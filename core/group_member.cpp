@@ -26,7 +26,9 @@ GroupMember::GroupMember(const io::KafkaSettings& settings, const GroupMemberOpt
 void GroupMember::tick(std::chrono::milliseconds wait) {
   consumer_->poll_events(wait);
   const auto now = Clock::now();
-  if (hold_.load(std::memory_order_relaxed) && now - hold_since_ >= options_.max_hold) {
+  if (hold_.load(std::memory_order_relaxed)) {
+    if (now - hold_since_ < options_.max_hold) return;  // a commit now would be refused or lost
+    assignments_until_settled_ = 0;
     release_hold();
   }
   const std::uint64_t stored = stored_total();
@@ -74,7 +76,10 @@ void GroupMember::on_assigned(std::span<const io::TopicPartition> partitions,
     consumer_->forward(partitions[i], shards_[owners[i]]->queue());
   }
   command_owners(ShardCommand::Kind::kTake, partitions, owners, false);
-  release_hold();  // a new assignment means the group is settled again
+  // A new assignment means the group is settled again, except the one that follows a
+  // cooperative revoke at once: the round that moves the revoked partitions is next.
+  if (assignments_until_settled_ > 0 && --assignments_until_settled_ > 0) return;
+  release_hold();
 }
 
 void GroupMember::on_revoking(std::span<const io::TopicPartition> partitions, bool lost) {
@@ -84,17 +89,20 @@ void GroupMember::on_revoking(std::span<const io::TopicPartition> partitions, bo
   placement_.remove(partitions);
   for (const auto& tp : partitions) committed_.erase(tp);
   if (lost) {
-    fmt::print(stderr, "kilp: {} partition(s) lost (membership expired): not committed\n",
+    remember_handed_back();
+    fmt::print(stderr,
+               "kilp: {} partition(s) lost (membership expired, or a commit met a newer "
+               "generation): not committed\n",
                partitions.size());
     return;
   }
   const rd_kafka_resp_err_t error = consumer_->commit_sync();
+  if (consumer_->cooperative() && !partitions.empty()) {
+    assignments_until_settled_ = 2;
+    start_hold();
+  }
   if (error != RD_KAFKA_RESP_ERR_NO_ERROR) {
-    for (const Shard* shard : shards_) {
-      for (const io::CommittedOffset& position : shard->handed_back()) {
-        handed_back_[position.partition] = position.offset;
-      }
-    }
+    remember_handed_back();
     // (Counted by on_commit: a synchronous commit's result comes through it too.)
     fmt::print(stderr,
                "kilp: commit before releasing {} partition(s) refused: {}; rows delivered "
@@ -102,6 +110,14 @@ void GroupMember::on_revoking(std::span<const io::TopicPartition> partitions, bo
                partitions.size(), rd_kafka_err2str(error));
   }
   stored_at_last_commit_ = stored_total();
+}
+
+void GroupMember::remember_handed_back() {
+  for (const Shard* shard : shards_) {
+    for (const io::CommittedOffset& position : shard->handed_back()) {
+      handed_back_[position.partition] = position.offset;
+    }
+  }
 }
 
 void GroupMember::command_owners(ShardCommand::Kind kind,
@@ -137,7 +153,8 @@ void GroupMember::on_commit(rd_kafka_resp_err_t error,
     if (placement_.shard_of(c.partition) >= 0) committed_[c.partition] = c.offset;
   }
   if (error == RD_KAFKA_RESP_ERR_NO_ERROR) {
-    release_hold();
+    // (The hand-off commit of a cooperative revoke does not end its rebalance.)
+    if (assignments_until_settled_ == 0) release_hold();
     return;
   }
   commit_failures_.fetch_add(1, std::memory_order_relaxed);
@@ -148,9 +165,13 @@ void GroupMember::on_commit(rd_kafka_resp_err_t error,
   if (!hold_.load(std::memory_order_relaxed)) {
     fmt::print(stderr, "kilp: group is rebalancing ({}): holding consumption until it settles\n",
                rd_kafka_err2str(error));
-    hold_since_ = Clock::now();
-    hold_.store(true, std::memory_order_relaxed);
+    start_hold();
   }
+}
+
+void GroupMember::start_hold() {
+  hold_since_ = Clock::now();
+  hold_.store(true, std::memory_order_relaxed);
 }
 
 void GroupMember::release_hold() {

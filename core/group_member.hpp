@@ -31,7 +31,6 @@ struct GroupMemberOptions {
   std::chrono::milliseconds max_hold{10000};
 };
 
-
 class GroupMember final : private io::RebalanceListener, private io::CommitListener {
  public:
   GroupMember(const io::KafkaSettings& settings, const GroupMemberOptions& options);
@@ -64,6 +63,9 @@ class GroupMember final : private io::RebalanceListener, private io::CommitListe
   void command_owners(ShardCommand::Kind kind, std::span<const io::TopicPartition> partitions,
                       const std::vector<int>& owners, bool lost);
   std::uint64_t stored_total() const;
+  // Keeps where the shards stopped delivering the partitions they just gave back.
+  void remember_handed_back();
+  void start_hold();
   void release_hold();
 
   GroupMemberOptions options_;
@@ -72,10 +74,19 @@ class GroupMember final : private io::RebalanceListener, private io::CommitListe
   PartitionPlacement placement_;
   std::map<io::TopicPartition, std::int64_t> committed_;
   // Where this process stopped delivering each partition it handed back in the last
-  // revoke whose commit was refused: if the next assignment gives it back, it
-  // resumes there instead of at the older committed offset.
+  // revoke whose commit was refused or that lost the partitions (librdkafka < 2.10 also
+  // calls an assignment lost when a commit meets a new generation, librdkafka #4059):
+  // if the next assignment gives it back, it resumes there instead of at the older
+  // committed offset.
   std::map<io::TopicPartition, std::int64_t> handed_back_;
   std::atomic<bool> hold_{false};
+  // Assignments still to come before a cooperative rebalance is over: a cooperative
+  // revoke is followed at once by an assignment (often empty), then librdkafka rejoins
+  // for the round that gives the revoked partitions to their new owners. A commit sent
+  // while that JoinGroup waits for the other members is answered only after it, with
+  // ILLEGAL_GENERATION, and librdkafka < 2.10 then drops the whole assignment as lost
+  // (librdkafka #4059): so kilp holds, and does not commit, until the round is over.
+  int assignments_until_settled_ = 0;
   std::chrono::steady_clock::time_point hold_since_{};
   std::chrono::steady_clock::time_point last_commit_{};
   std::uint64_t stored_at_last_commit_ = 0;

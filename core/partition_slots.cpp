@@ -7,7 +7,13 @@ namespace kilp::core {
 
 PartitionSlots::PartitionSlots(rd_kafka_t* handle, const std::vector<std::string>& topics)
     : consumer_(handle) {
-  for (const auto& name : topics) topics_.push_back(Topic{name, nullptr, nullptr, {}});
+  for (std::uint32_t i = 0; i < topics.size(); ++i) {
+    if (io::TopicPattern::is_pattern(topics[i])) {
+      patterns_.emplace_back(io::TopicPattern(topics[i]), i);
+    } else {
+      topics_.push_back(Topic{topics[i], i, nullptr, nullptr, {}});
+    }
+  }
 }
 
 PartitionSlots::~PartitionSlots() {
@@ -16,9 +22,15 @@ PartitionSlots::~PartitionSlots() {
   }
 }
 
-int PartitionSlots::topic_index(const std::string& name) const {
+int PartitionSlots::topic_index(const std::string& name) {
   for (std::size_t i = 0; i < topics_.size(); ++i) {
     if (topics_[i].name == name) return static_cast<int>(i);
+  }
+  for (const auto& [pattern, plan] : patterns_) {
+    if (pattern.matches(name.c_str())) {
+      topics_.push_back(Topic{name, plan, nullptr, nullptr, {}});
+      return static_cast<int>(topics_.size() - 1);
+    }
   }
   return -1;
 }

@@ -112,8 +112,8 @@ void Shard::consume_loop() {
     const bool sink_busy = sink_->pending() > 0;
     std::size_t n = 0;
     if (!hold_.load(std::memory_order_relaxed)) {
-      n = queue_->consume(batch_, sink_busy ? std::chrono::milliseconds(0)
-                                            : std::chrono::milliseconds(100));
+      n = queue_->consume(
+          batch_, sink_busy ? std::chrono::milliseconds(0) : std::chrono::milliseconds(100));
     } else if (!sink_busy) {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     }
@@ -126,10 +126,8 @@ void Shard::consume_loop() {
     // waited long enough: large writes under load, low latency when quiet. (With
     // several ILP/HTTP requests in flight, sealing whenever one is free measured
     // slower: many small requests, fewer bytes in flight over a long link.)
-    // While the group holds, rows not yet sent stay here: if the rebalance takes
-    // their partitions away, they are dropped rather than delivered uncommitted.
     OutputBuffer* fill = ring_.fill_buffer();
-    if (fill != nullptr && !fill->empty() && !hold_.load(std::memory_order_relaxed) &&
+    if (fill != nullptr && !fill->empty() &&
         (sink_->pending() == 0 ||
          std::chrono::steady_clock::now() - fill->first_write() >= linger_)) {
       seal_fill_buffer();
@@ -172,31 +170,17 @@ void Shard::give_back(const ShardCommand& command) {
   set_ownership(command, false);
   // Rows already encoded for them are delivered and their offsets stored before the
   // control thread commits and releases them, so a clean hand-off repeats nothing.
-  // Lost partitions may have a new owner already: nothing of theirs is committed.
+  // Lost partitions may have a new owner already: nothing of theirs is committed, and
+  // they do not wait for the sink.
   handed_back_.clear();
-  if (command.lost || sink_ == nullptr || sink_failed_) return;
-  if (hold_.load(std::memory_order_relaxed)) drop_unsent_rows_of_given_back();
-  flush_and_drain(options_.drain_timeout);
+  if (sink_ == nullptr || sink_failed_) return;
+  if (!command.lost) flush_and_drain(options_.drain_timeout);
+  // Where delivery stopped (for lost ones, before what is still in flight), in case
+  // the partitions come back to this process without a commit.
   for (const auto& tp : command.partitions) {
     const PartitionSlot& slot = slots_->at(slots_->ensure(tp.topic, tp.partition));
     if (slot.delivered_next >= 0) handed_back_.push_back({tp, slot.delivered_next});
   }
-}
-
-// The commit before this give-back will be refused (the group is rebalancing), so
-// rows not yet sent would reach the sink only to be consumed again by the next
-// owner. Dropping them loses nothing: none of their offsets was stored, and the
-// next owner starts at the committed offset, before them. Only when every row of
-// the fill buffer belongs to a partition given back (an eager rebalance gives all
-// back); otherwise they are sent as usual.
-void Shard::drop_unsent_rows_of_given_back() {
-  OutputBuffer* fill = ring_.fill_buffer();
-  if (fill == nullptr || fill->empty()) return;
-  for (const OffsetMark& mark : fill->marks()) {
-    if (slots_->at(mark.slot).assigned) return;
-  }
-  totals_.rows_encoded -= fill->rows();
-  fill->reset();
 }
 
 void Shard::publish_partition_counts() {
@@ -236,7 +220,7 @@ void Shard::handle_message(rd_kafka_message_t* message) {
       std::string_view(static_cast<const char*>(message->key), message->key_len),
       message->partition, rd_kafka_message_timestamp(message, nullptr), message->offset};
   const std::string_view json(static_cast<const char*>(message->payload), message->len);
-  const parse::MappingPlan& plan = plans_[slot->topic_index];
+  const parse::MappingPlan& plan = plans_[slots_->plan_of(*slot)];
   for (;;) {
     OutputBuffer* writable = writable_buffer();
     if (writable == nullptr || !still_ours(id)) return;  // stopping, or given back meanwhile

@@ -15,8 +15,8 @@
 
 #include "core/output_ring.hpp"
 #include "core/partition_slots.hpp"
-#include "core/shard_counters.hpp"
 #include "core/shard_command.hpp"
+#include "core/shard_counters.hpp"
 #include "core/spsc_queue.hpp"
 #include "io/dead_letter/dead_letter_sink.hpp"
 #include "io/ilp/sink.hpp"
@@ -34,8 +34,9 @@ struct ShardOptions {
   std::size_t batch_size = 4096;        // messages per consume call
   std::chrono::milliseconds linger{100};
   std::size_t max_message_bytes = 1 << 20;
-  std::chrono::milliseconds drain_timeout{30000};  // on stop or give-back: wait this long for the sink
-  int cpu = -1;                                    // pin to this core; -1 = no pinning
+  std::chrono::milliseconds drain_timeout{
+      30000};                  // on stop or give-back: wait this long for the sink
+  int cpu = -1;                // pin to this core; -1 = no pinning
   bool fail_on_error = false;  // --on-error fail: stop at the first message that cannot be a row
 };
 
@@ -89,7 +90,6 @@ class Shard final : private io::RowRejectionListener {
   void give_back(const ShardCommand& command);
   void set_ownership(const ShardCommand& command, bool owned);
   void publish_partition_counts();
-  void drop_unsent_rows_of_given_back();
   void handle_event(const rd_kafka_message_t* message);
   void dead_letter(const rd_kafka_message_t* message, parse::RejectReason reason);
   // "field PATH" framed by `before` and `after` when the encoder refused the last

@@ -41,13 +41,20 @@ const char* role_name(MappingPlan::FieldRole role) {
   return "?";
 }
 
+// The table name or template: the topic's name unless `table` is given.
+std::string table_template(const MappingConfig& config) {
+  if (!config.table.empty()) return config.table;
+  return config.topic_is_pattern ? "${topic}" : config.topic;
+}
+
 // Splits "${topic}_x_${key}" into literal text and placeholders; ${topic} is known
-// now, so it becomes literal text. Any other name is a value field's flattened path
-// (${field.NAME} says so explicitly, e.g. for a field named "key").
+// now (unless the topic is a pattern), so it becomes literal text. Any other name is a
+// value field's flattened path (${field.NAME} says so explicitly, e.g. for a field
+// named "key").
 std::vector<MappingPlan::TablePart> parse_table_template(const MappingConfig& config) {
   using Part = MappingPlan::TablePart;
   std::vector<Part> parts;
-  const std::string& text = config.table.empty() ? config.topic : config.table;
+  const std::string text = table_template(config);
   std::string literal;
   for (std::size_t i = 0; i < text.size();) {
     if (text.compare(i, 2, "${") != 0) {
@@ -57,12 +64,15 @@ std::vector<MappingPlan::TablePart> parse_table_template(const MappingConfig& co
     const std::size_t close = text.find('}', i);
     if (close == std::string::npos) refuse("table '" + text + "': unclosed ${");
     const std::string name = text.substr(i + 2, close - i - 2);
-    if (name == "topic") {
+    if (name == "topic" && !config.topic_is_pattern) {
       literal += config.topic;
-    } else if (name == "key" || name == "partition") {
+    } else if (name == "key" || name == "partition" || name == "topic") {
       if (!literal.empty()) parts.push_back({Part::Kind::kLiteral, literal});
       literal.clear();
-      parts.push_back({name == "key" ? Part::Kind::kKey : Part::Kind::kPartition, {}});
+      parts.push_back({name == "key"         ? Part::Kind::kKey
+                       : name == "partition" ? Part::Kind::kPartition
+                                             : Part::Kind::kTopic,
+                       {}});
     } else {
       const std::string path = name.rfind("field.", 0) == 0 ? name.substr(6) : name;
       if (path.empty()) refuse("table '" + text + "': empty placeholder ${" + name + "}");
@@ -96,7 +106,7 @@ std::vector<MappingPlan::TablePart> parse_table_template(const MappingConfig& co
 void compile_table(const MappingConfig& config, MappingPlan& plan, std::string& escaped_table,
                    std::vector<MappingPlan::TablePart>& parts) {
   parts = parse_table_template(config);
-  const std::string shown = config.table.empty() ? config.topic : config.table;
+  const std::string shown = table_template(config);
   if (parts.size() <= 1 && (parts.empty() || parts[0].kind == MappingPlan::TablePart::Kind::kLiteral)) {
     const std::string name = parts.empty() ? std::string() : parts[0].literal;
     if (!is_valid_table_name(name)) {

@@ -50,6 +50,9 @@ enum class KeyFormat : std::uint8_t { kString, kJson, kEnvelope };
 
 struct MappingConfig {
   std::string topic;  // the Kafka topic; fills ${topic} in `table`
+  // `topic` is a pattern (librdkafka's "^..." regular expression): ${topic} is then each
+  // message's own topic, and the table defaults to ${topic}.
+  bool topic_is_pattern = false;
   // ILP table name; may hold ${topic}, ${key} and ${partition}. Empty = the topic.
   std::string table;
   // Field paths below are JSON keys, nested ones joined with `separator` ("a_b").
@@ -152,7 +155,7 @@ class MappingPlan {
 
   // A per-message table name template: literal text and placeholders.
   struct TablePart {
-    enum class Kind : std::uint8_t { kLiteral, kKey, kPartition, kField } kind;
+    enum class Kind : std::uint8_t { kLiteral, kKey, kPartition, kField, kTopic } kind;
     std::string literal;  // kField: the field's path
     std::uint8_t slot = 0;  // kField: which captured value fills it
   };

@@ -20,7 +20,7 @@ EncodeResult rejected(RejectReason reason) {
   return {EncodeOutcome::kRejected, reason};
 }
 
-// Fills in a per-message table name (${key}, ${partition}, ${field}) and writes it
+// Fills in a per-message table name (${key}, ${partition}, ${topic}, ${field}) and writes it
 // escaped; `fields` holds the ${field} values (nullptr when the template has none).
 Rejection append_table_from_template(const MappingPlan& plan, const MessageMeta& meta,
                                      const std::string_view* fields, IlpByteWriter& head) {
@@ -40,6 +40,9 @@ Rejection append_table_from_template(const MappingPlan& plan, const MessageMeta&
         break;
       case MappingPlan::TablePart::Kind::kPartition:
         append_decimal(writer, meta.partition);
+        break;
+      case MappingPlan::TablePart::Kind::kTopic:
+        writer.append(meta.topic);
         break;
       case MappingPlan::TablePart::Kind::kField:
         if (fields[part.slot].empty()) return RejectReason::kMissingField;

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "io/kafka/topic_pattern.hpp"
 #include "io/secret_mask.hpp"
 #include "tools/kafka_config_file.hpp"
 #include "tools/mapping_file.hpp"
@@ -65,7 +66,9 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
       ->capture_default_str();
 
   app.add_option("--brokers", kafka.brokers, "Kafka bootstrap servers HOST:PORT[,HOST:PORT..]");
-  app.add_option("--topic", kafka.topics, "Topic to consume (repeat for several)");
+  app.add_option("--topic", kafka.topics,
+                 "Topic to consume (repeat for several); ^REGEX: every topic it matches, also "
+                 "topics created later (table: each topic's name)");
   app.add_option("--group", kafka.group_id, "Consumer group id")->capture_default_str();
   app.add_option("--sink", options.sink,
                  "Sink, as a QuestDB client config string: 'http::addr=HOST:PORT;' (ILP over "
@@ -346,6 +349,8 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
     for (const auto& entry : from_file) {
       if (entry.topic == topic) mapping = entry.mapping;
     }
+    mapping.topic_is_pattern = io::TopicPattern::is_pattern(topic);
+    if (mapping.topic_is_pattern) io::TopicPattern{topic};  // refuses a bad expression
     // Refuse a bad mapping now, naming the flag's value, rather than at engine start.
     // The sink's protocol version is known later (kilp_main asks the server): the
     // mapping is checked against it there.

@@ -8,6 +8,7 @@
 
 #include "io/kafka/kafka_property.hpp"
 #include "io/kafka/librdkafka_version.hpp"
+#include "io/kafka/topic_pattern.hpp"
 
 namespace kilp::io {
 namespace {
@@ -63,6 +64,9 @@ GroupConsumer::GroupConsumer(const KafkaSettings& settings, RebalanceListener* r
   // hold so a fast consumer never waits on that timer; the prefetch is bounded by
   // queued.max.messages.kbytes instead.
   set_property(conf, "queued.min.messages", "1000000", mask_);
+  // Partitions added to a topic, and topics created that a pattern matches, are found by
+  // this metadata refresh (librdkafka's default: every 5 minutes).
+  set_property(conf, "topic.metadata.refresh.interval.ms", "30000", mask_);
   set_property(conf, "queued.max.messages.kbytes", "262144", mask_);
   for (const auto& [key, value] : settings.properties) {
     if (key == "debug") debug_ = true;
@@ -125,13 +129,21 @@ std::vector<int> GroupConsumer::describe_topics(std::chrono::milliseconds timeou
   std::vector<int> partition_counts;
   std::string missing;
   for (const auto& topic : settings_.topics) {
+    // A pattern may match no topic yet: it takes topics as they are created.
+    const bool pattern = TopicPattern::is_pattern(topic);
+    const std::optional<TopicPattern> matcher =
+        pattern ? std::optional<TopicPattern>(topic) : std::nullopt;
     int partitions = 0;
     for (int i = 0; i < metadata->topic_cnt; ++i) {
       const rd_kafka_metadata_topic_t& t = metadata->topics[i];
-      if (topic == t.topic && t.err == RD_KAFKA_RESP_ERR_NO_ERROR) partitions = t.partition_cnt;
+      if (t.err != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+      if (pattern ? matcher->matches(t.topic) : topic == t.topic) partitions += t.partition_cnt;
     }
-    if (partitions == 0) missing += (missing.empty() ? "'" : ", '") + topic + "'";
+    if (partitions == 0 && !pattern) missing += (missing.empty() ? "'" : ", '") + topic + "'";
     partition_counts.push_back(partitions);
+  }
+  if (missing.empty() && !settings_.from_beginning) {
+    start_positions_.snapshot(rk_, *metadata, settings_.topics, timeout);
   }
   rd_kafka_metadata_destroy(metadata);
   if (!missing.empty()) {
@@ -335,6 +347,8 @@ void GroupConsumer::rebalance(rd_kafka_resp_err_t err,
     std::vector<std::int64_t> start(moved.size(), RD_KAFKA_OFFSET_INVALID);
     if (rebalances_ != nullptr) rebalances_->on_assigned(moved, start);
     for (std::size_t i = 0; i < moved.size(); ++i) partitions->elems[i].offset = start[i];
+    // (With --from-beginning, auto.offset.reset starts every such partition at its start.)
+    if (!settings_.from_beginning) start_positions_.resolve(rk_, partitions);
     if (incremental) {
       error = rd_kafka_incremental_assign(rk_, partitions);
     } else {

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "io/kafka/start_positions.hpp"
 #include "io/secret_mask.hpp"
 
 namespace kilp::io {
@@ -101,8 +102,9 @@ class GroupConsumer {
   GroupConsumer(const GroupConsumer&) = delete;
   GroupConsumer& operator=(const GroupConsumer&) = delete;
 
-  // Checks that the brokers answer and every topic exists; returns each topic's
-  // partition count in order. Throws std::runtime_error with one clear sentence.
+  // Checks that the brokers answer and every topic named exists; returns each topic's
+  // partition count in order (a ^pattern's: those of the topics it matches now, maybe
+  // none). Throws std::runtime_error with one clear sentence.
   std::vector<int> describe_topics(std::chrono::milliseconds timeout);
 
   void subscribe();
@@ -173,6 +175,7 @@ class GroupConsumer {
   std::optional<std::string> refusal_;  // a refused login or TLS handshake, for the start-up
   bool fatal_ = false;                  // librdkafka raised a fatal error
   SecretMask mask_;
+  StartPositions start_positions_;  // of partitions without a committed offset
 };
 
 }  // namespace kilp::io

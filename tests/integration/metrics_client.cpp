@@ -37,10 +37,10 @@ std::string http_get(int port, const std::string& path) {
 
 std::uint64_t sum_metric(const std::string& text, const std::string& name) {
   std::uint64_t total = 0;
-  std::regex line("^" + name + "\\{[^}]*\\} ([0-9]+)$", std::regex::multiline);
+  std::regex line("^" + name + "(\\{[^}]*\\})? ([0-9]+)$", std::regex::multiline);
   for (auto it = std::sregex_iterator(text.begin(), text.end(), line); it != std::sregex_iterator();
        ++it) {
-    total += std::stoull((*it)[1]);
+    total += std::stoull((*it)[2]);
   }
   return total;
 }

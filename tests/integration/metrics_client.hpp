@@ -9,7 +9,7 @@ namespace kilp::testing {
 // 127.0.0.1:port; empty when nothing listens.
 std::string http_get(int port, const std::string& path);
 
-// Sum over every label set of the samples of metric `name` in Prometheus text.
+// Sum over every label set (or none) of the samples of metric `name` in Prometheus text.
 std::uint64_t sum_metric(const std::string& text, const std::string& name);
 
 // The port kilp announced for /metrics in its stderr log at `log_path`, waiting

@@ -69,7 +69,7 @@ std::uint64_t TradeCounts::repeated() const {
 }
 
 TradeCounts count_trades(const IlpTcpServer& server, const std::string& table,
-                         std::uint64_t expected) {
+                         std::uint64_t expected, OtherTables others) {
   TradeCounts counts;
   counts.times.assign(expected, 0);
   for (const std::string& stream : server.streams()) {
@@ -79,8 +79,9 @@ TradeCounts count_trades(const IlpTcpServer& server, const std::string& table,
     const std::string_view whole(stream.data(), stream.rfind('\n') + 1);
     split_ilp_lines(whole, lines, error);
     for (std::string_view line : lines) {
-      ++counts.rows;
       IlpParseResult parsed = parse_ilp_line(line);
+      if (others == OtherTables::skipped && parsed.ok() && parsed.row->table != table) continue;
+      ++counts.rows;
       if (!parsed.ok() || !parsed.row->timestamp_ns) {
         ++counts.bad_rows;
         continue;

@@ -145,6 +145,23 @@ TEST_F(MappingFeaturesTest, TableTemplates) {
   EXPECT_THROW(MappingPlan::compile(config), std::invalid_argument);
 }
 
+TEST_F(MappingFeaturesTest, PatternTopicNamesEachMessagesTableByItsOwnTopic) {
+  MappingConfig config = base();
+  config.topic = "^orders-.*";
+  config.topic_is_pattern = true;
+  MessageMeta meta;
+  meta.topic = "orders-eu";
+  meta.partition = 2;
+  EXPECT_EQ(line(config, R"({"a":1})", meta), "orders-eu a=1i\n");
+  meta.topic = "orders-us.east";
+  EXPECT_EQ(line(config, R"({"a":1})", meta), "orders-us.east a=1i\n");
+  meta.topic = "orders-eu.";  // a Kafka topic name QuestDB refuses as a table
+  EXPECT_EQ(rejection(config, R"({"a":1})", meta), RejectReason::kInvalidName);
+  config.table = "t_${topic}_${partition}";
+  meta.topic = "orders-eu";
+  EXPECT_EQ(line(config, R"({"a":1})", meta), "t_orders-eu_2 a=1i\n");
+}
+
 TEST_F(MappingFeaturesTest, AutoTimestampUnitsFollowTheConnector) {
   MappingConfig config = base();
   config.timestamp_field = "ts";

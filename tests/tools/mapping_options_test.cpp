@@ -258,5 +258,19 @@ TEST(MappingOptions, DedupKeysFromTheFlagAndTheFile) {
   fs::remove(path);
 }
 
+TEST(MappingOptions, ATopicPatternIsARegularExpressionWithATablePerTopic) {
+  const KilpOptions options = parse({"--topic", "^orders-[a-z]+$", "--topic", "plain"});
+  ASSERT_EQ(options.engine.mappings.size(), 2u);
+  EXPECT_TRUE(options.engine.mappings[0].topic_is_pattern);
+  EXPECT_FALSE(options.engine.mappings[1].topic_is_pattern);
+  try {
+    parse({"--topic", "^orders-(eu"});
+    FAIL() << "an unbalanced pattern was accepted";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("topic pattern '^orders-(eu'"), std::string::npos)
+        << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace kilp::tools

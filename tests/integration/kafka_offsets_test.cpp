@@ -1,0 +1,201 @@
+// The group's offsets on the real broker: a restarted kilp resumes from the committed
+// offsets (--from-beginning applies only to partitions without one, and a new group
+// without it starts at the end and commits that end), and kilp_consumer_lag on /metrics
+// agrees with the broker's own view (kafka-consumer-groups --describe).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <cstdio>
+#include <map>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <utility>
+
+#include "tests/integration/ilp_http_server.hpp"
+#include "tests/integration/ilp_tcp_server.hpp"
+#include "tests/integration/kafka_test_helpers.hpp"
+#include "tests/integration/kilp_process.hpp"
+#include "tests/integration/trade_rows.hpp"
+#include "tests/servers/kafka_broker.hpp"
+#include "tools/trade_generator.hpp"
+
+namespace kilp::testing {
+namespace {
+
+namespace fs = std::filesystem;
+using namespace std::chrono_literals;
+
+void produce_trades(const std::string& topic, int partitions, std::uint64_t first,
+                    std::uint64_t count) {
+  KafkaBroker::shared().produce(
+      topic, partitions, count, [first](std::uint64_t i, std::string& buffer) {
+        return tools::format_trade_json(tools::make_trade(first + i), buffer);
+      });
+}
+
+std::vector<std::string> kilp_args(const std::string& topic, const std::string& group,
+                                   const std::string& sink, const fs::path& dir) {
+  return {"--brokers",
+          KafkaBroker::shared().bootstrap(),
+          "--topic",
+          topic,
+          "--group",
+          group,
+          "--sink",
+          sink,
+          "--dlq",
+          "file::path=" + (dir / "dlq.jsonl").string() + ";",
+          "--symbols",
+          "symbol,side",
+          "--timestamp-field",
+          "ts",
+          "--timestamp-units",
+          "us",
+          "--shards",
+          "2",
+          "-X",
+          "fetch.wait.max.ms=100"};
+}
+
+// One kilp run to the end of the topic (--exit-at-end) into a fresh sink: what arrived.
+TradeCounts run_to_end(const std::string& topic, const std::string& group, bool from_beginning,
+                       std::uint64_t expected, const fs::path& dir, const std::string& name) {
+  IlpTcpServer server;
+  auto args = kilp_args(topic, group, "tcp::addr=" + server.address() + ";", dir);
+  args.push_back("--exit-at-end");
+  if (from_beginning) args.push_back("--from-beginning");
+  KilpProcess kilp(args, (dir / (name + ".err")).string());
+  EXPECT_EQ(kilp.wait(60s), 0) << kilp.log();
+  return count_trades(server, topic, expected);
+}
+
+TEST(KafkaOffsets, RestartResumesFromCommittedOffsetsAndFromBeginningOnlyWithoutThem) {
+  constexpr int kPartitions = 4;
+  constexpr std::uint64_t kBatch = 4000;
+  KafkaBroker& broker = KafkaBroker::shared();
+  const std::string topic = KafkaBroker::unique_name("offsets");
+  broker.create_topic(topic, kPartitions);
+  const fs::path dir = make_temp_dir("kafka-offsets");
+  produce_trades(topic, kPartitions, 0, kBatch);
+
+  // A new group with --from-beginning reads everything.
+  TradeCounts first = run_to_end(topic, topic, true, 2 * kBatch, dir, "first");
+  EXPECT_EQ(first.rows, kBatch);
+  EXPECT_EQ(first.missing(), kBatch);  // the second batch is not produced yet
+  EXPECT_EQ(first.repeated(), 0u);
+
+  // Restarted with the same flags, the group's committed offsets win: only new messages.
+  produce_trades(topic, kPartitions, kBatch, kBatch);
+  TradeCounts second = run_to_end(topic, topic, true, 2 * kBatch, dir, "second");
+  EXPECT_EQ(second.rows, kBatch);
+  for (std::uint64_t i = 0; i < kBatch; ++i) ASSERT_EQ(second.times[i], 0u) << "trade " << i;
+  for (std::uint64_t i = kBatch; i < 2 * kBatch; ++i)
+    ASSERT_EQ(second.times[i], 1u) << "trade " << i;
+  const auto ends = end_offsets(broker.bootstrap(), topic, kPartitions);
+  EXPECT_EQ(committed_offsets(broker.bootstrap(), topic, topic, kPartitions), ends);
+
+  // A new group without --from-beginning starts at the end, and commits it at once, so
+  // that the group remembers where it began even though nothing was consumed.
+  const std::string latest_group = topic + "-latest";
+  TradeCounts latest = run_to_end(topic, latest_group, false, 2 * kBatch, dir, "latest");
+  EXPECT_EQ(latest.rows, 0u);
+  EXPECT_EQ(committed_offsets(broker.bootstrap(), latest_group, topic, kPartitions), ends);
+}
+
+// kilp_consumer_lag{topic,partition} (and kilp_committed_offset) on /metrics.
+std::map<int, std::pair<std::int64_t, std::int64_t>> kilp_view(const std::string& metrics,
+                                                               const std::string& topic) {
+  std::map<int, std::pair<std::int64_t, std::int64_t>> view;  // partition -> (committed, lag)
+  const std::regex lag(
+      "^kilp_consumer_lag\\{topic=\"([^\"]+)\",partition=\"([0-9]+)\",shard=\"[0-9]+\"\\} "
+      "([0-9]+)$",
+      std::regex::multiline);
+  const std::regex committed(
+      "^kilp_committed_offset\\{topic=\"([^\"]+)\",partition=\"([0-9]+)\"\\} ([0-9]+)$",
+      std::regex::multiline);
+  for (auto it = std::sregex_iterator(metrics.begin(), metrics.end(), lag);
+       it != std::sregex_iterator(); ++it) {
+    if ((*it)[1] == topic) view[std::stoi((*it)[2])].second = std::stoll((*it)[3]);
+  }
+  for (auto it = std::sregex_iterator(metrics.begin(), metrics.end(), committed);
+       it != std::sregex_iterator(); ++it) {
+    if ((*it)[1] == topic) view[std::stoi((*it)[2])].first = std::stoll((*it)[3]);
+  }
+  return view;
+}
+
+// The same from kafka-consumer-groups --describe: CURRENT-OFFSET and LAG per partition.
+std::map<int, std::pair<std::int64_t, std::int64_t>> broker_view(const std::string& group,
+                                                                 const std::string& topic,
+                                                                 std::string& output) {
+  const ToolResult described =
+      KafkaBroker::shared().run_tool("kafka-consumer-groups", {"--describe", "--group", group});
+  EXPECT_EQ(described.exit_code, 0) << described.err;
+  output = described.out;
+  std::map<int, std::pair<std::int64_t, std::int64_t>> view;
+  std::istringstream lines(described.out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    std::istringstream fields(line);
+    std::string g, t, partition, current, end, lag;
+    if (!(fields >> g >> t >> partition >> current >> end >> lag) || g != group || t != topic)
+      continue;
+    view[std::stoi(partition)] = {std::stoll(current), std::stoll(lag)};
+  }
+  return view;
+}
+
+std::int64_t total_lag(const std::map<int, std::pair<std::int64_t, std::int64_t>>& view) {
+  std::int64_t total = 0;
+  for (const auto& [partition, position] : view) total += position.second;
+  return total;
+}
+
+TEST(KafkaOffsets, ConsumerLagAgreesWithTheBrokersView) {
+  constexpr int kPartitions = 3;
+  constexpr std::uint64_t kDelivered = 3000, kHeldBack = 1500;
+  KafkaBroker& broker = KafkaBroker::shared();
+  const std::string topic = KafkaBroker::unique_name("lag");
+  broker.create_topic(topic, kPartitions);
+  const fs::path dir = make_temp_dir("kafka-lag");
+  IlpHttpServer server;
+  auto args = kilp_args(topic, topic, "http::addr=" + server.address() + ";", dir);
+  args.push_back("--from-beginning");
+  KilpProcess kilp(args, (dir / "kilp.err").string());
+
+  produce_trades(topic, kPartitions, 0, kDelivered);
+  auto lag_is = [&](std::int64_t expected) {
+    for (int i = 0; i < 300; ++i) {
+      const auto view = kilp_view(kilp.metrics_text(), topic);
+      if (view.size() == kPartitions && total_lag(view) == expected) return true;
+      std::this_thread::sleep_for(50ms);
+    }
+    return false;
+  };
+  ASSERT_TRUE(lag_is(0)) << kilp.metrics_text() << kilp.log();
+
+  // The sink refuses everything from now on: kilp fetches the next messages (the high
+  // watermark moves) but commits nothing more.
+  server.set_failing(true);
+  produce_trades(topic, kPartitions, kDelivered, kHeldBack);
+  ASSERT_TRUE(lag_is(kHeldBack)) << kilp.metrics_text() << kilp.log();
+  std::string described;
+  const auto held_back = kilp_view(kilp.metrics_text(), topic);
+  const auto broker_held_back = broker_view(topic, topic, described);
+  EXPECT_EQ(held_back, broker_held_back) << described;
+  std::printf("[ offsets ] lag while the sink refuses: kilp %lld, kafka-consumer-groups %lld\n",
+              static_cast<long long>(total_lag(held_back)),
+              static_cast<long long>(total_lag(broker_held_back)));
+
+  server.set_failing(false);
+  ASSERT_TRUE(lag_is(0)) << kilp.metrics_text() << kilp.log();
+  const auto caught_up = kilp_view(kilp.metrics_text(), topic);
+  EXPECT_EQ(caught_up, broker_view(topic, topic, described)) << described;
+  EXPECT_EQ(kilp.stop(), 0) << kilp.log();
+  EXPECT_EQ(server.accepted_rows(), kDelivered + kHeldBack);
+}
+
+}  // namespace
+}  // namespace kilp::testing
