@@ -10,8 +10,8 @@ import statistics
 import subprocess
 import sys
 
-METRICS = ["rows_per_s_active", "rows_per_s_wall", "cpu_s", "max_rss_kib"]
-ORDER = ["ceiling", "kilp1", "kilp2", "tcps1", "tcps2", "python", "kcat",
+METRICS = ["rows_per_s_active", "rows_per_s_wall", "cpu_s", "max_rss_kib", "sink_cpu_s"]
+ORDER = ["ceiling", "push1", "push2", "kilp1", "kilp2", "tcps1", "tcps2", "python", "kcat",
          "kilp-tcp-rtt", "kilp-tcp-rtt-win", "kilp-http", "kilp-http-rtt"]
 # Over a long link (issue 13): (peer, same peer without the link, target or None).
 LINK_RATIOS = [("kilp-http-rtt", "kilp-http", 0.8), ("kilp-tcp-rtt", "kilp2", 0.8),
@@ -32,7 +32,7 @@ def summarize(runs):
         ok = [r for r in group if r["ok"] == "1"]
         entry = {"runs": len(group), "ok": len(ok)}
         for metric in METRICS:
-            values = [float(r[metric]) for r in ok]
+            values = [float(r[metric]) for r in ok if r.get(metric) not in (None, "")]
             entry[metric] = (statistics.median(values), min(values), max(values)) if values else None
         summary[key] = entry
     return summary
@@ -142,6 +142,33 @@ def variant_ratios(summary, messages):
     return lines
 
 
+def print_questdb(summary, messages):
+    """--sink questdb: rows visible to SQL, QuestDB's CPU, and kilp against the bare push."""
+    millions = messages / 1e6
+    print("\nInto QuestDB: rows/s active = first message (push: connect) until select count()"
+          " reaches M; CPU seconds per million rows.\n")
+    print(f"{'peer':<16} {'visible rows/s':<30} {'QuestDB CPU s/M rows':<22} "
+          f"{'peer CPU s/M rows':<20} {'peer RSS MiB':<12}")
+    for peer in sorted({p for p, m in summary if m == messages}, key=lambda p: (order_of(p), p)):
+        e = summary[(peer, messages)]
+        sink, cpu, rss = e["sink_cpu_s"], e["cpu_s"], e["max_rss_kib"]
+        print(f"{peer:<16} {fmt_triple(e['rows_per_s_active'], rate):<30} "
+              f"{(f'{sink[0] / millions:.2f}' if sink else '-'):<22} "
+              f"{(f'{cpu[0] / millions:.2f}' if cpu else '-'):<20} "
+              f"{(f'{rss[0] / 1024:.0f}' if rss else '-'):<12}")
+    lines = []
+    # Each kilp against the push over as many connections as it has shards.
+    pushes = {"kilp1": "push1", "kilp2": "push2", "kilp-http": "push2"}
+    for peer, _ in sorted(summary):
+        push = pushes.get(peer.split("@")[0])
+        r = ratio(summary, peer, push, "rows_per_s_active", messages) if push else None
+        if r is not None:
+            lines.append(f"  {peer + '/' + push:<26} visible rows/s     {r:7.2f}  target >= 0.9: "
+                         f"{'met' if r >= 0.9 else 'MISSED'}")
+    if lines:
+        print("\n".join(lines))
+
+
 def write_summary(summary, path):
     with open(path, "w", newline="") as f:
         w = csv.writer(f)
@@ -209,6 +236,8 @@ def main():
     kafka = runs[0].get("kafka") or "mock" if runs else "mock"
     print(f"\nKafka: {kafka}")
     print_ratios(summary, messages, other, kafka)
+    if any(r.get("sink") == "questdb" for r in runs):
+        print_questdb(summary, messages)
     write_summary(summary, os.path.join(out_dir, "summary.csv"))
     print(f"\ncsv: {runs_csv} and {os.path.join(out_dir, 'summary.csv')}")
     plot(summary, messages, out_dir)
