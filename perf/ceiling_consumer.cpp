@@ -28,8 +28,8 @@ using kilp::io::TopicPartition;
 
 // The fetch and queue properties that decide a consumer's throughput.
 constexpr const char* kSharedSettings[] = {
-    "queued.min.messages", "queued.max.messages.kbytes", "fetch.max.bytes",
-    "max.partition.fetch.bytes", "fetch.min.bytes", "fetch.wait.max.ms",
+    "queued.min.messages", "queued.max.messages.kbytes", "fetch.queue.backoff.ms",
+    "fetch.max.bytes", "max.partition.fetch.bytes", "fetch.min.bytes", "fetch.wait.max.ms",
     "receive.message.max.bytes"};
 
 std::int64_t monotonic_ns() {

@@ -10,8 +10,8 @@ import statistics
 import subprocess
 import sys
 
-METRICS = ["rows_per_s_active", "rows_per_s_wall", "cpu_s", "max_rss_kib"]
-ORDER = ["ceiling", "kilp1", "kilp2", "tcps1", "tcps2", "python", "kcat",
+METRICS = ["rows_per_s_active", "rows_per_s_wall", "cpu_s", "max_rss_kib", "sink_cpu_s"]
+ORDER = ["ceiling", "push1", "push2", "kilp1", "kilp2", "tcps1", "tcps2", "python", "kcat",
          "kilp-tcp-rtt", "kilp-tcp-rtt-win", "kilp-http", "kilp-http-rtt"]
 # Over a long link (issue 13): (peer, same peer without the link, target or None).
 LINK_RATIOS = [("kilp-http-rtt", "kilp-http", 0.8), ("kilp-tcp-rtt", "kilp2", 0.8),
@@ -32,10 +32,16 @@ def summarize(runs):
         ok = [r for r in group if r["ok"] == "1"]
         entry = {"runs": len(group), "ok": len(ok)}
         for metric in METRICS:
-            values = [float(r[metric]) for r in ok]
+            values = [float(r[metric]) for r in ok if r.get(metric) not in (None, "")]
             entry[metric] = (statistics.median(values), min(values), max(values)) if values else None
         summary[key] = entry
     return summary
+
+
+def order_of(peer):
+    """Table position: a variant (PEER@NAME) right after its peer."""
+    base = peer.split("@")[0]
+    return ORDER.index(base) if base in ORDER else 99
 
 
 def rate(value):
@@ -57,7 +63,7 @@ def print_table(summary, messages):
              f"{'CPU s':<20} {'peak RSS MiB':<20}"
     print(header)
     print("-" * len(header))
-    keys = sorted(summary, key=lambda k: (-k[1], ORDER.index(k[0]) if k[0] in ORDER else 99))
+    keys = sorted(summary, key=lambda k: (-k[1], order_of(k[0]), k[0]))
     for key in keys:
         e = summary[key]
         print(f"{key[0]:<16} {key[1]:>9} {e['ok']:>2}/{e['runs']:<1}  "
@@ -74,11 +80,13 @@ def ratio(summary, a, b, metric, messages):
     return ea[metric][0] / eb[metric][0]
 
 
-def print_ratios(summary, messages, other):
+def print_ratios(summary, messages, other, kafka):
     print("\nRatios of medians (same run):")
     lines = []
+    # kilp vs the raw consume ceiling: 0.8 on the mock (issue 4), 1.0 on a real broker (issue 19).
+    ceiling_target = 1.0 if kafka == "broker" else 0.8
     for kilp in ("kilp1", "kilp2"):
-        for peer, target in (("ceiling", 0.8), ("python", 10.0), ("kcat", None)):
+        for peer, target in (("ceiling", ceiling_target), ("python", 10.0), ("kcat", None)):
             for metric in ("rows_per_s_active", "rows_per_s_wall"):
                 r = ratio(summary, kilp, peer, metric, messages)
                 if r is None:
@@ -102,6 +110,7 @@ def print_ratios(summary, messages, other):
             continue
         verdict = f"  target >= {target:g}: {'met' if r >= target else 'MISSED'}" if target else ""
         lines.append(f"  {far + '/' + near:<26} rows_per_s_active  {r:7.2f}{verdict}")
+    lines += variant_ratios(summary, messages)
     print("\n".join(lines) if lines else "  (not enough peers ran)")
     if not other:
         return
@@ -112,6 +121,52 @@ def print_ratios(summary, messages, other):
             big, little = big_e["max_rss_kib"][0], small_e["max_rss_kib"][0]
             print(f"  {kilp} peak RSS at {big_m:,} vs {small_m:,} messages: {big / 1024:.0f} / "
                   f"{little / 1024:.0f} MiB = {big / little:.2f} (flat if close to 1)")
+
+
+def variant_ratios(summary, messages):
+    """Each PEER@NAME against PEER and the ceiling: rate and peak RSS."""
+    lines = []
+    for peer, m in sorted(summary):
+        if m != messages or "@" not in peer:
+            continue
+        base = peer.split("@")[0]
+        for other in (base, "ceiling"):
+            if other == peer:
+                continue
+            r = ratio(summary, peer, other, "rows_per_s_active", messages)
+            if r is not None:
+                lines.append(f"  {peer + '/' + other:<26} rows_per_s_active  {r:7.2f}")
+        r = ratio(summary, peer, base, "max_rss_kib", messages)
+        if r is not None and base != "ceiling":
+            lines.append(f"  {peer + '/' + base:<26} max_rss_kib        {r:7.2f}")
+    return lines
+
+
+def print_questdb(summary, messages):
+    """--sink questdb: rows visible to SQL, QuestDB's CPU, and kilp against the bare push."""
+    millions = messages / 1e6
+    print("\nInto QuestDB: rows/s active = first message (push: connect) until select count()"
+          " reaches M; CPU seconds per million rows.\n")
+    print(f"{'peer':<16} {'visible rows/s':<30} {'QuestDB CPU s/M rows':<22} "
+          f"{'peer CPU s/M rows':<20} {'peer RSS MiB':<12}")
+    for peer in sorted({p for p, m in summary if m == messages}, key=lambda p: (order_of(p), p)):
+        e = summary[(peer, messages)]
+        sink, cpu, rss = e["sink_cpu_s"], e["cpu_s"], e["max_rss_kib"]
+        print(f"{peer:<16} {fmt_triple(e['rows_per_s_active'], rate):<30} "
+              f"{(f'{sink[0] / millions:.2f}' if sink else '-'):<22} "
+              f"{(f'{cpu[0] / millions:.2f}' if cpu else '-'):<20} "
+              f"{(f'{rss[0] / 1024:.0f}' if rss else '-'):<12}")
+    lines = []
+    # Each kilp against the push over as many connections as it has shards.
+    pushes = {"kilp1": "push1", "kilp2": "push2", "kilp-http": "push2"}
+    for peer, _ in sorted(summary):
+        push = pushes.get(peer.split("@")[0])
+        r = ratio(summary, peer, push, "rows_per_s_active", messages) if push else None
+        if r is not None:
+            lines.append(f"  {peer + '/' + push:<26} visible rows/s     {r:7.2f}  target >= 0.9: "
+                         f"{'met' if r >= 0.9 else 'MISSED'}")
+    if lines:
+        print("\n".join(lines))
 
 
 def write_summary(summary, path):
@@ -128,7 +183,8 @@ def write_summary(summary, path):
 
 def plot(summary, messages, out_dir):
     data = os.path.join(out_dir, "rates.dat")
-    rows = [(p, summary[(p, messages)]) for p in ORDER if (p, messages) in summary]
+    peers = sorted({p for p, m in summary if m == messages}, key=lambda p: (order_of(p), p))
+    rows = [(p, summary[(p, messages)]) for p in peers]
     rows = [(p, e) for p, e in rows if e["rows_per_s_active"] and e["rows_per_s_wall"]]
     if not rows:
         return
@@ -177,7 +233,11 @@ def main():
     if loads:
         print(f"\n1-minute load average at the start of each run: {loads[0]:.2f}..{loads[-1]:.2f}"
               " (2 cores: above 2 means other work competed for the CPU)")
-    print_ratios(summary, messages, other)
+    kafka = runs[0].get("kafka") or "mock" if runs else "mock"
+    print(f"\nKafka: {kafka}")
+    print_ratios(summary, messages, other, kafka)
+    if any(r.get("sink") == "questdb" for r in runs):
+        print_questdb(summary, messages)
     write_summary(summary, os.path.join(out_dir, "summary.csv"))
     print(f"\ncsv: {runs_csv} and {os.path.join(out_dir, 'summary.csv')}")
     plot(summary, messages, out_dir)

@@ -59,15 +59,13 @@ GroupConsumer::GroupConsumer(const KafkaSettings& settings, RebalanceListener* r
   // kilp commits itself (every --commit-interval-ms, on revoke, at shutdown), only
   // offsets whose rows the sink accepted.
   set_property(conf, "enable.auto.commit", "false", mask_);
-  // librdkafka 2.0.2 pauses fetching at queued.min.messages and resumes only at its
-  // next 1 s wake-up (librdkafka #2879): keep the threshold above what the shards
-  // hold so a fast consumer never waits on that timer; the prefetch is bounded by
-  // queued.max.messages.kbytes instead.
-  set_property(conf, "queued.min.messages", "1000000", mask_);
   // Partitions added to a topic, and topics created that a pattern matches, are found by
   // this metadata refresh (librdkafka's default: every 5 minutes).
   set_property(conf, "topic.metadata.refresh.interval.ms", "30000", mask_);
-  set_property(conf, "queued.max.messages.kbytes", "262144", mask_);
+  // The prefetch queue: librdkafka before 2.2 stalls up to 1 s each time it fills.
+  for (const auto& [key, value] : fetch_queue_settings(rd_kafka_version())) {
+    set_property(conf, key, value, mask_);
+  }
   for (const auto& [key, value] : settings.properties) {
     if (key == "debug") debug_ = true;
     if (key == "enable.auto.offset.store") {
