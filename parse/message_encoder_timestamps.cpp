@@ -132,11 +132,15 @@ Rejection MessageEncoder::compose_timestamp(bool& missing) {
   }
   if (timestamp_seen_ != (1u << parts) - 1) {
     // Some parts without the others: a timestamp present but unusable, as for the
-    // connector; the first absent part is named.
+    // connector; the first absent part is named, copied to path_ (free once the row is
+    // done) as the refused field outlives the message but not necessarily the plan.
     for (const MappingPlan::PlannedField& field : plan_.fields()) {
+      const std::string& name = field.json_name;
       if (field.role == MappingPlan::FieldRole::kTimestamp &&
-          (timestamp_seen_ & (1u << field.timestamp_part)) == 0 && refused_field_->empty()) {
-        *refused_field_ = field.json_name;
+          (timestamp_seen_ & (1u << field.timestamp_part)) == 0 && refused_field_->empty() &&
+          name.size() <= kMaxPathBytes) {
+        std::memcpy(path_, name.data(), name.size());
+        *refused_field_ = std::string_view(path_, name.size());
       }
     }
     return RejectReason::kBadTimestamp;
