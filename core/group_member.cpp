@@ -26,6 +26,15 @@ GroupMember::GroupMember(const io::KafkaSettings& settings, const GroupMemberOpt
 void GroupMember::tick(std::chrono::milliseconds wait) {
   consumer_->poll_events(wait);
   const auto now = Clock::now();
+  if (commits_in_flight_ > 0 && now - commit_progress_ > options_.unanswered_commit) {
+    if (!hold_.load(std::memory_order_relaxed)) {
+      fmt::print(stderr,
+                 "kilp: offset commit unanswered for {} ms (the group is probably "
+                 "rebalancing): holding consumption until it is answered\n",
+                 options_.unanswered_commit.count());
+    }
+    start_hold();  // and again at every tick while it stays unanswered
+  }
   if (hold_.load(std::memory_order_relaxed)) {
     if (now - hold_since_ < options_.max_hold) return;  // a commit now would be refused or lost
     assignments_until_settled_ = 0;
@@ -34,6 +43,7 @@ void GroupMember::tick(std::chrono::milliseconds wait) {
   const std::uint64_t stored = stored_total();
   if (stored == stored_at_last_commit_ || now - last_commit_ < options_.commit_interval) return;
   consumer_->commit_async();
+  if (commits_in_flight_++ == 0) commit_progress_ = now;
   last_commit_ = now;
   stored_at_last_commit_ = stored;
 }
@@ -149,6 +159,9 @@ void GroupMember::command_owners(ShardCommand::Kind kind,
 
 void GroupMember::on_commit(rd_kafka_resp_err_t error,
                             std::span<const io::CommittedOffset> committed) {
+  // (Synchronous commits are answered here too: at worst an unanswered one goes unseen.)
+  if (commits_in_flight_ > 0) --commits_in_flight_;
+  commit_progress_ = Clock::now();
   for (const auto& c : committed) {
     if (placement_.shard_of(c.partition) >= 0) committed_[c.partition] = c.offset;
   }

@@ -8,7 +8,10 @@
 // When the coordinator refuses a commit because a rebalance is in progress (Kafka
 // may; librdkafka's mock refuses every commit for the whole rebalance), rows
 // delivered from then on could not be committed before the partitions move, so
-// every shard holds (stops taking messages) until the group is settled again.
+// every shard holds (stops taking messages) until the group is settled again. The
+// same when a commit stays unanswered: on a real broker it then waits behind this
+// member's JoinGroup, which librdkafka sends without telling the application in a
+// cooperative rebalance, and will be answered ILLEGAL_GENERATION.
 #include <atomic>
 #include <chrono>
 #include <map>
@@ -29,6 +32,9 @@ struct GroupMemberOptions {
   std::chrono::milliseconds handoff_timeout{35000};
   // Longest hold after a refused commit, in case no rebalance follows it.
   std::chrono::milliseconds max_hold{10000};
+  // A commit unanswered this long holds the shards until it is answered: it is most
+  // likely queued behind the member's own JoinGroup (see hold_).
+  std::chrono::milliseconds unanswered_commit{250};
 };
 
 class GroupMember final : private io::RebalanceListener, private io::CommitListener {
@@ -88,6 +94,10 @@ class GroupMember final : private io::RebalanceListener, private io::CommitListe
   // (librdkafka #4059): so kilp holds, and does not commit, until the round is over.
   int assignments_until_settled_ = 0;
   std::chrono::steady_clock::time_point hold_since_{};
+  // Asynchronous commits sent and not answered yet, and when the last was sent into an
+  // idle pipe or answered.
+  int commits_in_flight_ = 0;
+  std::chrono::steady_clock::time_point commit_progress_{};
   std::chrono::steady_clock::time_point last_commit_{};
   std::uint64_t stored_at_last_commit_ = 0;
   std::atomic<std::uint64_t> rebalances_{0};

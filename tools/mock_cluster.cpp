@@ -42,4 +42,10 @@ void MockCluster::fail_next_requests(std::int16_t api_key,
                                           errors.size(), errors.begin());
 }
 
+void MockCluster::delay_next_request(std::int16_t api_key, std::chrono::milliseconds delay) {
+  rd_kafka_mock_broker_push_request_error_rtts(rd_kafka_handle_mock_cluster(producer_.handle()), 1,
+                                               api_key, 1, RD_KAFKA_RESP_ERR_NO_ERROR,
+                                               static_cast<int>(delay.count()));
+}
+
 }  // namespace kilp::tools

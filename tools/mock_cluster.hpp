@@ -6,6 +6,7 @@
 // silently drops older batches, so data that would not fit is refused up front.
 #include <librdkafka/rdkafka.h>
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <initializer_list>
@@ -48,6 +49,9 @@ class MockCluster {
   // The next requests of Kafka API `api_key` (e.g. 8 OffsetCommit, 12 Heartbeat) are
   // answered with these errors, one request each: librdkafka's fault injection.
   void fail_next_requests(std::int16_t api_key, std::initializer_list<rd_kafka_resp_err_t> errors);
+  // The next request of Kafka API `api_key` to broker 1 is answered, without error, only
+  // after `delay`.
+  void delay_next_request(std::int16_t api_key, std::chrono::milliseconds delay);
 
  private:
   KafkaProducer producer_;  // owns the mock cluster

@@ -25,7 +25,7 @@ namespace kilp::io {
 struct KafkaSettings {
   std::string brokers;
   std::string group_id = "kilp";
-  std::vector<std::string> topics;
+  std::vector<std::string> topics;  // names, or ^patterns (librdkafka's regular expressions)
   bool from_beginning = false;  // auto.offset.reset=earliest when no committed offset
   bool exit_at_end = false;     // report partition EOF events
   // -X key=value pass-through; applied after kilp's defaults, so they win.

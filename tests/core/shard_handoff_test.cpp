@@ -220,5 +220,45 @@ TEST_F(ShardHandoff, PositionResumedAfterARefusedCommitIsCommittedWithoutNewMess
   member_->close();
 }
 
+// A commit left unanswered (on a real broker: queued behind this member's own
+// JoinGroup, to be answered ILLEGAL_GENERATION) holds the shards after 250 ms, so that
+// little is delivered that could not be committed; the answer releases them.
+TEST_F(ShardHandoff, ACommitUnansweredFor250MsHoldsTheShardsUntilItIsAnswered) {
+  constexpr std::int16_t kOffsetCommitApi = 8;
+  constexpr std::uint64_t kMore = 4000;
+  ShardOptions options;
+  options.buffer_bytes = 16 * 1024;
+  start(options, 1);
+  cluster_.delay_next_request(kOffsetCommitApi, 2500ms);
+  sink_->release();
+  auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (!member_->hold().load() && std::chrono::steady_clock::now() < deadline) {
+    member_->tick(5ms);
+  }
+  ASSERT_TRUE(member_->hold().load()) << "the unanswered commit did not hold the shards";
+  const auto held_at = std::chrono::steady_clock::now();
+  // (A consume call already waiting when the hold began returns within 100 ms.)
+  while (std::chrono::steady_clock::now() - held_at < 200ms) member_->tick(5ms);
+  // New messages while held wait for the answer.
+  cluster_.produce("trades", kPartitions, kMore, [](std::uint64_t i, std::string& buffer) {
+    return tools::format_trade_json(tools::make_trade(kMessages + i), buffer);
+  });
+  const std::uint64_t encoded = counters_.rows_encoded.load();
+  while (std::chrono::steady_clock::now() - held_at < 1s) member_->tick(5ms);
+  EXPECT_TRUE(member_->hold().load()) << "released before the answer";
+  EXPECT_EQ(counters_.rows_encoded.load(), encoded) << "the shard went on while held";
+  deadline = std::chrono::steady_clock::now() + 30s;
+  while (committed_total() < static_cast<std::int64_t>(kMessages + kMore) &&
+         std::chrono::steady_clock::now() < deadline) {
+    for (int i = 0; i < 20; ++i) member_->tick(10ms);
+  }
+  EXPECT_FALSE(member_->hold().load());
+  EXPECT_EQ(committed_total(), static_cast<std::int64_t>(kMessages + kMore));
+  EXPECT_EQ(counters_.rows_delivered.load(), kMessages + kMore) << "nothing delivered twice";
+  shard_->request_stop();
+  shard_->join();
+  member_->close();
+}
+
 }  // namespace
 }  // namespace kilp::core

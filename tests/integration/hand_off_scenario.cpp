@@ -53,31 +53,10 @@ bool wait_until_settled(std::vector<std::unique_ptr<KilpProcess>>& processes, in
 std::vector<std::string> kilp_group_args(const std::string& bootstrap, const std::string& topic,
                                          const std::string& group, const IlpTcpServer& server,
                                          const fs::path& dir) {
-  return {"--brokers",
-          bootstrap,
-          "--topic",
-          topic,
-          "--group",
-          group,
-          "--sink",
-          "tcp::addr=" + server.address() + ";",
-          "--dlq",
-          "file::path=" + (dir / "dlq.jsonl").string() + ";",
-          "--symbols",
-          "symbol,side",
-          "--timestamp-field",
-          "ts",
-          "--timestamp-units",
-          "us",
-          "--from-beginning",
-          "--shards",
-          "2",
-          "--stats-interval",
-          "1",
-          "-X",
-          "fetch.wait.max.ms=100",
-          "-X",
-          "session.timeout.ms=6000"};
+  std::vector<std::string> args =
+      trade_consumer_args(bootstrap, topic, group, "tcp::addr=" + server.address() + ";", dir);
+  args.insert(args.end(), {"--from-beginning", "-X", "session.timeout.ms=6000"});
+  return args;
 }
 
 TradeCounts wait_for_trades(const IlpTcpServer& server, const std::string& table,

@@ -17,9 +17,9 @@
 #include "tests/integration/ilp_tcp_server.hpp"
 #include "tests/integration/kafka_test_helpers.hpp"
 #include "tests/integration/kilp_process.hpp"
+#include "tests/integration/trade_messages.hpp"
 #include "tests/integration/trade_rows.hpp"
 #include "tests/servers/kafka_broker.hpp"
-#include "tools/trade_generator.hpp"
 
 namespace kilp::testing {
 namespace {
@@ -27,43 +27,12 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-void produce_trades(const std::string& topic, int partitions, std::uint64_t first,
-                    std::uint64_t count) {
-  KafkaBroker::shared().produce(
-      topic, partitions, count, [first](std::uint64_t i, std::string& buffer) {
-        return tools::format_trade_json(tools::make_trade(first + i), buffer);
-      });
-}
-
-std::vector<std::string> kilp_args(const std::string& topic, const std::string& group,
-                                   const std::string& sink, const fs::path& dir) {
-  return {"--brokers",
-          KafkaBroker::shared().bootstrap(),
-          "--topic",
-          topic,
-          "--group",
-          group,
-          "--sink",
-          sink,
-          "--dlq",
-          "file::path=" + (dir / "dlq.jsonl").string() + ";",
-          "--symbols",
-          "symbol,side",
-          "--timestamp-field",
-          "ts",
-          "--timestamp-units",
-          "us",
-          "--shards",
-          "2",
-          "-X",
-          "fetch.wait.max.ms=100"};
-}
-
 // One kilp run to the end of the topic (--exit-at-end) into a fresh sink: what arrived.
 TradeCounts run_to_end(const std::string& topic, const std::string& group, bool from_beginning,
                        std::uint64_t expected, const fs::path& dir, const std::string& name) {
   IlpTcpServer server;
-  auto args = kilp_args(topic, group, "tcp::addr=" + server.address() + ";", dir);
+  auto args = trade_consumer_args(KafkaBroker::shared().bootstrap(), topic, group,
+                                  "tcp::addr=" + server.address() + ";", dir);
   args.push_back("--exit-at-end");
   if (from_beginning) args.push_back("--from-beginning");
   KilpProcess kilp(args, (dir / (name + ".err")).string());
@@ -78,7 +47,7 @@ TEST(KafkaOffsets, RestartResumesFromCommittedOffsetsAndFromBeginningOnlyWithout
   const std::string topic = KafkaBroker::unique_name("offsets");
   broker.create_topic(topic, kPartitions);
   const fs::path dir = make_temp_dir("kafka-offsets");
-  produce_trades(topic, kPartitions, 0, kBatch);
+  broker.produce(topic, kPartitions, kBatch, trades_from(0));
 
   // A new group with --from-beginning reads everything.
   TradeCounts first = run_to_end(topic, topic, true, 2 * kBatch, dir, "first");
@@ -87,7 +56,7 @@ TEST(KafkaOffsets, RestartResumesFromCommittedOffsetsAndFromBeginningOnlyWithout
   EXPECT_EQ(first.repeated(), 0u);
 
   // Restarted with the same flags, the group's committed offsets win: only new messages.
-  produce_trades(topic, kPartitions, kBatch, kBatch);
+  broker.produce(topic, kPartitions, kBatch, trades_from(kBatch));
   TradeCounts second = run_to_end(topic, topic, true, 2 * kBatch, dir, "second");
   EXPECT_EQ(second.rows, kBatch);
   for (std::uint64_t i = 0; i < kBatch; ++i) ASSERT_EQ(second.times[i], 0u) << "trade " << i;
@@ -161,11 +130,12 @@ TEST(KafkaOffsets, ConsumerLagAgreesWithTheBrokersView) {
   broker.create_topic(topic, kPartitions);
   const fs::path dir = make_temp_dir("kafka-lag");
   IlpHttpServer server;
-  auto args = kilp_args(topic, topic, "http::addr=" + server.address() + ";", dir);
+  auto args = trade_consumer_args(KafkaBroker::shared().bootstrap(), topic, topic,
+                                  "http::addr=" + server.address() + ";", dir);
   args.push_back("--from-beginning");
   KilpProcess kilp(args, (dir / "kilp.err").string());
 
-  produce_trades(topic, kPartitions, 0, kDelivered);
+  broker.produce(topic, kPartitions, kDelivered, trades_from(0));
   auto lag_is = [&](std::int64_t expected) {
     for (int i = 0; i < 300; ++i) {
       const auto view = kilp_view(kilp.metrics_text(), topic);
@@ -179,7 +149,7 @@ TEST(KafkaOffsets, ConsumerLagAgreesWithTheBrokersView) {
   // The sink refuses everything from now on: kilp fetches the next messages (the high
   // watermark moves) but commits nothing more.
   server.set_failing(true);
-  produce_trades(topic, kPartitions, kDelivered, kHeldBack);
+  broker.produce(topic, kPartitions, kHeldBack, trades_from(kDelivered));
   ASSERT_TRUE(lag_is(kHeldBack)) << kilp.metrics_text() << kilp.log();
   std::string described;
   const auto held_back = kilp_view(kilp.metrics_text(), topic);

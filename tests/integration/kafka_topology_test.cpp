@@ -14,9 +14,9 @@
 #include "tests/integration/kafka_test_helpers.hpp"
 #include "tests/integration/kilp_process.hpp"
 #include "tests/integration/steady_producer.hpp"
+#include "tests/integration/trade_messages.hpp"
 #include "tests/integration/trade_rows.hpp"
 #include "tests/servers/kafka_broker.hpp"
-#include "tools/trade_generator.hpp"
 
 namespace kilp::testing {
 namespace {
@@ -33,39 +33,10 @@ double seconds_since(Clock::time_point start) {
 // partitions and topics within a second.
 std::vector<std::string> kilp_args(const std::string& topic, const std::string& group,
                                    const IlpTcpServer& server, const fs::path& dir) {
-  return {"--brokers",
-          KafkaBroker::shared().bootstrap(),
-          "--topic",
-          topic,
-          "--group",
-          group,
-          "--sink",
-          "tcp::addr=" + server.address() + ";",
-          "--dlq",
-          "file::path=" + (dir / "dlq.jsonl").string() + ";",
-          "--symbols",
-          "symbol,side",
-          "--timestamp-field",
-          "ts",
-          "--timestamp-units",
-          "us",
-          "--shards",
-          "2",
-          "--stats-interval",
-          "1",
-          "-X",
-          "fetch.wait.max.ms=100",
-          "-X",
-          "topic.metadata.refresh.interval.ms=1000"};
-}
-
-// Trades first..first+count-1 to `topic`, trade first+i to partition i % partitions.
-void produce_trades(const std::string& topic, int partitions, std::uint64_t first,
-                    std::uint64_t count) {
-  KafkaBroker::shared().produce(
-      topic, partitions, count, [first](std::uint64_t i, std::string& buffer) {
-        return tools::format_trade_json(tools::make_trade(first + i), buffer);
-      });
+  std::vector<std::string> args = trade_consumer_args(
+      KafkaBroker::shared().bootstrap(), topic, group, "tcp::addr=" + server.address() + ";", dir);
+  args.insert(args.end(), {"-X", "topic.metadata.refresh.interval.ms=1000"});
+  return args;
 }
 
 void expect_each_once(const TradeCounts& counts, std::uint64_t from, std::uint64_t to,
@@ -129,13 +100,13 @@ TEST(KafkaTopology, PartitionsAddedWhileRunningAreConsumedFromTheirStart) {
   ASSERT_TRUE(kilp.wait_for_metric(
       "kilp_partitions_assigned", [](std::uint64_t n) { return n == 4; }, 30s))
       << kilp.log();
-  produce_trades(topic, 4, 0, kBefore);
+  broker.produce(topic, 4, kBefore, trades_from(0));
 
   // The new partitions get messages before kilp can know of them: it has no committed
   // offset there, and they must be read from their start, not from their end.
   const auto grown = Clock::now();
   broker.add_partitions(topic, 8);
-  produce_trades(topic, 8, kBefore, kAfter);
+  broker.produce(topic, 8, kAfter, trades_from(kBefore));
   EXPECT_TRUE(kilp.wait_for_metric(
       "kilp_partitions_assigned", [](std::uint64_t n) { return n == 8; }, 30s))
       << kilp.log();
@@ -155,7 +126,8 @@ TEST(KafkaTopology, PatternSubscriptionTakesTopicsCreatedLater) {
   const std::string prefix = KafkaBroker::unique_name("pattern");
   const std::string first = prefix + "-a", later = prefix + "-b";
   broker.create_topic(first, 2);
-  produce_trades(first, 2, 0, kEach);  // before kilp: at the end it starts from, not read
+  broker.produce(first, 2, kEach,
+                 trades_from(0));  // before kilp: at the end it starts from, not read
   const fs::path dir = make_temp_dir("kafka-pattern");
   IlpTcpServer server;
   KilpProcess kilp(kilp_args("^" + prefix + "-.*", prefix, server, dir),
@@ -163,11 +135,11 @@ TEST(KafkaTopology, PatternSubscriptionTakesTopicsCreatedLater) {
   ASSERT_TRUE(kilp.wait_for_metric(
       "kilp_partitions_assigned", [](std::uint64_t n) { return n == 2; }, 30s))
       << kilp.log();
-  produce_trades(first, 2, kEach, kEach);
+  broker.produce(first, 2, kEach, trades_from(kEach));
 
   const auto created = Clock::now();
   broker.create_topic(later, 3);
-  produce_trades(later, 3, 0, kEach);  // before kilp can know of the topic
+  broker.produce(later, 3, kEach, trades_from(0));  // before kilp can know of the topic
   EXPECT_TRUE(kilp.wait_for_metric(
       "kilp_partitions_assigned", [](std::uint64_t n) { return n == 5; }, 30s))
       << kilp.log();

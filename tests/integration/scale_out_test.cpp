@@ -2,7 +2,9 @@
 // second joins mid-stream, then the first leaves (SIGTERM: a clean hand-off) or dies
 // (SIGKILL). Every message must arrive; the clean hand-off may repeat at most 2% of
 // them; after SIGKILL, that plus what one commit interval and the buffers in flight
-// hold (3%). Also: one kilp with two shards while a core is kept busy.
+// hold (3%). Also: one kilp with two shards while a core is kept busy. The same
+// hand-offs run against a real Kafka broker in kafka_hand_off_test; here they meet the
+// mock's own coordinator, which refuses every commit while the group rebalances.
 #include <gtest/gtest.h>
 #include <signal.h>
 
