@@ -8,7 +8,7 @@
 #               [--rtt-ms N] [--rtt-window-bytes B] [--http-options STR] [--tcp-options STR]
 #               [--kilp-arg ARG]... [-X key=value]... [--variant NAME=ARGS]...
 #               [--kafka mock|broker] [--kafka-version V]
-#               [--sink count|questdb] [--questdb-version V]
+#               [--sink count|questdb] [--questdb-version V] [--connector-jar PATH]
 #
 # One Kafka holds MESSAGES generated trades (default 2,000,000 over 64 partitions):
 #   --kafka mock    (default) a kilp-mock cluster, filled by kilp-mock --generate
@@ -29,7 +29,8 @@
 #                   `select count()` every 20 ms: "active" is first message (kilp's
 #                   /metrics, polled every 5 ms) or the push's connect, to the moment
 #                   count() reaches MESSAGES, and QuestDB's CPU seconds (/proc/PID/stat)
-#                   over the run go to the sink_cpu_s column. Peers there: ceiling,
+#                   from the table's creation by the first rows to then go to the
+#                   sink_cpu_s column. Peers there: ceiling,
 #                   kilp1, kilp2 (tcp:: to QuestDB's ILP/TCP port), kilp-http (http::,
 #                   2 shards, protocol negotiated: 2 on QuestDB 9), the rtt peers, and
 #                   push1  perf/ilp_push.py: the sink's ceiling, the ILP lines a kilp
@@ -37,6 +38,17 @@
 #                          over one TCP connection with sendfile(2)
 #                   push2  the same over 2 connections at once (half the file each),
 #                          as kilp2's two shards
+#                   connector  the QuestDB Kafka connector (--connector-jar PATH: its
+#                          jar, or a directory of jars such as its release zip
+#                          unpacked, with questdb-client; Maven Central does not serve
+#                          it) in Kafka Connect standalone 4.4.0 (connect-runtime and
+#                          connect-json through perf/connect/pom.xml, cached in
+#                          ~/.cache/kilp/connect-4.4.0), needs --kafka broker; 2 tasks,
+#                          http:: to QuestDB, -Xms256M -Xmx2G as Kafka's
+#                          connect-standalone.sh. It reports no first message: its
+#                          rate is the QuestDB-side one (below), for every peer too.
+#                   Every QuestDB run also gets "visible span" rows/s: rows made visible
+#                   after the first visible ones, over the time from then to the last.
 #                   Default peers there: ceiling,push1,push2,kilp1,kilp2,kilp-http (no
 #                   RSS-scale runs).
 # Peers (--peers, comma-separated; default with the counting sink: all but the
@@ -100,6 +112,7 @@ kafka=mock
 kafka_version=""
 sink_kind=count
 questdb_version=""
+connector_jar=""
 declare -A variant_args=()
 
 while [ $# -gt 0 ]; do
@@ -128,6 +141,7 @@ while [ $# -gt 0 ]; do
     --kafka-version) kafka_version=$2; shift 2 ;;
     --sink) sink_kind=$2; shift 2 ;;
     --questdb-version) questdb_version=$2; shift 2 ;;
+    --connector-jar) connector_jar=$2; shift 2 ;;
     -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) echo "perf/run.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
@@ -148,7 +162,11 @@ for peer in "${peer_list[@]}"; do
     echo "perf/run.sh: peer '$peer' names no --variant ${peer#*@}=ARGS" >&2; exit 2
   fi
   case "$sink_kind:${peer%%@*}" in
-    count:push*) echo "perf/run.sh: peer $peer needs --sink questdb" >&2; exit 2 ;;
+    count:push*|count:connector) echo "perf/run.sh: peer $peer needs --sink questdb" >&2; exit 2 ;;
+    questdb:connector)
+      [ -e "$connector_jar" ] ||
+        { echo "perf/run.sh: peer connector needs --connector-jar PATH (a jar or a directory of jars)" >&2; exit 2; }
+      [ "$kafka" = broker ] || { echo "perf/run.sh: peer connector needs --kafka broker" >&2; exit 2; } ;;
     questdb:tcps*|questdb:python|questdb:kcat)
       echo "perf/run.sh: peer $peer does not run with --sink questdb" \
         "(QuestDB OSS has no TLS; python and kcat report no first message)" >&2; exit 2 ;;
@@ -188,7 +206,7 @@ if [[ ",$peers," == *,tcps* ]]; then
 fi
 ln -sfn "$stamp" "$root/perf/out/latest"
 csv="$out/runs.csv"
-echo "peer,messages,rep,ok,rows,duplicates,wall_s,active_s,user_s,sys_s,cpu_s,max_rss_kib,rows_per_s_wall,rows_per_s_active,load1,kafka,sink,sink_cpu_s" >"$csv"
+echo "peer,messages,rep,ok,rows,duplicates,wall_s,active_s,user_s,sys_s,cpu_s,max_rss_kib,rows_per_s_wall,rows_per_s_active,load1,kafka,sink,sink_cpu_s,rows_per_s_visible_span" >"$csv"
 
 # Every background process this script starts, stopped on exit whatever happens.
 pids=()
@@ -355,6 +373,56 @@ warm_up_questdb() {
   echo "QuestDB warmed up: $messages rows pushed, visible, dropped" >&2
 }
 
+# Kafka Connect's jars through mvn (perf/connect/pom.xml), once per pom; sets
+# connect_jars, and connect_plugins: a plugin dir holding the --connector-jar jar(s).
+install_connect() {
+  local dir pom_sum tmp
+  dir="${KILP_CACHE_DIR:-$HOME/.cache/kilp}/connect-$(sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' perf/connect/pom.xml)"
+  pom_sum=$(sha256sum perf/connect/pom.xml | cut -c1-16)
+  if [ "$(cat "$dir/installed" 2>/dev/null)" != "$pom_sum" ]; then
+    echo "fetching Kafka Connect through mvn into $dir" >&2
+    mkdir -p "$(dirname "$dir")"
+    tmp=$(mktemp -d "$dir.XXXXXX")
+    mvn -B -q -f perf/connect/pom.xml dependency:copy-dependencies -DincludeScope=runtime \
+      -DoutputDirectory="$tmp/jars" >"$tmp/mvn.log" 2>&1 ||
+      { sed 's/\x1b\[[0-9;]*m//g' "$tmp/mvn.log" >&2; rm -rf "$tmp"; echo "perf/run.sh: mvn failed" >&2; exit 1; }
+    echo "$pom_sum" >"$tmp/installed"
+    rm -rf "$dir" && mv "$tmp" "$dir"
+  fi
+  connect_jars="$dir/jars"
+  connect_plugins="$out/connect-plugins"
+  mkdir -p "$connect_plugins/questdb-connector"
+  if [ -d "$connector_jar" ]; then
+    cp "$connector_jar"/*.jar "$connect_plugins/questdb-connector/"
+  else
+    cp "$connector_jar" "$connect_plugins/questdb-connector/"
+  fi
+}
+
+# Kafka Connect's worker and connector properties for one connector run in dir $1,
+# connector (and so consumer group) name $2.
+write_connect_config() {
+  local dir=$1 name=$2 rest_port
+  rest_port=$(/usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  printf '%s\n' "bootstrap.servers=$bootstrap" \
+    key.converter=org.apache.kafka.connect.storage.StringConverter \
+    value.converter=org.apache.kafka.connect.json.JsonConverter \
+    value.converter.schemas.enable=false \
+    "offset.storage.file.filename=$dir/connect.offsets" \
+    "plugin.path=$connect_plugins" \
+    "listeners=http://127.0.0.1:$rest_port" \
+    consumer.auto.offset.reset=earliest >"$dir/worker.properties"
+  printf '%s\n' "name=$name" \
+    connector.class=io.questdb.kafka.QuestDBSinkConnector \
+    tasks.max=2 \
+    "topics=$topic" \
+    "client.conf.string=http::addr=$questdb_http;" \
+    table=trades \
+    symbols=symbol,side \
+    timestamp.field.name=ts \
+    timestamp.units=micros >"$dir/connector.properties"
+}
+
 # The data set of $1 trades in $2 partitions, on the Kafka --kafka chose.
 start_data() {
   if [ "$kafka" = mock ]; then
@@ -468,6 +536,12 @@ run_one() {
     push1|push2)
       cmd=(/usr/bin/python3 "$root/perf/ilp_push.py" --port "$port" --connections "${peer: -1}"
            "$ilp_file") ;;
+    connector)
+      write_connect_config "$dir" "$group"
+      cmd=(java -Xms256M -Xmx2G -Dlog4j2.configurationFile="$root/tests/servers/kafka/log4j2.properties"
+           -Dkilp.log.file="$dir/connect.log" -Dkilp.log.level=INFO -cp "$connect_jars/*"
+           org.apache.kafka.connect.cli.ConnectStandalone "$dir/worker.properties"
+           "$dir/connector.properties") ;;
     *) echo "perf/run.sh: unknown peer '$peer'" >&2; exit 2 ;;
   esac
   local status=0 load1
@@ -476,10 +550,21 @@ run_one() {
   timeout -k 5 "$run_limit_s" /usr/bin/time -f '%e %U %S %M' -o "$dir/time.txt" "${cmd[@]}" \
     >"$dir/stdout" 2>"$dir/stderr" &
   peer_pid=$!
+  if [ "$peer" = connector ]; then
+    # Connect never exits by itself: once every row is visible (or the watcher gave
+    # up), its JVM (timeout's grandchild) gets SIGTERM, so /usr/bin/time still reports.
+    wait_pid "$watch_pid" "$run_limit_s" || true
+    local time_pid java_pid=""
+    time_pid=$(pgrep -P "$peer_pid" | head -1 || true)
+    [ -n "$time_pid" ] && java_pid=$(pgrep -P "$time_pid" | head -1 || true)
+    [ -n "$java_pid" ] && kill -TERM "$java_pid" 2>/dev/null
+  fi
   wait "$peer_pid" || status=$?
   peer_pid=""
+  # The JVM's exit status after our SIGTERM.
+  [ "$peer" = connector ] && [ "$status" -eq 143 ] && status=0
 
-  local rows active sink_cpu=""
+  local rows active sink_cpu="" span_rate=""
   if [ "$peer" = ceiling ]; then
     rows=$(field messages "$dir/stdout")
     active=$(field active_s "$dir/stdout")
@@ -492,12 +577,21 @@ run_one() {
     visible_ns=$(field visible_ns "$dir/visible.out")
     if [[ $peer == push* ]]; then
       start_ns=$(field start_ns "$dir/stdout")
+    elif [ "$peer" = connector ]; then
+      start_ns=$(field first_visible_ns "$dir/visible.out")
     else
       start_ns=$(field first_message_ns "$dir/visible.out")
     fi
     active=0
     if [ "${visible_ns:-0}" -gt 0 ] && [ "${start_ns:-0}" -gt 0 ]; then
       active=$(awk -v a="$start_ns" -v b="$visible_ns" 'BEGIN { printf "%.6f", (b - a) / 1e9 }')
+    fi
+    # QuestDB's own view: rows after the first visible ones, first to last visible.
+    span_rate=$(awk -v a="$(field first_visible_ns "$dir/visible.out")" -v b="${visible_ns:-0}" \
+      -v first="$(field rows_at_first_visible "$dir/visible.out")" -v total="$count" \
+      'BEGIN { printf "%.0f", ((b > a && a > 0) ? (total - first) / ((b - a) / 1e9) : 0) }')
+    if [ "$peer" = connector ]; then
+      active=$(awk -v r="$span_rate" -v c="$count" 'BEGIN { printf "%.6f", (r > 0 ? c / r : 0) }')
     fi
   else
     if [ -n "$proxy_pid" ]; then
@@ -523,11 +617,11 @@ run_one() {
     duplicates=$((rows - count))
     echo "  $name rep $rep: $duplicates row(s) delivered twice; see $dir/stderr" >&2
   fi
-  awk -v p="$name" -v k="$kafka" -v sk="$sink_kind" -v scpu="$sink_cpu" -v c="$count" -v r="$rep" -v ok="$ok" -v rows="$rows" -v dup="$duplicates" -v wall="$wall" \
+  awk -v p="$name" -v k="$kafka" -v sk="$sink_kind" -v scpu="$sink_cpu" -v span="$span_rate" -v c="$count" -v r="$rep" -v ok="$ok" -v rows="$rows" -v dup="$duplicates" -v wall="$wall" \
       -v act="$active" -v u="$user" -v s="$sys" -v rss="$rss" -v load="$load1" 'BEGIN {
         # Rates count each message once, duplicates or not.
-        printf "%s,%d,%d,%d,%d,%d,%.3f,%.6f,%.2f,%.2f,%.2f,%d,%.0f,%.0f,%s,%s,%s,%s\n", p, c, r, ok, rows, dup,
-          wall, act, u, s, u + s, rss, (wall > 0 ? c / wall : 0), (act > 0 ? c / act : 0), load, k, sk, scpu
+        printf "%s,%d,%d,%d,%d,%d,%.3f,%.6f,%.2f,%.2f,%.2f,%d,%.0f,%.0f,%s,%s,%s,%s,%s\n", p, c, r, ok, rows, dup,
+          wall, act, u, s, u + s, rss, (wall > 0 ? c / wall : 0), (act > 0 ? c / act : 0), load, k, sk, scpu, span
       }' | tee -a "$csv" | awk -F, '{ printf "  %-16s M=%s rep %s: %s rows, wall %.2f s, active %.3f s, cpu %.2f s, rss %d KiB, %s rows/s active, load %s%s\n", $1, $2, $3, $5, $7, $8, $11, $12, $14, $15, ($18 != "" ? ", QuestDB cpu " $18 " s" : "") }' >&2
 }
 
@@ -536,6 +630,7 @@ if [ "$sink_kind" = questdb ]; then
   start_questdb
   make_ilp_file
   warm_up_questdb
+  [[ ",$peers," == *,connector* ]] && install_connect
 fi
 for ((rep = 1; rep <= reps; rep++)); do
   for peer in "${peer_list[@]}"; do run_one "$peer" "$messages" "$rep"; done

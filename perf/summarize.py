@@ -10,9 +10,10 @@ import statistics
 import subprocess
 import sys
 
-METRICS = ["rows_per_s_active", "rows_per_s_wall", "cpu_s", "max_rss_kib", "sink_cpu_s"]
+METRICS = ["rows_per_s_active", "rows_per_s_wall", "cpu_s", "max_rss_kib", "sink_cpu_s",
+           "rows_per_s_visible_span"]
 ORDER = ["ceiling", "push1", "push2", "kilp1", "kilp2", "tcps1", "tcps2", "python", "kcat",
-         "kilp-tcp-rtt", "kilp-tcp-rtt-win", "kilp-http", "kilp-http-rtt"]
+         "kilp-tcp-rtt", "kilp-tcp-rtt-win", "kilp-http", "kilp-http-rtt", "connector"]
 # Over a long link (issue 13): (peer, same peer without the link, target or None).
 LINK_RATIOS = [("kilp-http-rtt", "kilp-http", 0.8), ("kilp-tcp-rtt", "kilp2", 0.8),
                ("kilp-tcp-rtt-win", "kilp2", None), ("kilp-http", "kilp2", None)]
@@ -145,14 +146,17 @@ def variant_ratios(summary, messages):
 def print_questdb(summary, messages):
     """--sink questdb: rows visible to SQL, QuestDB's CPU, and kilp against the bare push."""
     millions = messages / 1e6
-    print("\nInto QuestDB: rows/s active = first message (push: connect) until select count()"
-          " reaches M; CPU seconds per million rows.\n")
-    print(f"{'peer':<16} {'visible rows/s':<30} {'QuestDB CPU s/M rows':<22} "
+    print("\nInto QuestDB: visible rows/s = first message (push: connect; connector: as span)"
+          " until select count() reaches M; span = rows after the first visible ones over"
+          " first to last visible; CPU seconds per million rows.\n")
+    print(f"{'peer':<16} {'visible rows/s':<30} {'span rows/s':<12} {'QuestDB CPU s/M rows':<22} "
           f"{'peer CPU s/M rows':<20} {'peer RSS MiB':<12}")
     for peer in sorted({p for p, m in summary if m == messages}, key=lambda p: (order_of(p), p)):
         e = summary[(peer, messages)]
         sink, cpu, rss = e["sink_cpu_s"], e["cpu_s"], e["max_rss_kib"]
+        span = e["rows_per_s_visible_span"]
         print(f"{peer:<16} {fmt_triple(e['rows_per_s_active'], rate):<30} "
+              f"{(rate(span[0]) if span else '-'):<12} "
               f"{(f'{sink[0] / millions:.2f}' if sink else '-'):<22} "
               f"{(f'{cpu[0] / millions:.2f}' if cpu else '-'):<20} "
               f"{(f'{rss[0] / 1024:.0f}' if rss else '-'):<12}")
@@ -165,6 +169,15 @@ def print_questdb(summary, messages):
         if r is not None:
             lines.append(f"  {peer + '/' + push:<26} visible rows/s     {r:7.2f}  target >= 0.9: "
                          f"{'met' if r >= 0.9 else 'MISSED'}")
+    # Issue 20: kilp >= 3x the connector's rows/s at <= 1/4 of its RSS (both over ILP/HTTP).
+    for metric, label, target in (("rows_per_s_visible_span", "span rows/s", 3.0),
+                                  ("max_rss_kib", "peak RSS", 0.25)):
+        r = ratio(summary, "kilp-http", "connector", metric, messages)
+        if r is not None:
+            good = r >= target if metric != "max_rss_kib" else r <= target
+            sign = ">=" if metric != "max_rss_kib" else "<="
+            lines.append(f"  {'kilp-http/connector':<26} {label:<18} {r:7.2f}  target {sign} {target:g}: "
+                         f"{'met' if good else 'MISSED'}")
     if lines:
         print("\n".join(lines))
 
