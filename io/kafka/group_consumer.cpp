@@ -8,6 +8,7 @@
 
 #include "io/kafka/kafka_property.hpp"
 #include "io/kafka/librdkafka_version.hpp"
+#include "io/kafka/login_settings.hpp"
 #include "io/kafka/topic_pattern.hpp"
 
 namespace kilp::io {
@@ -163,9 +164,8 @@ void GroupConsumer::on_client_error(rd_kafka_resp_err_t err, const char* reason)
   const std::string text = mask_.mask(reason);
   if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION) {
     refusal_ = fmt::format(
-        "Kafka brokers {} refused the login ({}): {}; check sasl.mechanisms, sasl.username and "
-        "sasl.password",
-        settings_.brokers, rd_kafka_err2name(err), text);
+        "Kafka brokers {} refused the login ({}): {}; check {}", settings_.brokers,
+        rd_kafka_err2name(err), text, login_settings_to_check(settings_.properties));
     // A correct SCRAM password fails too on Kafka 4.x with an old librdkafka: say so.
     if (std::optional<std::string> hint = scram_login_hint(settings_.properties, rd_kafka_version())) {
       *refusal_ += "; " + *hint;
