@@ -83,6 +83,18 @@ TEST(DedupTables, RefusesWhatCannotBeDeduplicated) {
   EXPECT_NE(refusal(config).find("not a QuestDB type"), std::string::npos);
 }
 
+TEST(DedupTables, APatternNeedsOneNamedTable) {
+  parse::MappingConfig config = trades();
+  config.topic = "^trades-.*";
+  config.topic_is_pattern = true;
+  config.dedup_keys = {"symbol"};
+  EXPECT_NE(refusal(config).find("('${topic}')"), std::string::npos) << refusal(config);
+  EXPECT_NE(refusal(config).find("with --table"), std::string::npos) << refusal(config);
+  config.table = "all_trades";
+  EXPECT_EQ(refusal(config), "");
+  EXPECT_EQ(plan_dedup_tables({config}).at(0).table, "all_trades");
+}
+
 TEST(DedupTables, TwoTopicsIntoOneTableMustAgree) {
   parse::MappingConfig a = trades(), b = trades();
   a.table = b.table = "all";
