@@ -17,6 +17,8 @@ cd "$work/kilp"
   { cat "$work/demo.log"; echo "FAIL: tools/demo.sh exited non-zero"; exit 1; }
 grep -q "summary: 20,000 rows delivered" "$work/demo.log" ||
   { cat "$work/demo.log"; echo "FAIL: the demo did not deliver its 20,000 rows"; exit 1; }
+grep -q "kilp: demo: ILP written to kilp-demo.ilp; no dead letters" "$work/demo.log" ||
+  { cat "$work/demo.log"; echo "FAIL: the demo did not say where its rows went"; exit 1; }
 
 # Only a few quick tests run here (the full suite is what ctest is running already),
 # but test.sh configures, builds and counts every test as it does in CI.

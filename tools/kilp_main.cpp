@@ -48,6 +48,18 @@ std::unique_ptr<kilp::tools::MockCluster> start_demo_cluster(KilpOptions& option
   return cluster;
 }
 
+// The demo's last line: where its rows went (the demo's file, or the sink the user
+// named instead) and whether any message became a dead letter.
+std::string demo_outcome(const KilpOptions& options, const kilp::core::RunSummary& summary) {
+  const kilp::io::SinkConfig sink = kilp::io::parse_sink_config(options.sink);
+  const std::string rows = sink.schema == kilp::io::SinkSchema::file
+                               ? fmt::format("ILP written to {}", sink.file.path)
+                               : fmt::format("rows written to {}", sink.describe());
+  const std::uint64_t dead = summary.totals.dead_letters;
+  if (dead == 0) return fmt::format("kilp: demo: {}; no dead letters", rows);
+  return fmt::format("kilp: demo: {}; {} dead letter(s) in {}", rows, dead, options.dead_letters);
+}
+
 // Several shards share one output file: it is truncated once here, then every
 // shard appends whole buffers with O_APPEND, which the kernel keeps unsplit on a
 // regular file. A pipe gives no such promise, so stdout gets a single shard.
@@ -150,10 +162,7 @@ int main(int argc, char** argv) {
     kilp::core::RunSummary summary = engine.run(signals);
     fmt::print(stderr, "{}\n", kilp::core::format_summary(summary));
     if (!summary.failure.empty()) fmt::print(stderr, "kilp: error: {}\n", summary.failure);
-    if (options->demo) {
-      fmt::print(stderr, "kilp: demo: ILP written to {}; dead letters (if any) in {}\n",
-                 options->demo->output, options->dead_letters);
-    }
+    if (options->demo) fmt::print(stderr, "{}\n", demo_outcome(*options, summary));
     return summary.exit_code;
   } catch (const std::invalid_argument& e) {
     fmt::print(stderr, "kilp: error: {}\nRun 'kilp --help' for usage.\n", e.what());
