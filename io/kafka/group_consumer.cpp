@@ -7,6 +7,7 @@
 #include <stdexcept>
 
 #include "io/kafka/kafka_property.hpp"
+#include "io/kafka/client_certificate_refusal.hpp"
 #include "io/kafka/librdkafka_version.hpp"
 #include "io/kafka/login_settings.hpp"
 #include "io/kafka/topic_pattern.hpp"
@@ -120,9 +121,11 @@ std::vector<int> GroupConsumer::describe_topics(std::chrono::milliseconds timeou
       throw std::runtime_error(*refusal);
     }
     if (std::chrono::steady_clock::now() >= deadline) {
-      throw std::runtime_error(fmt::format("cannot reach Kafka brokers {} within {} ms: {}",
-                                           settings_.brokers, timeout.count(),
-                                           rd_kafka_err2str(err)));
+      connection_refusal();  // serves the queued errors: the last transport failure's reason
+      throw std::runtime_error(fmt::format(
+          "cannot reach Kafka brokers {} within {} ms: {}{}", settings_.brokers, timeout.count(),
+          rd_kafka_err2str(err),
+          last_transport_error_.empty() ? "" : " (last: " + last_transport_error_ + ")"));
     }
   }
   std::vector<int> partition_counts;
@@ -175,6 +178,13 @@ void GroupConsumer::on_client_error(rd_kafka_resp_err_t err, const char* reason)
         "TLS with Kafka brokers {} failed ({}): {}; check ssl.ca.location (the CA that signed the "
         "brokers' certificates) and the client certificate settings",
         settings_.brokers, rd_kafka_err2name(err), text);
+  }
+  if (err == RD_KAFKA_RESP_ERR__TRANSPORT || err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN) {
+    last_transport_error_ = fmt::format("{}: {}", rd_kafka_err2name(err), text);
+    if (std::optional<std::string> why = client_certificate_refusal(text, settings_.properties)) {
+      refusal_ = fmt::format("TLS with Kafka brokers {} failed ({}): {}; {}", settings_.brokers,
+                             rd_kafka_err2name(err), text, *why);
+    }
   }
   if (err == RD_KAFKA_RESP_ERR__FATAL) fatal_ = true;
   if (client_logs_shown()) fmt::print(stderr, "kilp: kafka ERROR: {}\n", text);

@@ -173,6 +173,7 @@ class GroupConsumer {
   std::atomic<std::uint64_t> errors_{0};
   bool debug_ = false;                  // -X debug=... given
   std::optional<std::string> refusal_;  // a refused login or TLS handshake, for the start-up
+  std::string last_transport_error_;    // why the last connection failed, for the start-up
   bool fatal_ = false;                  // librdkafka raised a fatal error
   SecretMask mask_;
   StartPositions start_positions_;  // of partitions without a committed offset

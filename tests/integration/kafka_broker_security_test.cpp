@@ -198,5 +198,21 @@ TEST(KafkaSecurityErrors, ABrokerCertificateFromAnUntrustedCaIsOneClearLineAtSta
   fs::remove_all(dir);
 }
 
+TEST(KafkaSecurityErrors, AMutualTlsListenerWithoutAClientCertificateIsOneClearLineAtStartUp) {
+  KafkaBroker& broker = KafkaBroker::shared();
+  const std::string topic = trades_topic(broker, "sec-no-client-cert");
+  const fs::path dir = make_temp_dir("broker-no-client-cert");
+  // The SSL listener's settings (the CA only) against the listener that requires a certificate.
+  const tools::KafkaProperties properties = broker.client_properties(KafkaListener::ssl);
+  auto args = trade_kilp_args(broker.bootstrap(KafkaListener::mtls), topic,
+                              KafkaBroker::unique_name("it-no-client-cert"),
+                              "file::path=" + (dir / "out.ilp").string() + ";", dir / "dlq.jsonl");
+  const auto options = as_x_arguments(properties);
+  args.insert(args.end(), options.begin(), options.end());
+  expect_refused_at_start(args, "require a client certificate and none is set",
+                          broker_secrets(broker), dir);
+  fs::remove_all(dir);
+}
+
 }  // namespace
 }  // namespace kilp::testing
