@@ -90,6 +90,7 @@ class OutputRing {
   std::size_t buffer_bytes() const { return buffer_bytes_; }
   std::uint32_t fill_index() const { return fill_; }
   OutputBuffer& at(std::uint32_t index) { return buffers_[index].buffer; }
+  const OutputBuffer& at(std::uint32_t index) const { return buffers_[index].buffer; }
 
   // The buffer being filled, or nullptr if the ring is full (all in flight).
   OutputBuffer* fill_buffer() { return in_use_ == size() ? nullptr : &buffers_[fill_].buffer; }

@@ -385,15 +385,36 @@ void Shard::apply_sink_limits() {
   sink_->set_row_rejection_listener(this);
 }
 
-// The sink refused one row for good (ILP/HTTP 400): it becomes a dead letter
-// before the buffer's offsets are stored, so it is never silently lost.
-void Shard::on_row_rejected(io::BufferId buffer_id, std::size_t row, std::string_view reason) {
+// The rows of one message lie next to each other and carry its partition and offset.
+io::RowRange Shard::message_rows(io::BufferId buffer_id, std::size_t row) const {
+  const OutputBuffer& buffer = ring_.at(buffer_id);
+  auto same_message = [&](std::size_t other) {
+    return buffer.row_slot(other) == buffer.row_slot(row) &&
+           buffer.row_offset(other) == buffer.row_offset(row);
+  };
+  io::RowRange rows{row, row};
+  while (rows.first > 0 && same_message(rows.first - 1)) --rows.first;
+  while (rows.last + 1 < buffer.row_ends().size() && same_message(rows.last + 1)) ++rows.last;
+  return rows;
+}
+
+// The sink refused a message's row for good (ILP/HTTP 400), and with it the
+// message's other rows: it becomes one dead letter before the buffer's offsets are
+// stored, so it is never silently lost.
+void Shard::on_message_rejected(io::BufferId buffer_id, io::RowRange rows,
+                                std::string_view reason) {
   OutputBuffer& buffer = ring_.at(buffer_id);
-  buffer.drop_refused_row();
+  for (std::size_t row = rows.first; row <= rows.last; ++row) buffer.drop_refused_row();
+  const std::size_t row = rows.first;
   const SlotId id = buffer.row_slot(row);
   const PartitionSlot& slot = slots_->at(id);
   const std::string_view topic = slots_->topic_name(slot.topic_index);
-  const std::span<const char> line = buffer.row_bytes(row);
+  // Every row of the message goes along: they are contiguous in the buffer.
+  const std::span<const char> first_line = buffer.row_bytes(rows.first);
+  const std::span<const char> last_line = buffer.row_bytes(rows.last);
+  const std::span<const char> line(first_line.data(),
+                                   static_cast<std::size_t>(last_line.data() + last_line.size() -
+                                                            first_line.data()));
   constexpr std::string_view kReason = "server_rejected";
   if (options_.fail_on_error) {
     // This buffer's offsets (and every later one's) are never stored: a restart

@@ -111,7 +111,9 @@ class Shard final : private io::RowRejectionListener {
   std::string undelivered_report() const;
 
   void apply_sink_limits();
-  void on_row_rejected(io::BufferId buffer, std::size_t row, std::string_view reason) override;
+  io::RowRange message_rows(io::BufferId buffer, std::size_t row) const override;
+  void on_message_rejected(io::BufferId buffer, io::RowRange rows,
+                           std::string_view reason) override;
 
   const int index_;
   const ShardOptions options_;

@@ -171,9 +171,8 @@ bool UringHttpSink::step_channels() {
 void UringHttpSink::on_answer(Job& job, HttpChannel::Answer answer) {
   if (answer == HttpChannel::Answer::accepted) {
     job.row_begin = job.row_end;
-    if (job.pending_reject && *job.pending_reject == job.row_begin) {
-      reject_row(job, job.row_begin, job.pending_reason);
-      ++job.row_begin;
+    if (job.pending_reject && job.pending_reject->first == job.row_begin) {
+      reject_message(job, *job.pending_reject, job.pending_reason);
     }
     next_request_or_finish(job);
   } else {
@@ -182,6 +181,13 @@ void UringHttpSink::on_answer(Job& job, HttpChannel::Answer answer) {
   if (!job.finished) return send_rows(job);
   job_of_channel_[static_cast<std::size_t>(job.channel)] = nullptr;
   job.channel = kNoChannel;
+}
+
+RowRange UringHttpSink::message_rows(const Job& job, std::size_t row) const {
+  if (listener_ == nullptr) return {row, row};
+  const RowRange rows = listener_->message_rows(job.id, row);
+  // Requests start at a message's first row, so the range never reaches before row_begin.
+  return {std::max(rows.first, job.row_begin), std::min(rows.last, row_count(job) - 1)};
 }
 
 void UringHttpSink::isolate_refused_rows(Job& job, const HttpChannel& channel) {
@@ -193,37 +199,39 @@ void UringHttpSink::isolate_refused_rows(Job& job, const HttpChannel& channel) {
   const std::size_t rows = job.row_end - job.row_begin;
   const std::int64_t line = error.line;
   if (line >= 1 && static_cast<std::uint64_t>(line) <= rows) {
-    const std::size_t bad = job.row_begin + static_cast<std::size_t>(line) - 1;
-    if (bad == job.row_begin) {
-      reject_row(job, bad, error.message);
-      job.row_begin = bad + 1;
+    const RowRange bad = message_rows(job, job.row_begin + static_cast<std::size_t>(line) - 1);
+    if (bad.first == job.row_begin) {
+      reject_message(job, bad, error.message);
       return next_request_or_finish(job);
     }
     // QuestDB committed nothing of the request: resend the rows before the bad
-    // one on their own, then report it and go on after it.
+    // message on their own, then report it and go on after it.
     job.pending_reject = bad;
     job.pending_reason.assign(error.message);
-    job.row_end = bad;
+    job.row_end = bad.first;
     return;
   }
-  if (rows == 1) {
-    reject_row(job, job.row_begin, error.message);
-    ++job.row_begin;
+  const RowRange first = message_rows(job, job.row_begin);
+  if (first.last + 1 >= job.row_end) {  // one message left
+    reject_message(job, first, error.message);
     return next_request_or_finish(job);
   }
-  // No usable line number (InfluxDB, or a line outside the request): halve.
+  // No usable line number (InfluxDB, or a line outside the request): halve, at a
+  // message's first row.
   job.pending_reject.reset();
-  job.row_end = job.row_begin + rows / 2;
+  const std::size_t middle = message_rows(job, job.row_begin + rows / 2).first;
+  job.row_end = middle > job.row_begin ? middle : first.last + 1;
 }
 
-void UringHttpSink::reject_row(Job& job, std::size_t row, std::string_view reason) {
-  ++rows_rejected_;
+void UringHttpSink::reject_message(Job& job, RowRange rows, std::string_view reason) {
+  rows_rejected_ += rows.last - rows.first + 1;
   if (listener_ != nullptr) {
-    listener_->on_row_rejected(job.id, row, reason);
+    listener_->on_message_rejected(job.id, rows, reason);
   } else if (rows_rejected_ <= kLoggedRejections) {
     fmt::print(stderr, "kilp: {}ILP/HTTP sink {}: row refused: {}\n", log_context(),
                shared_.address_text, reason);
   }
+  job.row_begin = rows.last + 1;
 }
 
 void UringHttpSink::next_request_or_finish(Job& job) {

@@ -20,11 +20,12 @@
 //
 // Answers, as QuestDB's own clients treat them:
 // - 2xx: the request's rows are accepted.
-// - 400: QuestDB refused the data and names the line in its JSON error. That row
-//   is reported as rejected with QuestDB's message; the rows before it are sent
-//   again as their own request, the rows after it next (QuestDB commits nothing
-//   of a refused request). A 400 that names no line (e.g. InfluxDB) is narrowed
-//   down by halving the request until a single row is refused.
+// - 400: QuestDB refused the data and names the line in its JSON error. That row's
+//   message (all its rows, when --explode wrote several) is reported as rejected
+//   with QuestDB's message; the rows before it are sent again as their own
+//   request, the rows after it next (QuestDB commits nothing of a refused
+//   request). A 400 that names no line (e.g. InfluxDB) is narrowed down by halving
+//   the request, at message boundaries, until a single message is refused.
 // - 401/403, 404, other unexpected statuses: SinkFatalError.
 // - 500 and the other transient statuses, timeouts, resets: the connection
 //   retries the same bytes on its own (HttpChannel), by default forever; with a
@@ -91,7 +92,7 @@ class UringHttpSink final : public Sink {
     int channel = kNoChannel;
     std::size_t row_begin = 0;
     std::size_t row_end = 0;
-    std::optional<std::size_t> pending_reject;  // refused row right after row_end
+    std::optional<RowRange> pending_reject;  // refused message starting at row_end
     std::string pending_reason;
   };
 
@@ -117,7 +118,10 @@ class UringHttpSink final : public Sink {
   void on_answer(Job& job, HttpChannel::Answer answer);
   // 400, or a 500 that keeps blaming the data: send the good rows, dead-letter the bad one.
   void isolate_refused_rows(Job& job, const HttpChannel& channel);
-  void reject_row(Job& job, std::size_t row, std::string_view reason);
+  // The rows of the message `row` belongs to, within the job.
+  RowRange message_rows(const Job& job, std::size_t row) const;
+  // Reports the message refused and moves row_begin past it.
+  void reject_message(Job& job, RowRange rows, std::string_view reason);
   void next_request_or_finish(Job& job);
   std::size_t report_done(std::span<BufferId> done);
 

@@ -6,10 +6,12 @@
 // transient failures (reconnects, retries) are the sink's business.
 //
 // A sink that can refuse single rows (ILP/HTTP: QuestDB answers 400 naming the
-// line) reports each refused row to a RowRejectionListener, on the shard thread,
-// from inside poll(), before the buffer holding it is reported done; the rest of
-// the buffer is still delivered. Such a sink needs the buffer's row boundaries,
-// passed with submit_rows().
+// line) reports each refused message to a RowRejectionListener, on the shard
+// thread, from inside poll(), before the buffer holding it is reported done; the
+// rest of the buffer is still delivered. A message may span several rows
+// (--explode): the listener says which, and they are refused together, so that no
+// row of a dead-lettered message lands. Such a sink needs the buffer's row
+// boundaries, passed with submit_rows().
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
@@ -28,12 +30,22 @@ class SinkFatalError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
+// Rows `first` to `last` (both included) of a buffer's row_ends.
+struct RowRange {
+  std::size_t first = 0;
+  std::size_t last = 0;
+};
+
 // Told about rows the server refused for good (not transient failures).
 class RowRejectionListener {
  public:
-  // `row` indexes the row_ends given to submit_rows(); `reason` is the server's
+  // The rows written from the same message as `row` (one, unless --explode).
+  virtual RowRange message_rows(BufferId buffer, std::size_t row) const = 0;
+
+  // The server refused a row of the message in `rows`; none of them landed.
+  // Rows index the row_ends given to submit_rows(); `reason` is the server's
   // text, valid only during the call.
-  virtual void on_row_rejected(BufferId buffer, std::size_t row, std::string_view reason) = 0;
+  virtual void on_message_rejected(BufferId buffer, RowRange rows, std::string_view reason) = 0;
 
  protected:
   ~RowRejectionListener() = default;

@@ -104,6 +104,48 @@ TEST(QuestDbRefusals, RefusedRowsAreDeadLettersAndTheRowsAroundThemLand) {
   }
 }
 
+TEST(QuestDbRefusals, AnExplodedMessageWithOneRefusedRowLandsNoneOfItsRows) {
+  QuestDbServer& questdb = QuestDbServer::fixture();
+  const std::string table = QuestDbServer::unique_table("explode_refusals");
+  questdb.exec("create table " + table +
+               " (id long, leg long, u uuid, timestamp timestamp) timestamp(timestamp) "
+               "partition by day wal");
+  constexpr std::uint64_t kMessages = 600;
+  constexpr std::uint64_t kLegs = 3;
+  constexpr std::uint64_t kBad = 300;  // its middle leg's UUID is refused by QuestDB
+  constexpr int kPartitions = 2;
+  std::vector<std::string> messages;
+  for (std::uint64_t i = 0; i < kMessages; ++i) {
+    std::string legs;
+    for (std::uint64_t leg = 0; leg < kLegs; ++leg) {
+      const bool bad = i == kBad && leg == 1;
+      legs += fmt::format(R"({}{{"leg":{},"u":"{}"}})", leg == 0 ? "" : ",", leg,
+                          bad ? "not-a-uuid" : "11111111-2222-3333-4444-555555555555");
+    }
+    messages.push_back(fmt::format(R"({{"id":{},"ts":{},"legs":[{}]}})", i, 1700000000 + i, legs));
+  }
+  const fs::path dir = make_temp_dir("questdb-explode-refusals");
+  tools::MockCluster cluster(1);
+  produce_messages(cluster, "explode-refusals", kPartitions, messages);
+  std::vector<std::string> args = kilp_args(cluster, "explode-refusals", table, dir);
+  args.insert(args.end(),
+              {"--timestamp-field", "ts", "--timestamp-units", "s", "--explode", "legs"});
+  const KilpRun run = run_kilp(args, dir);
+  ASSERT_EQ(run.exit_code, 0) << run.log;
+
+  questdb.wait_until_applied(table, 30s);
+  const SqlResult landed = questdb.exec("select count(), count_distinct(id) from " + table);
+  EXPECT_EQ(landed.row_json(0), fmt::format("[{},{}]", (kMessages - 1) * kLegs, kMessages - 1));
+  // None of the refused message's rows landed, not even its good legs.
+  EXPECT_EQ(questdb.exec(fmt::format("select count() from {} where id = {}", table, kBad))
+                .row_json(0),
+            "[0]");
+  const std::vector<DeadLetterRecord> dead = read_dead_letters((dir / "dlq.jsonl").string());
+  ASSERT_EQ(dead.size(), 1u) << run.log;
+  EXPECT_EQ(dead[0].reason, "server_rejected");
+  EXPECT_EQ(dead[0].payload, messages[kBad]);
+}
+
 TEST(QuestDbRestart, NothingIsLostWhenQuestDbIsKilledAndStartedAgainMidStream) {
   QuestDbServer& questdb = QuestDbServer::fixture();
   const std::string table = QuestDbServer::unique_table("restart");

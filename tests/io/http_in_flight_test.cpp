@@ -181,8 +181,15 @@ class GatedHttpServer {
 
 class Rejections final : public RowRejectionListener {
  public:
-  void on_row_rejected(BufferId buffer, std::size_t row, std::string_view reason) override {
-    seen.push_back({buffer, row, std::string(reason)});
+  // Messages of `rows_per_message` rows each (--explode writes several).
+  RowRange message_rows(BufferId, std::size_t row) const override {
+    const std::size_t first = row - row % rows_per_message;
+    return {first, first + rows_per_message - 1};
+  }
+  void on_message_rejected(BufferId buffer, RowRange rows, std::string_view reason) override {
+    for (std::size_t row = rows.first; row <= rows.last; ++row) {
+      seen.push_back({buffer, row, std::string(reason)});
+    }
   }
   struct Seen {
     BufferId buffer;
@@ -190,6 +197,7 @@ class Rejections final : public RowRejectionListener {
     std::string reason;
   };
   std::vector<Seen> seen;
+  std::size_t rows_per_message = 1;
 };
 
 // A sink with `slots` buffers of `rows` rows each submitted at once.
@@ -378,6 +386,74 @@ TEST(HttpInFlight, ARefusedRowOfALaterBufferIsReportedAndTheRestOfItsBufferResen
   for (std::size_t b : {0u, 1u, 3u}) f.server.ok(request_of(requests, f.bytes[b]));
   f.server.ok(5);
   EXPECT_EQ(f.poll_until(4), kAllFour);
+}
+
+std::string bad_request(const std::string& json_error) {
+  return "HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: " +
+         std::to_string(json_error.size()) + "\r\n\r\n" + json_error;
+}
+
+// Rows `first` to `last` (included) of buffer 0.
+std::string rows_of(const Fixture& f, std::size_t first, std::size_t last) {
+  const std::size_t begin = first == 0 ? 0 : f.ends[0][first - 1];
+  return f.bytes[0].substr(begin, f.ends[0][last] - begin);
+}
+
+TEST(HttpInFlight, ARefusedRowTakesTheOtherRowsOfItsMessageWithIt) {
+  Fixture f(1, 1);
+  f.rejections.rows_per_message = 2;  // rows 0-1, 2-3, ...: one message each
+  std::vector<Request> requests = f.submit_all_until_at_server();
+  f.server.answer(0, bad_request(R"({"code":"invalid","message":"bad","line":4,"errorId":"x"})"));
+  // Line 4 is row 3, the second row of message 2-3: rows 0-1 go again alone, never row 2.
+  f.pump_until_requests(2);
+  EXPECT_EQ(f.server.requests()[1].body, rows_of(f, 0, 1));
+  f.server.ok(1);
+  f.pump_until_requests(3);
+  EXPECT_EQ(f.server.requests()[2].body, rows_of(f, 4, 9));
+  f.server.ok(2);
+  EXPECT_EQ(f.poll_until(1), (std::vector<BufferId>{0}));
+  ASSERT_EQ(f.rejections.seen.size(), 2u);
+  EXPECT_EQ(f.rejections.seen[0].row, 2u);
+  EXPECT_EQ(f.rejections.seen[1].row, 3u);
+  EXPECT_EQ(f.sink->rows_rejected(), 2u);
+}
+
+TEST(HttpInFlight, HalvingWithoutALineNumberNeverSplitsAMessage) {
+  Fixture f(1, 1);
+  f.rejections.rows_per_message = 2;
+  f.submit_all();
+  const std::string refused = bad_request(R"({"code":"invalid","message":"no line"})");
+  // Message 6-7 is the bad one: every request that holds it is refused.
+  std::vector<std::string> bodies;
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (f.reported.empty() && std::chrono::steady_clock::now() < deadline) {
+    f.poll_done(5ms);
+    const std::vector<Request> requests = f.server.requests();
+    for (std::size_t i = bodies.size(); i < requests.size(); ++i) {
+      bodies.push_back(requests[i].body);
+      const bool holds_bad = requests[i].body.find(rows_of(f, 6, 6)) != std::string::npos;
+      if (holds_bad) {
+        f.server.answer(i, refused);
+      } else {
+        f.server.ok(i);
+      }
+    }
+  }
+  EXPECT_EQ(f.reported, (std::vector<BufferId>{0}));
+  // Each request starts and ends at a message boundary.
+  for (const std::string& body : bodies) {
+    bool at_boundary = false;
+    for (std::size_t first = 0; first < 10; first += 2) {
+      for (std::size_t last = first + 1; last < 10; last += 2) {
+        at_boundary = at_boundary || body == rows_of(f, first, last);
+      }
+    }
+    EXPECT_TRUE(at_boundary) << body;
+  }
+  EXPECT_EQ(bodies.back(), rows_of(f, 8, 9));
+  ASSERT_EQ(f.rejections.seen.size(), 2u);
+  EXPECT_EQ(f.rejections.seen[0].row, 6u);
+  EXPECT_EQ(f.rejections.seen[1].row, 7u);
 }
 
 TEST(HttpInFlight, ConnectionsOpenOnlyWhenThereIsWorkForThem) {
