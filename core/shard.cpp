@@ -412,9 +412,9 @@ void Shard::on_message_rejected(io::BufferId buffer_id, io::RowRange rows,
   // Every row of the message goes along: they are contiguous in the buffer.
   const std::span<const char> first_line = buffer.row_bytes(rows.first);
   const std::span<const char> last_line = buffer.row_bytes(rows.last);
-  const std::span<const char> line(first_line.data(),
-                                   static_cast<std::size_t>(last_line.data() + last_line.size() -
-                                                            first_line.data()));
+  const std::span<const char> line(
+      first_line.data(),
+      static_cast<std::size_t>(last_line.data() + last_line.size() - first_line.data()));
   constexpr std::string_view kReason = "server_rejected";
   if (options_.fail_on_error) {
     // This buffer's offsets (and every later one's) are never stored: a restart

@@ -131,11 +131,11 @@ DedupTable plan_one(const MappingConfig& config) {
   if (plan.escaped_table().empty()) {
     // A pattern's table defaults to each message's topic: say so rather than quote ''.
     const std::string table = config.table.empty() ? "${topic}" : config.table;
-    throw std::invalid_argument(
-        where + ": the table name depends on the message ('" + table +
-        "'); DEDUP is set up per table before consuming" +
-        (config.topic_is_pattern ? ", so name one table for the pattern's topics with --table"
-                                 : ""));
+    throw std::invalid_argument(where + ": the table name depends on the message ('" + table +
+                                "'); DEDUP is set up per table before consuming" +
+                                (config.topic_is_pattern
+                                     ? ", so name one table for the pattern's topics with --table"
+                                     : ""));
   }
   DedupTable table{unescape_ilp_name(plan.escaped_table()), {}};
   for (const std::string& key : config.dedup_keys) {

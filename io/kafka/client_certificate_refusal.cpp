@@ -29,8 +29,8 @@ std::optional<std::string> client_certificate_refusal(
       std::any_of(kCertificateAlerts.begin(), kCertificateAlerts.end(),
                   [&](std::string_view alert) { return reason.find(alert) != reason.npos; });
   if (!certificate_alert) return std::nullopt;
-  if (!has_property(properties, {"ssl.certificate.location", "ssl.certificate.pem",
-                                 "ssl.keystore.location"})) {
+  if (!has_property(properties,
+                    {"ssl.certificate.location", "ssl.certificate.pem", "ssl.keystore.location"})) {
     return std::string(
         "the brokers require a client certificate and none is set: set ssl.certificate.location "
         "and ssl.key.location (or ssl.keystore.location)");

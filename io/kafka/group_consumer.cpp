@@ -6,8 +6,8 @@
 #include <optional>
 #include <stdexcept>
 
-#include "io/kafka/kafka_property.hpp"
 #include "io/kafka/client_certificate_refusal.hpp"
+#include "io/kafka/kafka_property.hpp"
 #include "io/kafka/librdkafka_version.hpp"
 #include "io/kafka/login_settings.hpp"
 #include "io/kafka/topic_pattern.hpp"
@@ -166,9 +166,9 @@ void GroupConsumer::error_trampoline(rd_kafka_t*, int err, const char* reason, v
 void GroupConsumer::on_client_error(rd_kafka_resp_err_t err, const char* reason) {
   const std::string text = mask_.mask(reason);
   if (err == RD_KAFKA_RESP_ERR__AUTHENTICATION) {
-    refusal_ = fmt::format(
-        "Kafka brokers {} refused the login ({}): {}; check {}", settings_.brokers,
-        rd_kafka_err2name(err), text, login_settings_to_check(settings_.properties));
+    refusal_ =
+        fmt::format("Kafka brokers {} refused the login ({}): {}; check {}", settings_.brokers,
+                    rd_kafka_err2name(err), text, login_settings_to_check(settings_.properties));
     // A correct SCRAM password fails too on Kafka 4.x with an old librdkafka: say so.
     if (std::optional<std::string> hint = scram_login_hint(settings_.properties, rd_kafka_version())) {
       *refusal_ += "; " + *hint;

@@ -314,8 +314,8 @@ TEST(CorpusPipeline, ExplodedRowsOverHttpWithARefusedRow) {
     rows.insert(accepted.substr(start, end + 1 - start));
   }
   // The refused POISON row takes its message's other rows (A, B) with it.
-  EXPECT_EQ(rows, (std::multiset<std::string>{
-                      "explode,symbol=C venue=\"Y\",p=4i 1700000001000000000\n"}))
+  EXPECT_EQ(rows,
+            (std::multiset<std::string>{"explode,symbol=C venue=\"Y\",p=4i 1700000001000000000\n"}))
       << log;
   std::map<std::int64_t, std::string> reasons;
   simdjson::ondemand::parser parser;

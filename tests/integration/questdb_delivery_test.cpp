@@ -137,9 +137,9 @@ TEST(QuestDbRefusals, AnExplodedMessageWithOneRefusedRowLandsNoneOfItsRows) {
   const SqlResult landed = questdb.exec("select count(), count_distinct(id) from " + table);
   EXPECT_EQ(landed.row_json(0), fmt::format("[{},{}]", (kMessages - 1) * kLegs, kMessages - 1));
   // None of the refused message's rows landed, not even its good legs.
-  EXPECT_EQ(questdb.exec(fmt::format("select count() from {} where id = {}", table, kBad))
-                .row_json(0),
-            "[0]");
+  EXPECT_EQ(
+      questdb.exec(fmt::format("select count() from {} where id = {}", table, kBad)).row_json(0),
+      "[0]");
   const std::vector<DeadLetterRecord> dead = read_dead_letters((dir / "dlq.jsonl").string());
   ASSERT_EQ(dead.size(), 1u) << run.log;
   EXPECT_EQ(dead[0].reason, "server_rejected");
