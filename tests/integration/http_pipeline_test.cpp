@@ -3,12 +3,11 @@
 // either side: server restarts, a 500 spell, kilp SIGKILLed or SIGTERMed and
 // restarted, poison rows the server refuses with 400.
 #include <gtest/gtest.h>
-
-#include <algorithm>
 #include <signal.h>
 #include <simdjson.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <iostream>
@@ -18,6 +17,7 @@
 #include "perf/delay_proxy.hpp"
 #include "tests/integration/ilp_http_server.hpp"
 #include "tests/integration/kafka_test_helpers.hpp"
+#include "tests/integration/kilp_topic_args.hpp"
 #include "tests/integration/subprocess.hpp"
 #include "tests/support/strict_ilp_parser.hpp"
 #include "tools/mock_cluster.hpp"
@@ -65,19 +65,10 @@ struct Cluster {
 // their number.
 std::vector<std::string> kilp_args(const Cluster& cluster, const std::string& group,
                                    const std::string& sink, const fs::path& dir) {
-  return {"--brokers", cluster.mock.bootstrap_servers(),
-          "--topic",           "trades",
-          "--group",           group,
-          "--sink",            sink,
-          "--dlq",             "file::path=" + (dir / "dlq.jsonl").string() + ";",
-          "--symbols",         "symbol,side",
-          "--timestamp-field", "ts",
-          "--timestamp-units", "us",
-          "--from-beginning",  "--exit-at-end",
-          "--stats-interval",  "1",
-          "--buffer-kib",      "256",
-          "-X",                "fetch.wait.max.ms=100",
-          "-X",                "session.timeout.ms=6000"};
+  std::vector<std::string> args =
+      kilp_topic_args({cluster.mock.bootstrap_servers(), "trades", group, sink, dir / "dlq.jsonl"});
+  args.insert(args.end(), {"--buffer-kib", "256"});
+  return args;
 }
 
 bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {

@@ -10,6 +10,7 @@
 #include "tests/integration/dead_letter_reader.hpp"
 #include "tests/integration/kafka_test_helpers.hpp"
 #include "tests/integration/kilp_kafka_options.hpp"
+#include "tests/integration/kilp_topic_args.hpp"
 #include "tests/integration/subprocess.hpp"
 #include "tests/integration/trade_rows.hpp"
 #include "tests/servers/kafka_broker.hpp"
@@ -49,8 +50,8 @@ void run_and_read_back(KafkaListener listener, const std::vector<std::string>& o
                  [](std::uint64_t i, std::string&) { return std::string_view(kMessages[i]); });
   const fs::path dir = make_temp_dir("broker-" + name);
 
-  auto args = trade_kilp_args(broker.bootstrap(listener), topic, group,
-                              "file::path=" + (dir / "out.ilp").string() + ";", dir / "unused");
+  auto args = kilp_topic_args({broker.bootstrap(listener), topic, group,
+                               "file::path=" + (dir / "out.ilp").string() + ";", dir / "unused"});
   *(std::find(args.begin(), args.end(), "--dlq") + 1) = "kafka::topic=" + dead_letters + ";";
   args.insert(args.end(), options.begin(), options.end());
   Subprocess kilp(KILP_BINARY_DIR "/tools/kilp", args, (dir / "kilp.err").string(),

@@ -6,6 +6,7 @@
 
 #include "tests/integration/ilp_tcp_server.hpp"
 #include "tests/integration/kafka_test_helpers.hpp"
+#include "tests/integration/kilp_topic_args.hpp"
 #include "tests/integration/subprocess.hpp"
 #include "tests/integration/trade_rows.hpp"
 #include "tests/servers/kafka_broker.hpp"
@@ -30,10 +31,14 @@ TEST(KafkaBrokerPipeline, EveryTradeArrivesExactlyOnceAndOffsetsAreCommitted) {
   const fs::path dir = make_temp_dir("broker-pipeline");
   IlpTcpServer server;
 
-  auto args = trade_kilp_args(broker.bootstrap(), topic, group,
-                              "tcp::addr=" + server.address() + ";", dir / "dlq.jsonl");
-  args.insert(args.end(), {"--shards", "2"});
-  Subprocess kilp(KILP_BINARY_DIR "/tools/kilp", args, (dir / "kilp.err").string());
+  Subprocess kilp(KILP_BINARY_DIR "/tools/kilp",
+                  kilp_topic_args({.bootstrap = broker.bootstrap(),
+                                   .topic = topic,
+                                   .group = group,
+                                   .sink = "tcp::addr=" + server.address() + ";",
+                                   .dlq = dir / "dlq.jsonl",
+                                   .shards = 2}),
+                  (dir / "kilp.err").string());
   const int exit_code = kilp.wait(180s);
   const std::string log = read_file((dir / "kilp.err").string());
   ASSERT_EQ(exit_code, 0) << log;

@@ -11,6 +11,7 @@
 
 #include "tests/integration/ilp_tcp_server.hpp"
 #include "tests/integration/kilp_kafka_options.hpp"
+#include "tests/integration/kilp_topic_args.hpp"
 #include "tests/integration/subprocess.hpp"
 #include "tests/integration/trade_rows.hpp"
 #include "tests/servers/kafka_broker.hpp"
@@ -79,13 +80,16 @@ TEST_P(KafkaSecurity, EveryRowMovesWithPropertiesFromXAndFromAFile) {
 
   // The same settings twice at once, in two groups: as -X arguments and as a -F file.
   IlpTcpServer x_server, f_server;
-  auto x_args =
-      trade_kilp_args(broker.bootstrap(c.listener), topic, KafkaBroker::unique_name("it-sec-x"),
-                      "tcp::addr=" + x_server.address() + ";", dir / "x-dlq.jsonl");
-  auto f_args =
-      trade_kilp_args(broker.bootstrap(c.listener), topic, KafkaBroker::unique_name("it-sec-f"),
-                      "tcp::addr=" + f_server.address() + ";", dir / "f-dlq.jsonl");
-  for (auto* args : {&x_args, &f_args}) args->insert(args->end(), {"--shards", "1"});
+  auto one_shard = [&](const std::string& name, const IlpTcpServer& server) {
+    return kilp_topic_args({.bootstrap = broker.bootstrap(c.listener),
+                            .topic = topic,
+                            .group = KafkaBroker::unique_name("it-sec-" + name),
+                            .sink = "tcp::addr=" + server.address() + ";",
+                            .dlq = dir / (name + "-dlq.jsonl"),
+                            .shards = 1});
+  };
+  auto x_args = one_shard("x", x_server);
+  auto f_args = one_shard("f", f_server);
   const auto x_options = as_x_arguments(properties);
   const auto f_options = as_config_file(dir / "kafka.properties", properties);
   x_args.insert(x_args.end(), x_options.begin(), x_options.end());
@@ -168,9 +172,9 @@ TEST(KafkaSecurityErrors, AWrongPasswordIsOneClearLineAtStartUp) {
       if (key == "sasl.password") value = wrong;
     }
     auto args =
-        trade_kilp_args(broker.bootstrap(KafkaListener::sasl_plaintext), topic,
-                        KafkaBroker::unique_name("it-wrong-password"),
-                        "file::path=" + (dir / "out.ilp").string() + ";", dir / "dlq.jsonl");
+        kilp_topic_args({broker.bootstrap(KafkaListener::sasl_plaintext), topic,
+                         KafkaBroker::unique_name("it-wrong-password"),
+                         "file::path=" + (dir / "out.ilp").string() + ";", dir / "dlq.jsonl"});
     // PLAIN's wrong password through -X, SCRAM's through a -F file.
     const auto options = mechanism == SaslMechanism::plain
                              ? as_x_arguments(properties)
@@ -189,9 +193,9 @@ TEST(KafkaSecurityErrors, ABrokerCertificateFromAnUntrustedCaIsOneClearLineAtSta
   for (auto& [key, value] : properties) {
     if (key == "ssl.ca.location") value = broker.untrusted_ca_file();
   }
-  auto args = trade_kilp_args(broker.bootstrap(KafkaListener::ssl), topic,
-                              KafkaBroker::unique_name("it-untrusted"),
-                              "file::path=" + (dir / "out.ilp").string() + ";", dir / "dlq.jsonl");
+  auto args = kilp_topic_args(
+      {broker.bootstrap(KafkaListener::ssl), topic, KafkaBroker::unique_name("it-untrusted"),
+       "file::path=" + (dir / "out.ilp").string() + ";", dir / "dlq.jsonl"});
   const auto options = as_x_arguments(properties);
   args.insert(args.end(), options.begin(), options.end());
   expect_refused_at_start(args, "certificate verify failed", broker_secrets(broker), dir);

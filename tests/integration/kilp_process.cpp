@@ -18,33 +18,6 @@ std::vector<std::string> with_metrics(std::vector<std::string> args) {
 
 }  // namespace
 
-std::vector<std::string> trade_consumer_args(const std::string& bootstrap, const std::string& topic,
-                                             const std::string& group, const std::string& sink,
-                                             const std::filesystem::path& dir) {
-  return {"--brokers",
-          bootstrap,
-          "--topic",
-          topic,
-          "--group",
-          group,
-          "--sink",
-          sink,
-          "--dlq",
-          "file::path=" + (dir / "dlq.jsonl").string() + ";",
-          "--symbols",
-          "symbol,side",
-          "--timestamp-field",
-          "ts",
-          "--timestamp-units",
-          "us",
-          "--shards",
-          "2",
-          "--stats-interval",
-          "1",
-          "-X",
-          "fetch.wait.max.ms=100"};
-}
-
 KilpProcess::KilpProcess(const std::vector<std::string>& args, std::string log_path)
     : log_path_(std::move(log_path)),
       process_(std::make_unique<Subprocess>(kKilp, with_metrics(args), log_path_)) {}

@@ -10,6 +10,7 @@
 
 #include "tests/integration/ilp_tcp_server.hpp"
 #include "tests/integration/kafka_test_helpers.hpp"
+#include "tests/integration/kilp_topic_args.hpp"
 #include "tests/integration/subprocess.hpp"
 #include "tests/integration/trade_rows.hpp"
 #include "tests/support/strict_ilp_parser.hpp"
@@ -76,10 +77,14 @@ TEST(Pipeline, EveryTradeArrivesExactlyOnceAndOffsetsAreCommitted) {
   });
   IlpTcpServer server;
 
-  auto args = trade_kilp_args(cluster.bootstrap_servers(), "trades", "it-exactly-once",
-                              "tcp::addr=" + server.address() + ";", dir / "dlq.jsonl");
-  args.insert(args.end(), {"--shards", "2"});
-  Subprocess kilp(kKilp, args, (dir / "kilp.err").string());
+  Subprocess kilp(kKilp,
+                  kilp_topic_args({.bootstrap = cluster.bootstrap_servers(),
+                                   .topic = "trades",
+                                   .group = "it-exactly-once",
+                                   .sink = "tcp::addr=" + server.address() + ";",
+                                   .dlq = dir / "dlq.jsonl",
+                                   .shards = 2}),
+                  (dir / "kilp.err").string());
   const int exit_code = kilp.wait(180s);
   const std::string log = read_file((dir / "kilp.err").string());
   ASSERT_EQ(exit_code, 0) << log;
@@ -164,8 +169,8 @@ TEST(Pipeline, MalformedMessagesBecomeDeadLettersAndEveryGoodRowArrives) {
                                     buffer);
   });
   IlpTcpServer server;
-  auto args = trade_kilp_args(cluster.bootstrap_servers(), "mixed", "it-malformed",
-                              "tcp::addr=" + server.address() + ";", dir / "dlq.jsonl");
+  auto args = kilp_topic_args({cluster.bootstrap_servers(), "mixed", "it-malformed",
+                               "tcp::addr=" + server.address() + ";", dir / "dlq.jsonl"});
   args.insert(args.end(), {"--max-message-kib", "1024"});
   Subprocess kilp(kKilp, args, (dir / "kilp.err").string());
   const int exit_code = kilp.wait(180s);
@@ -219,8 +224,8 @@ TEST(Pipeline, OnErrorFailStopsAtTheFirstBadMessageAfterCommittingEverythingBefo
     return tools::format_trade_json(tools::make_trade(i < kBefore ? i : i - 1), buffer);
   });
   IlpTcpServer server;
-  auto args = trade_kilp_args(cluster.bootstrap_servers(), "strict", "it-on-error-fail",
-                              "tcp::addr=" + server.address() + ";", dir / "dlq.jsonl");
+  auto args = kilp_topic_args({cluster.bootstrap_servers(), "strict", "it-on-error-fail",
+                               "tcp::addr=" + server.address() + ";", dir / "dlq.jsonl"});
   args.insert(args.end(), {"--on-error", "fail"});
   Subprocess kilp(kKilp, args, (dir / "kilp.err").string());
   const int exit_code = kilp.wait(120s);

@@ -20,6 +20,7 @@
 
 #include "tests/integration/kafka_test_helpers.hpp"
 #include "tests/integration/kilp_run.hpp"
+#include "tests/integration/kilp_topic_args.hpp"
 #include "tests/integration/questdb_crash.hpp"
 #include "tests/integration/steady_producer.hpp"
 #include "tests/integration/subprocess.hpp"
@@ -58,11 +59,12 @@ void produce_trades_with_id(tools::MockCluster& cluster, const std::string& topi
 }
 
 // kilp's flags for the trades of `topic`, from the beginning to the end as `group`
-// (trade_kilp_args), trade_id a long, the Kafka partition and offset as columns.
+// (kilp_topic_args), trade_id a long, the Kafka partition and offset as columns.
 std::vector<std::string> kilp_args(const std::string& bootstrap, const std::string& topic,
                                    const std::string& group, const std::string& sink,
                                    const fs::path& dir) {
-  std::vector<std::string> args = trade_kilp_args(bootstrap, topic, group, sink, dir / "dlq.jsonl");
+  std::vector<std::string> args =
+      kilp_topic_args({bootstrap, topic, group, sink, dir / "dlq.jsonl"});
   args.insert(args.end(), {"--integers", "trade_id", "--kafka-partition-column", "kafka_partition",
                            "--kafka-offset-column", "kafka_offset"});
   return args;
