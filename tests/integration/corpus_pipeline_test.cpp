@@ -17,6 +17,7 @@
 #include "tests/integration/ilp_http_server.hpp"
 #include "tests/integration/ilp_tcp_server.hpp"
 #include "tests/integration/kafka_test_helpers.hpp"
+#include "tests/integration/kilp_run.hpp"
 #include "tests/integration/subprocess.hpp"
 #include "tests/support/strict_ilp_parser.hpp"
 #include "tools/mock_cluster.hpp"
@@ -28,7 +29,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-const std::string kKilp = KILP_BINARY_DIR "/tools/kilp";
 const std::string kCorpus = KILP_SOURCE_DIR "/tests/corpus";
 
 struct CorpusMessage {
@@ -150,7 +150,7 @@ TEST(CorpusPipeline, EveryBadMessageIsADeadLetterWithItsReasonAndEveryGoodOneArr
   tools::MockCluster cluster(1);
   mixed.produce(cluster, "corpus");
   IlpTcpServer server;
-  Subprocess kilp(kKilp,
+  Subprocess kilp(kKilpBinary,
                   kilp_args(cluster.bootstrap_servers(), "corpus", "it-corpus",
                             "tcp::addr=" + server.address() + ";",
                             "file::path=" + (dir / "dlq.jsonl").string() + ";"),
@@ -187,7 +187,7 @@ TEST(CorpusPipeline, EveryBadMessageIsADeadLetterWithItsReasonAndEveryGoodOneArr
 std::string run_with_config(const fs::path& dir, const tools::MockCluster& cluster,
                             const std::string& group, std::string& log) {
   IlpTcpServer server;
-  Subprocess kilp(kKilp,
+  Subprocess kilp(kKilpBinary,
                   {"--brokers", cluster.bootstrap_servers(), "--config", (dir / "kilp.toml").string(),
                    "--group", group, "--sink", "tcp::addr=" + server.address() + ";", "--dlq",
                    "file::path=" + (dir / "dlq.jsonl").string() + ";", "--from-beginning",
@@ -296,7 +296,7 @@ TEST(CorpusPipeline, ExplodedRowsOverHttpWithARefusedRow) {
     return std::string_view(buffer);
   });
   IlpHttpServer server;
-  Subprocess kilp(kKilp,
+  Subprocess kilp(kKilpBinary,
                   {"--brokers", cluster.bootstrap_servers(), "--topic", "explode", "--group",
                    "it-explode", "--sink", "http::addr=" + server.address() + ";", "--dlq",
                    "file::path=" + (dir / "dlq.jsonl").string() + ";", "--explode", "trades",

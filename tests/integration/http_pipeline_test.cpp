@@ -17,6 +17,7 @@
 #include "perf/delay_proxy.hpp"
 #include "tests/integration/ilp_http_server.hpp"
 #include "tests/integration/kafka_test_helpers.hpp"
+#include "tests/integration/kilp_run.hpp"
 #include "tests/integration/kilp_topic_args.hpp"
 #include "tests/integration/subprocess.hpp"
 #include "tests/support/strict_ilp_parser.hpp"
@@ -29,7 +30,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-const std::string kKilp = KILP_BINARY_DIR "/tools/kilp";
 constexpr int kPartitions = 4;
 constexpr std::uint64_t kMessages = 200'000;
 
@@ -160,7 +160,7 @@ TEST(HttpPipeline, EveryTradeAcknowledgedOnceWithNegotiatedProtocolV2) {
   const fs::path dir = make_temp_dir("once");
   Cluster cluster(kMessages);
   IlpHttpServer server({.settings_v2 = true});
-  Subprocess kilp(kKilp,
+  Subprocess kilp(kKilpBinary,
                   kilp_args(cluster, "ith-once", "http::addr=" + server.address() + ";", dir),
                   (dir / "kilp.err").string());
   ASSERT_EQ(kilp.wait(120s), 0) << read_file((dir / "kilp.err").string());
@@ -179,7 +179,7 @@ TEST(HttpPipeline, ServerRestartedTwiceMidStreamLosesNothing) {
   const fs::path dir = make_temp_dir("restart");
   Cluster cluster(kMessages);
   IlpHttpServer server({.response_delay = 5ms});
-  Subprocess kilp(kKilp,
+  Subprocess kilp(kKilpBinary,
                   kilp_args(cluster, "ith-restart", "http::addr=" + server.address() + ";", dir),
                   (dir / "kilp.err").string());
   ASSERT_TRUE(wait_until([&] { return server.accepted_rows() >= 40'000; }, 60s));
@@ -201,7 +201,7 @@ TEST(HttpPipeline, ServerAnswering500ForFiveSecondsLosesNothing) {
   const fs::path dir = make_temp_dir("500");
   Cluster cluster(kMessages);
   IlpHttpServer server({.response_delay = 5ms});
-  Subprocess kilp(kKilp,
+  Subprocess kilp(kKilpBinary,
                   kilp_args(cluster, "ith-500", "http::addr=" + server.address() + ";", dir),
                   (dir / "kilp.err").string());
   ASSERT_TRUE(wait_until([&] { return server.accepted_rows() >= 50'000; }, 60s));
@@ -223,7 +223,7 @@ TEST(HttpPipeline, StoppedWhileTheSinkRefusesEverythingExitsNonZeroAndSaysWhatIs
   IlpHttpServer server({.response_delay = 5ms});
   auto args = kilp_args(cluster, "ith-undelivered", "http::addr=" + server.address() + ";", dir);
   args.insert(args.end(), {"--drain-timeout-ms", "1500"});
-  Subprocess kilp(kKilp, args, (dir / "kilp.err").string());
+  Subprocess kilp(kKilpBinary, args, (dir / "kilp.err").string());
   ASSERT_TRUE(wait_until([&] { return server.accepted_rows() >= 20'000; }, 60s));
   server.set_failing(true);
   std::this_thread::sleep_for(1s);
@@ -236,7 +236,7 @@ TEST(HttpPipeline, StoppedWhileTheSinkRefusesEverythingExitsNonZeroAndSaysWhatIs
   // Nothing undelivered was committed: a second run with a healthy server gets the rest.
   server.set_failing(false);
   args.erase(std::find(args.begin(), args.end(), "--drain-timeout-ms"), args.end());
-  Subprocess again(kKilp, args, (dir / "kilp-2.err").string());
+  Subprocess again(kKilpBinary, args, (dir / "kilp-2.err").string());
   EXPECT_EQ(again.wait(120s), 0) << read_file((dir / "kilp-2.err").string());
   const Delivery d = check_delivery(server, kMessages, every_trade);
   EXPECT_EQ(d.missing, 0u);
@@ -253,13 +253,13 @@ Delivery stop_and_resume(const std::string& name, int signo, std::uint64_t after
   const std::string group = "ith-" + name;
   const auto args = kilp_args(cluster, group, "http::addr=" + server.address() + ";", dir);
   {
-    Subprocess kilp(kKilp, args, (dir / "kilp-1.err").string());
+    Subprocess kilp(kKilpBinary, args, (dir / "kilp-1.err").string());
     EXPECT_TRUE(wait_until([&] { return server.accepted_rows() >= after_rows; }, 60s));
     kilp.signal(signo);
     first_exit = kilp.wait(60s);
   }
   EXPECT_LT(server.accepted_rows(), kMessages) << "kilp finished before the signal";
-  Subprocess kilp(kKilp, args, (dir / "kilp-2.err").string());
+  Subprocess kilp(kKilpBinary, args, (dir / "kilp-2.err").string());
   EXPECT_EQ(kilp.wait(120s), 0) << read_file((dir / "kilp-2.err").string());
   const Delivery d = check_delivery(server, kMessages, every_trade);
   report(name, d, server);
@@ -322,7 +322,7 @@ void check_poison_run(const std::string& name, std::uint64_t messages, std::uint
   const fs::path dir = make_temp_dir(name);
   Cluster cluster(messages, every);
   IlpHttpServer server({.name_bad_line = name_bad_line, .poison_status = poison_status});
-  Subprocess kilp(kKilp,
+  Subprocess kilp(kKilpBinary,
                   kilp_args(cluster, "ith-" + name, "http::addr=" + server.address() + ";", dir),
                   (dir / "kilp.err").string());
   ASSERT_EQ(kilp.wait(120s), 0) << read_file((dir / "kilp.err").string());
@@ -387,7 +387,7 @@ TEST(HttpPipeline, OverA100msLinkWithFaultsEveryRowLandsAndOffsetsAreCommitted) 
   IlpHttpServer server({.fail_every = 7});
   perf::DelayProxy proxy(server.address(), 50ms);
   const std::string group = "ith-long-link";
-  Subprocess kilp(kKilp,
+  Subprocess kilp(kKilpBinary,
                   kilp_args(cluster, group,
                             "http::addr=" + proxy.address() +
                                 ";max_in_flight=" + std::to_string(kInFlight) + ";",
@@ -439,7 +439,7 @@ TEST(HttpPipeline, NotAnIlpEndpointIsAClearError) {
   const fs::path dir = make_temp_dir("404");
   Cluster cluster(100);
   IlpHttpServer server;
-  Subprocess kilp(kKilp,
+  Subprocess kilp(kKilpBinary,
                   kilp_args(cluster, "ith-404",
                             "http::addr=" + server.address() + ";path=/nowhere;", dir),
                   (dir / "kilp.err").string());

@@ -10,6 +10,7 @@
 #include "tests/integration/dead_letter_reader.hpp"
 #include "tests/integration/kafka_test_helpers.hpp"
 #include "tests/integration/kilp_kafka_options.hpp"
+#include "tests/integration/kilp_run.hpp"
 #include "tests/integration/kilp_topic_args.hpp"
 #include "tests/integration/subprocess.hpp"
 #include "tests/integration/trade_rows.hpp"
@@ -54,7 +55,7 @@ void run_and_read_back(KafkaListener listener, const std::vector<std::string>& o
                                "file::path=" + (dir / "out.ilp").string() + ";", dir / "unused"});
   *(std::find(args.begin(), args.end(), "--dlq") + 1) = "kafka::topic=" + dead_letters + ";";
   args.insert(args.end(), options.begin(), options.end());
-  Subprocess kilp(KILP_BINARY_DIR "/tools/kilp", args, (dir / "kilp.err").string(),
+  Subprocess kilp(kKilpBinary, args, (dir / "kilp.err").string(),
                   (dir / "kilp.out").string());
   const int exit_code = kilp.wait(120s);
   const std::string log = read_file((dir / "kilp.err").string());

@@ -14,6 +14,7 @@
 
 #include "tests/integration/dead_letter_reader.hpp"
 #include "tests/integration/kafka_test_helpers.hpp"
+#include "tests/integration/kilp_run.hpp"
 #include "tests/integration/subprocess.hpp"
 
 namespace kilp::testing {
@@ -71,7 +72,7 @@ TEST(KafkaDeadLetters, BadMessagesLandInTheDeadLetterTopicWithConnectHeaders) {
   // Offset 6: a bad message with a header of its own, which its dead letter keeps.
   produce_with_header(bootstrap, "ev", "{\"symbol\":", "trace-id", "t-42");
 
-  Subprocess kilp(KILP_BINARY_DIR "/tools/kilp",
+  Subprocess kilp(kKilpBinary,
                   {"--brokers", bootstrap, "--topic", "ev", "--group", "it-kafka-dlq", "--sink",
                    "file::path=" + (dir / "out.ilp").string() + ";", "--dlq",
                    "kafka::topic=ev-dlq;", "--symbols", "symbol", "--timestamp-field", "ts",

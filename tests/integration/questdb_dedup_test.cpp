@@ -37,7 +37,6 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-const std::string kKilp = KILP_BINARY_DIR "/tools/kilp";
 const std::string kPartitionOffsetKeys = "kafka_partition,kafka_offset";
 // Trades share a timestamp this many at a time: the keys, not the timestamp, tell the
 // rows apart, so a key kilp got wrong would merge rows and show in count().
@@ -82,7 +81,7 @@ std::vector<KilpRun> run_kilps(const std::vector<std::vector<std::string>>& runs
   std::vector<std::unique_ptr<Subprocess>> processes;
   for (std::size_t i = 0; i < runs.size(); ++i) {
     processes.push_back(std::make_unique<Subprocess>(
-        kKilp, runs[i], (dir / fmt::format("kilp-{}.err", i)).string()));
+        kKilpBinary, runs[i], (dir / fmt::format("kilp-{}.err", i)).string()));
   }
   std::vector<KilpRun> results;
   for (std::size_t i = 0; i < runs.size(); ++i) {
@@ -211,7 +210,7 @@ TEST(QuestDbDedup, KilpKilledMidStreamAndRestartedLeavesEveryKeyOnce) {
 
   // Visible rows trail the rows delivered (QuestDB applies WAL transactions a moment
   // later): a tenth visible is about a third delivered.
-  Subprocess first(kKilp, args, (dir / "first.err").string());
+  Subprocess first(kKilpBinary, args, (dir / "first.err").string());
   const std::int64_t visible = questdb.wait_for_rows(by_offset.name, kMessages / 10, 90s);
   first.signal(SIGKILL);
   EXPECT_EQ(first.wait(10s), 128 + SIGKILL);
@@ -290,9 +289,9 @@ TEST(QuestDbDedup, HandOffBetweenTwoProcessesLeavesEveryKeyOnce) {
   properties.emplace_back("enable.idempotence", "true");
   SteadyProducer producer(properties, {topic, kPartitions, kMessages, kRatePerSecond});
   const auto start = Clock::now();
-  Subprocess first(kKilp, args, (dir / "first.err").string());
+  Subprocess first(kKilpBinary, args, (dir / "first.err").string());
   std::this_thread::sleep_until(start + 3500ms);
-  Subprocess second(kKilp, args, (dir / "second.err").string());
+  Subprocess second(kKilpBinary, args, (dir / "second.err").string());
   std::this_thread::sleep_until(start + 6500ms);
   first.signal(SIGTERM);
   const int first_exit = first.wait(60s);
@@ -330,7 +329,7 @@ TEST(QuestDbDedup, QuestDbKilledMidStreamLeavesEveryKeyOnce) {
   const fs::path dir = make_temp_dir("questdb-dedup-crash");
   tools::MockCluster cluster(1);
   produce_trades_with_id(cluster, "trades", kPartitions, kMessages);
-  Subprocess kilp(kKilp,
+  Subprocess kilp(kKilpBinary,
                   with(kilp_args(cluster.bootstrap_servers(), "trades", "dedup-crash",
                                  questdb.http_sink(), dir),
                        {"--table", table.name, "--dedup-keys", "trade_id", "--buffer-kib", "256"}),

@@ -14,6 +14,7 @@
 #include "tests/integration/kilp_topic_args.hpp"
 #include "tests/integration/questdb_crash.hpp"
 #include "tests/integration/subprocess.hpp"
+#include "tests/integration/trade_messages.hpp"
 #include "tests/integration/trade_rows.hpp"
 #include "tests/servers/questdb_server.hpp"
 #include "tools/mock_cluster.hpp"
@@ -103,12 +104,10 @@ TEST(QuestDbRestart, NothingIsLostWhenQuestDbIsKilledAndStartedAgainMidStream) {
   const fs::path dir = make_temp_dir("questdb-restart");
   tools::MockCluster cluster(1);
   cluster.create_topic("trades", kPartitions);
-  cluster.produce("trades", kPartitions, kMessages, [](std::uint64_t i, std::string& buffer) {
-    return tools::format_trade_json(tools::make_trade(i), buffer);
-  });
+  cluster.produce("trades", kPartitions, kMessages, trades_from(0));
   std::vector<std::string> args = kilp_args(cluster, "trades", table, dir, true);
   args.insert(args.end(), {"--buffer-kib", "256"});
-  Subprocess kilp(KILP_BINARY_DIR "/tools/kilp", args, (dir / "kilp.err").string());
+  Subprocess kilp(kKilpBinary, args, (dir / "kilp.err").string());
 
   // Kill QuestDB once part of the stream is in, start it again on the same data.
   const QuestDbCrash crash = crash_questdb_mid_stream(questdb, kilp, (dir / "kilp.err").string(),

@@ -16,10 +16,11 @@
 #include "tests/integration/hand_off_scenario.hpp"
 #include "tests/integration/ilp_tcp_server.hpp"
 #include "tests/integration/kafka_test_helpers.hpp"
+#include "tests/integration/kilp_run.hpp"
 #include "tests/integration/subprocess.hpp"
+#include "tests/integration/trade_messages.hpp"
 #include "tests/integration/trade_rows.hpp"
 #include "tools/mock_cluster.hpp"
-#include "tools/trade_generator.hpp"
 
 namespace kilp::testing {
 namespace {
@@ -28,7 +29,6 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-const std::string kKilp = KILP_BINARY_DIR "/tools/kilp";
 constexpr int kPartitions = 32;
 constexpr int kRatePerSecond = 20000;
 constexpr std::uint64_t kMessages = kRatePerSecond * 14;  // 14 s of stream
@@ -83,9 +83,7 @@ TEST(ScaleOut, TwoShardsWithABusyCoreDeliverEveryMessageOnceAndStartPromptly) {
   const fs::path dir = make_temp_dir("busy");
   tools::MockCluster cluster(1);
   cluster.create_topic("trades", kPartitions);
-  cluster.produce("trades", kPartitions, kMessages, [](std::uint64_t i, std::string& buffer) {
-    return tools::format_trade_json(tools::make_trade(i), buffer);
-  });
+  cluster.produce("trades", kPartitions, kMessages, trades_from(0));
   IlpTcpServer server;
   std::atomic<bool> busy{true};
   std::thread spinner([&] {
@@ -95,7 +93,7 @@ TEST(ScaleOut, TwoShardsWithABusyCoreDeliverEveryMessageOnceAndStartPromptly) {
   auto args = kilp_group_args(cluster.bootstrap_servers(), "trades", "busy", server, dir);
   args.push_back("--exit-at-end");
   const auto started = Clock::now();
-  Subprocess kilp(kKilp, args, (dir / "kilp.err").string());
+  Subprocess kilp(kKilpBinary, args, (dir / "kilp.err").string());
   while (server.bytes_received() == 0 && Clock::now() - started < 30s) std::this_thread::sleep_for(5ms);
   const auto first_row = Clock::now() - started;
   const int exit_code = kilp.wait(120s);
