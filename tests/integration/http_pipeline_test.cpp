@@ -4,7 +4,6 @@
 // restarted, poison rows the server refuses with 400.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <simdjson.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +14,7 @@
 #include <set>
 
 #include "perf/delay_proxy.hpp"
+#include "tests/integration/dead_letter_records.hpp"
 #include "tests/integration/ilp_http_server.hpp"
 #include "tests/integration/kafka_test_helpers.hpp"
 #include "tests/integration/kilp_run.hpp"
@@ -285,34 +285,14 @@ TEST(HttpPipeline, SigtermMidStreamThenRestartHasNoLossAndNoDuplicates) {
   EXPECT_EQ(d.distinct, kMessages);
 }
 
-struct DeadLetter {
-  std::string reason, detail, payload, ilp_line;
-};
-
-std::map<std::pair<std::int64_t, std::int64_t>, DeadLetter> read_dead_letters(const fs::path& path) {
-  std::map<std::pair<std::int64_t, std::int64_t>, DeadLetter> found;
-  simdjson::ondemand::parser parser;
-  const std::string text = read_file(path.string());
-  std::size_t start = 0;
-  while (start < text.size()) {
-    const std::size_t end = text.find('\n', start);
-    if (end == std::string::npos) {
-      ADD_FAILURE() << "dead-letter file ends mid-record";
-      break;
-    }
-    simdjson::padded_string line(text.substr(start, end - start));
-    simdjson::ondemand::document doc = parser.iterate(line);
-    const std::int64_t partition = doc["partition"].get_int64();
-    const std::int64_t offset = doc["offset"].get_int64();
-    DeadLetter letter;
-    letter.reason = std::string(std::string_view(doc["reason"].get_string().value()));
-    letter.detail = std::string(std::string_view(doc["detail"].get_string().value()));
-    letter.payload = std::string(std::string_view(doc["payload"].get_string().value()));
-    std::string_view ilp_line;
-    if (doc["ilp_line"].get_string().get(ilp_line) == simdjson::SUCCESS) letter.ilp_line = std::string(ilp_line);
-    EXPECT_TRUE(found.emplace(std::pair{partition, offset}, letter).second)
-        << "dead letter twice: " << partition << "@" << offset;
-    start = end + 1;
+// (partition, offset) -> its dead letter; each position once.
+std::map<std::pair<std::int64_t, std::int64_t>, DeadLetterRecord> dead_letters_by_position(
+    const fs::path& path) {
+  std::map<std::pair<std::int64_t, std::int64_t>, DeadLetterRecord> found;
+  for (DeadLetterRecord& letter : read_dead_letters(path.string())) {
+    const std::pair position{letter.partition, letter.offset};
+    EXPECT_TRUE(found.emplace(position, std::move(letter)).second)
+        << "dead letter twice: " << position.first << "@" << position.second;
   }
   return found;
 }
@@ -333,7 +313,7 @@ void check_poison_run(const std::string& name, std::uint64_t messages, std::uint
   EXPECT_EQ(d.missing, 0u);
   EXPECT_EQ(d.duplicates, 0u);
 
-  const auto found = read_dead_letters(dir / "dlq.jsonl");
+  const auto found = dead_letters_by_position(dir / "dlq.jsonl");
   std::set<std::pair<std::int64_t, std::int64_t>> expected;
   for (std::uint64_t i = 0; i < messages; ++i) {
     if (is_poison(i)) {
@@ -427,7 +407,7 @@ TEST(HttpPipeline, OverA100msLinkWithFaultsEveryRowLandsAndOffsetsAreCommitted) 
                        static_cast<std::int64_t>(i / kPartitions)});
     }
   }
-  for (const auto& [key, letter] : read_dead_letters(dir / "dlq.jsonl")) {
+  for (const auto& [key, letter] : dead_letters_by_position(dir / "dlq.jsonl")) {
     found.insert(key);
     EXPECT_EQ(letter.reason, "server_rejected");
   }
