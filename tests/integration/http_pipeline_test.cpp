@@ -4,7 +4,6 @@
 // restarted, poison rows the server refuses with 400.
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <filesystem>
@@ -20,6 +19,7 @@
 #include "tests/integration/kilp_run.hpp"
 #include "tests/integration/kilp_topic_args.hpp"
 #include "tests/integration/subprocess.hpp"
+#include "tests/integration/trade_rows.hpp"
 #include "tests/support/strict_ilp_parser.hpp"
 #include "tools/mock_cluster.hpp"
 #include "tools/trade_generator.hpp"
@@ -32,13 +32,6 @@ using namespace std::chrono_literals;
 
 constexpr int kPartitions = 4;
 constexpr std::uint64_t kMessages = 200'000;
-
-fs::path make_temp_dir(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("kilp-http-" + name + "-" + std::to_string(getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
 
 // Trade i, or (when poison(i)) the same trade with the symbol the server refuses.
 std::string_view trade_message(std::uint64_t i, bool poison, std::string& buffer) {
@@ -157,7 +150,7 @@ void report(const std::string& test, const Delivery& d, const IlpHttpServer& ser
 }
 
 TEST(HttpPipeline, EveryTradeAcknowledgedOnceWithNegotiatedProtocolV2) {
-  const fs::path dir = make_temp_dir("once");
+  const fs::path dir = make_temp_dir("http-once");
   Cluster cluster(kMessages);
   IlpHttpServer server({.settings_v2 = true});
   Subprocess kilp(kKilpBinary,
@@ -176,7 +169,7 @@ TEST(HttpPipeline, EveryTradeAcknowledgedOnceWithNegotiatedProtocolV2) {
 }
 
 TEST(HttpPipeline, ServerRestartedTwiceMidStreamLosesNothing) {
-  const fs::path dir = make_temp_dir("restart");
+  const fs::path dir = make_temp_dir("http-restart");
   Cluster cluster(kMessages);
   IlpHttpServer server({.response_delay = 5ms});
   Subprocess kilp(kKilpBinary,
@@ -198,7 +191,7 @@ TEST(HttpPipeline, ServerRestartedTwiceMidStreamLosesNothing) {
 }
 
 TEST(HttpPipeline, ServerAnswering500ForFiveSecondsLosesNothing) {
-  const fs::path dir = make_temp_dir("500");
+  const fs::path dir = make_temp_dir("http-500");
   Cluster cluster(kMessages);
   IlpHttpServer server({.response_delay = 5ms});
   Subprocess kilp(kKilpBinary,
@@ -218,7 +211,7 @@ TEST(HttpPipeline, ServerAnswering500ForFiveSecondsLosesNothing) {
 }
 
 TEST(HttpPipeline, StoppedWhileTheSinkRefusesEverythingExitsNonZeroAndSaysWhatIsUndelivered) {
-  const fs::path dir = make_temp_dir("undelivered");
+  const fs::path dir = make_temp_dir("http-undelivered");
   Cluster cluster(kMessages);
   IlpHttpServer server({.response_delay = 5ms});
   auto args = kilp_args(cluster, "ith-undelivered", "http::addr=" + server.address() + ";", dir);
@@ -247,7 +240,7 @@ TEST(HttpPipeline, StoppedWhileTheSinkRefusesEverythingExitsNonZeroAndSaysWhatIs
 // again with the same group to the end.
 Delivery stop_and_resume(const std::string& name, int signo, std::uint64_t after_rows,
                          int& first_exit) {
-  const fs::path dir = make_temp_dir(name);
+  const fs::path dir = make_temp_dir("http-" + name);
   Cluster cluster(kMessages);
   IlpHttpServer server({.response_delay = 5ms});
   const std::string group = "ith-" + name;
@@ -299,7 +292,7 @@ std::map<std::pair<std::int64_t, std::int64_t>, DeadLetterRecord> dead_letters_b
 
 void check_poison_run(const std::string& name, std::uint64_t messages, std::uint64_t every,
                       bool name_bad_line, int poison_status = 400) {
-  const fs::path dir = make_temp_dir(name);
+  const fs::path dir = make_temp_dir("http-" + name);
   Cluster cluster(messages, every);
   IlpHttpServer server({.name_bad_line = name_bad_line, .poison_status = poison_status});
   Subprocess kilp(kKilpBinary,
@@ -362,7 +355,7 @@ TEST(HttpPipeline, OverA100msLinkWithFaultsEveryRowLandsAndOffsetsAreCommitted) 
   constexpr std::uint64_t kLinkMessages = 60'000;
   constexpr std::uint64_t kPoisonEvery = 5'000;
   constexpr std::size_t kInFlight = 4;
-  const fs::path dir = make_temp_dir("long-link");
+  const fs::path dir = make_temp_dir("http-long-link");
   Cluster cluster(kLinkMessages, kPoisonEvery);
   IlpHttpServer server({.fail_every = 7});
   perf::DelayProxy proxy(server.address(), 50ms);
@@ -416,7 +409,7 @@ TEST(HttpPipeline, OverA100msLinkWithFaultsEveryRowLandsAndOffsetsAreCommitted) 
 }
 
 TEST(HttpPipeline, NotAnIlpEndpointIsAClearError) {
-  const fs::path dir = make_temp_dir("404");
+  const fs::path dir = make_temp_dir("http-404");
   Cluster cluster(100);
   IlpHttpServer server;
   Subprocess kilp(kKilpBinary,
