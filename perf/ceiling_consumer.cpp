@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "io/kafka/group_consumer.hpp"
+#include "perf/tool_arguments.hpp"
 
 namespace {
 
@@ -93,29 +94,23 @@ int main(int argc, char** argv) {
   std::size_t batch_size = 4096;  // kilp's default --batch-size
   int timeout_s = 300;
   bool settings_only = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) usage();
-      return argv[++i];
-    };
+  kilp::perf::ToolArguments arguments(argc, argv, usage);
+  while (arguments.next()) {
+    const std::string& arg = arguments.flag();
     if (arg == "--brokers") {
-      settings.brokers = value();
+      settings.brokers = arguments.value();
     } else if (arg == "--topic") {
-      settings.topics.push_back(value());
+      settings.topics.push_back(arguments.value());
     } else if (arg == "--group") {
-      settings.group_id = value();
+      settings.group_id = arguments.value();
     } else if (arg == "--batch-size") {
-      batch_size = std::strtoull(value().c_str(), nullptr, 10);
+      batch_size = std::strtoull(arguments.value().c_str(), nullptr, 10);
     } else if (arg == "--timeout-s") {
-      timeout_s = std::atoi(value().c_str());
+      timeout_s = std::atoi(arguments.value().c_str());
     } else if (arg == "--print-settings") {
       settings_only = true;
     } else if (arg == "-X") {
-      const std::string property = value();
-      const auto eq = property.find('=');
-      if (eq == std::string::npos) usage();
-      settings.properties.emplace_back(property.substr(0, eq), property.substr(eq + 1));
+      settings.properties.push_back(arguments.property());
     } else {
       usage();
     }

@@ -12,6 +12,7 @@
 #include <exception>
 #include <string>
 
+#include "perf/tool_arguments.hpp"
 #include "tools/kafka_producer.hpp"
 #include "tools/trade_generator.hpp"
 
@@ -37,25 +38,19 @@ int main(int argc, char** argv) {
   std::string brokers, topic;
   long partitions = 0;
   unsigned long long count = 0;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    auto value = [&]() -> std::string {
-      if (i + 1 >= argc) usage();
-      return argv[++i];
-    };
+  kilp::perf::ToolArguments arguments(argc, argv, usage);
+  while (arguments.next()) {
+    const std::string& arg = arguments.flag();
     if (arg == "--brokers") {
-      brokers = value();
+      brokers = arguments.value();
     } else if (arg == "--topic") {
-      topic = value();
+      topic = arguments.value();
     } else if (arg == "--partitions") {
-      partitions = std::strtol(value().c_str(), nullptr, 10);
+      partitions = std::strtol(arguments.value().c_str(), nullptr, 10);
     } else if (arg == "--count") {
-      count = std::strtoull(value().c_str(), nullptr, 10);
+      count = std::strtoull(arguments.value().c_str(), nullptr, 10);
     } else if (arg == "-X") {
-      const std::string property = value();
-      const auto eq = property.find('=');
-      if (eq == std::string::npos) usage();
-      properties.emplace_back(property.substr(0, eq), property.substr(eq + 1));
+      properties.push_back(arguments.property());
     } else {
       usage();
     }

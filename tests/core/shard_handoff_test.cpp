@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <future>
 #include <numeric>
 #include <string>
@@ -14,8 +15,8 @@
 #include "core/group_member.hpp"
 #include "core/shard.hpp"
 #include "tests/integration/kafka_test_helpers.hpp"
+#include "tests/integration/trade_messages.hpp"
 #include "tools/mock_cluster.hpp"
-#include "tools/trade_generator.hpp"
 
 namespace kilp::core {
 namespace {
@@ -68,9 +69,7 @@ class ShardHandoff : public ::testing::Test {
  protected:
   void SetUp() override {
     cluster_.create_topic("trades", kPartitions);
-    cluster_.produce("trades", kPartitions, kMessages, [](std::uint64_t i, std::string& buffer) {
-      return tools::format_trade_json(tools::make_trade(i), buffer);
-    });
+    cluster_.produce("trades", kPartitions, kMessages, testing::trades_from(0));
     parse::MappingConfig mapping;
     mapping.table = "trades";
     mapping.timestamp_field = "ts";
@@ -99,11 +98,21 @@ class ShardHandoff : public ::testing::Test {
     member_->set_shards({shard_.get()});
     shard_->start().get();
     member_->subscribe();
-    const auto deadline = std::chrono::steady_clock::now() + 30s;
-    while (sink_->held() < buffers && std::chrono::steady_clock::now() < deadline) {
-      member_->tick(10ms);
-    }
+    tick_until([&] { return sink_->held() >= buffers; }, 30s);
     ASSERT_GE(sink_->held(), buffers);
+  }
+
+  // Serves the group member in ticks of `step` until `done()` or `limit` passed.
+  void tick_until(const std::function<bool()>& done, std::chrono::milliseconds limit,
+                  std::chrono::milliseconds step = 10ms) {
+    const auto deadline = std::chrono::steady_clock::now() + limit;
+    while (!done() && std::chrono::steady_clock::now() < deadline) member_->tick(step);
+  }
+
+  void stop() {
+    shard_->request_stop();
+    shard_->join();
+    member_->close();
   }
 
   std::int64_t committed_total() {
@@ -176,9 +185,7 @@ TEST_F(ShardHandoff, LostPartitionsAreDroppedAtOnceAndNotWrittenAgain) {
   for (int i = 0; i < 50; ++i) member_->tick(20ms);  // 1 s of consuming, were it allowed
   EXPECT_EQ(counters_.rows_encoded.load(), encoded) << "rows written for a partition no longer owned";
   EXPECT_LT(encoded, kMessages);
-  shard_->request_stop();
-  shard_->join();
-  member_->close();
+  stop();
 }
 
 // A forced rebalance whose commit is refused, with every row delivered and none
@@ -195,29 +202,22 @@ TEST_F(ShardHandoff, PositionResumedAfterARefusedCommitIsCommittedWithoutNewMess
   options.buffer_bytes = 16 * 1024;
   start(options, 1, member_options);
   sink_->release();
-  const auto deadline = std::chrono::steady_clock::now() + 30s;
-  while (counters_.rows_delivered.load() < kMessages && std::chrono::steady_clock::now() < deadline) {
-    member_->tick(10ms);
-  }
+  tick_until([&] { return counters_.rows_delivered.load() >= kMessages; }, 30s);
   ASSERT_EQ(counters_.rows_delivered.load(), kMessages);
   ASSERT_EQ(committed_total(), 0);
 
   cluster_.fail_next_requests(kOffsetCommitApi, {RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS});
   cluster_.fail_next_requests(kHeartbeatApi, {RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS});
   const std::uint64_t rebalances = member_->rebalances();
-  while (member_->rebalances() == rebalances && std::chrono::steady_clock::now() < deadline + 30s) {
-    member_->tick(10ms);
-  }
+  tick_until([&] { return member_->rebalances() != rebalances; }, 60s);
   ASSERT_GT(member_->rebalances(), rebalances) << "the injected heartbeat error forces a rebalance";
   EXPECT_EQ(member_->commit_failures(), 1u) << "the revoke's commit was refused";
   for (int i = 0; i < 50 && committed_total() < static_cast<std::int64_t>(kMessages); ++i) {
     member_->tick(20ms);
   }
   EXPECT_EQ(committed_total(), static_cast<std::int64_t>(kMessages));
+  stop();
   EXPECT_EQ(counters_.rows_delivered.load(), kMessages) << "nothing delivered twice";
-  shard_->request_stop();
-  shard_->join();
-  member_->close();
 }
 
 // A commit left unanswered (on a real broker: queued behind this member's own
@@ -231,34 +231,27 @@ TEST_F(ShardHandoff, ACommitUnansweredFor250MsHoldsTheShardsUntilItIsAnswered) {
   start(options, 1);
   cluster_.delay_next_request(kOffsetCommitApi, 2500ms);
   sink_->release();
-  auto deadline = std::chrono::steady_clock::now() + 10s;
-  while (!member_->hold().load() && std::chrono::steady_clock::now() < deadline) {
-    member_->tick(5ms);
-  }
+  tick_until([&] { return member_->hold().load(); }, 10s, 5ms);
   ASSERT_TRUE(member_->hold().load()) << "the unanswered commit did not hold the shards";
   const auto held_at = std::chrono::steady_clock::now();
   // (A consume call already waiting when the hold began returns within 100 ms.)
   while (std::chrono::steady_clock::now() - held_at < 200ms) member_->tick(5ms);
   // New messages while held wait for the answer.
-  cluster_.produce("trades", kPartitions, kMore, [](std::uint64_t i, std::string& buffer) {
-    return tools::format_trade_json(tools::make_trade(kMessages + i), buffer);
-  });
+  cluster_.produce("trades", kPartitions, kMore, testing::trades_from(kMessages));
   const std::uint64_t encoded = counters_.rows_encoded.load();
   while (std::chrono::steady_clock::now() - held_at < 1s) member_->tick(5ms);
   EXPECT_TRUE(member_->hold().load()) << "released before the answer";
   EXPECT_EQ(counters_.rows_encoded.load(), encoded) << "the shard went on while held";
-  deadline = std::chrono::steady_clock::now() + 30s;
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
   while (committed_total() < static_cast<std::int64_t>(kMessages + kMore) &&
          std::chrono::steady_clock::now() < deadline) {
     for (int i = 0; i < 20; ++i) member_->tick(10ms);
   }
   EXPECT_FALSE(member_->hold().load());
   EXPECT_EQ(committed_total(), static_cast<std::int64_t>(kMessages + kMore));
-  shard_->request_stop();
-  shard_->join();
+  stop();
   // Read once the shard stopped: it publishes its counters after the commit is stored.
   EXPECT_EQ(counters_.rows_delivered.load(), kMessages + kMore) << "nothing delivered twice";
-  member_->close();
 }
 
 }  // namespace

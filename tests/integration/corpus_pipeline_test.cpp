@@ -17,6 +17,7 @@
 #include "tests/integration/ilp_http_server.hpp"
 #include "tests/integration/ilp_tcp_server.hpp"
 #include "tests/integration/kafka_test_helpers.hpp"
+#include "tests/integration/kilp_run.hpp"
 #include "tests/integration/subprocess.hpp"
 #include "tests/support/strict_ilp_parser.hpp"
 #include "tools/mock_cluster.hpp"
@@ -28,7 +29,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-const std::string kKilp = KILP_BINARY_DIR "/tools/kilp";
 const std::string kCorpus = KILP_SOURCE_DIR "/tests/corpus";
 
 struct CorpusMessage {
@@ -150,7 +150,7 @@ TEST(CorpusPipeline, EveryBadMessageIsADeadLetterWithItsReasonAndEveryGoodOneArr
   tools::MockCluster cluster(1);
   mixed.produce(cluster, "corpus");
   IlpTcpServer server;
-  Subprocess kilp(kKilp,
+  Subprocess kilp(kKilpBinary,
                   kilp_args(cluster.bootstrap_servers(), "corpus", "it-corpus",
                             "tcp::addr=" + server.address() + ";",
                             "file::path=" + (dir / "dlq.jsonl").string() + ";"),
@@ -187,7 +187,7 @@ TEST(CorpusPipeline, EveryBadMessageIsADeadLetterWithItsReasonAndEveryGoodOneArr
 std::string run_with_config(const fs::path& dir, const tools::MockCluster& cluster,
                             const std::string& group, std::string& log) {
   IlpTcpServer server;
-  Subprocess kilp(kKilp,
+  Subprocess kilp(kKilpBinary,
                   {"--brokers", cluster.bootstrap_servers(), "--config", (dir / "kilp.toml").string(),
                    "--group", group, "--sink", "tcp::addr=" + server.address() + ";", "--dlq",
                    "file::path=" + (dir / "dlq.jsonl").string() + ";", "--from-beginning",
@@ -239,7 +239,6 @@ TEST(CorpusPipeline, MappingFromATomlFile) {
 TEST(CorpusPipeline, ConnectorParityMappingFromATomlFile) {
   const fs::path dir = make_temp_dir("parity");
   tools::MockCluster cluster(1);
-  cluster.create_topic("parity", 1);
   const std::vector<std::string> messages = {
       R"({"schema":{"type":"struct"},"payload":{"region":"eu","v":1,"created":1700000000123,)"
       R"("m":[],"date":"2024-01-02","time":"03:04:05 UTC"}})",
@@ -247,10 +246,7 @@ TEST(CorpusPipeline, ConnectorParityMappingFromATomlFile) {
       R"({"payload":{"region":"us","v":2}})",
       R"({"payload":{"region":"eu","v":3,"date":"2024-01-02","time":"03:04:05 CET"}})",
   };
-  cluster.produce("parity", 1, messages.size(), [&](std::uint64_t i, std::string& buffer) {
-    buffer = messages[i];
-    return std::string_view(buffer);
-  });
+  produce_messages(cluster, "parity", 1, messages);
   {
     std::ofstream toml(dir / "kilp.toml");
     toml << "[topics.parity]\n"
@@ -283,7 +279,6 @@ TEST(CorpusPipeline, ConnectorParityMappingFromATomlFile) {
 TEST(CorpusPipeline, ExplodedRowsOverHttpWithARefusedRow) {
   const fs::path dir = make_temp_dir("explode");
   tools::MockCluster cluster(1);
-  cluster.create_topic("explode", 1);
   const std::vector<std::string> messages = {
       R"({"venue":"X","ts":1700000000,"trades":[{"symbol":"A","p":1},{"symbol":"POISON","p":2},)"
       R"({"symbol":"B","p":3}]})",
@@ -291,12 +286,9 @@ TEST(CorpusPipeline, ExplodedRowsOverHttpWithARefusedRow) {
       R"({"venue":"Z","ts":1700000002,"trades":[]})",
       R"({"venue":"Z","ts":1700000003})",
   };
-  cluster.produce("explode", 1, messages.size(), [&](std::uint64_t i, std::string& buffer) {
-    buffer = messages[i];
-    return std::string_view(buffer);
-  });
+  produce_messages(cluster, "explode", 1, messages);
   IlpHttpServer server;
-  Subprocess kilp(kKilp,
+  Subprocess kilp(kKilpBinary,
                   {"--brokers", cluster.bootstrap_servers(), "--topic", "explode", "--group",
                    "it-explode", "--sink", "http::addr=" + server.address() + ";", "--dlq",
                    "file::path=" + (dir / "dlq.jsonl").string() + ";", "--explode", "trades",

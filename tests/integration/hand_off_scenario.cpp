@@ -11,6 +11,7 @@
 
 #include "tests/integration/kafka_test_helpers.hpp"
 #include "tests/integration/kilp_process.hpp"
+#include "tests/integration/kilp_topic_args.hpp"
 #include "tests/integration/steady_producer.hpp"
 
 namespace kilp::testing {
@@ -53,10 +54,13 @@ bool wait_until_settled(std::vector<std::unique_ptr<KilpProcess>>& processes, in
 std::vector<std::string> kilp_group_args(const std::string& bootstrap, const std::string& topic,
                                          const std::string& group, const IlpTcpServer& server,
                                          const fs::path& dir) {
-  std::vector<std::string> args =
-      trade_consumer_args(bootstrap, topic, group, "tcp::addr=" + server.address() + ";", dir);
-  args.insert(args.end(), {"--from-beginning", "-X", "session.timeout.ms=6000"});
-  return args;
+  return kilp_topic_args({.bootstrap = bootstrap,
+                          .topic = topic,
+                          .group = group,
+                          .sink = "tcp::addr=" + server.address() + ";",
+                          .dlq = dir / "dlq.jsonl",
+                          .exit_at_end = false,
+                          .shards = 2});
 }
 
 TradeCounts wait_for_trades(const IlpTcpServer& server, const std::string& table,

@@ -3,12 +3,9 @@
 // either side: server restarts, a 500 spell, kilp SIGKILLed or SIGTERMed and
 // restarted, poison rows the server refuses with 400.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <algorithm>
-#include <signal.h>
-#include <simdjson.h>
-#include <unistd.h>
-
 #include <filesystem>
 #include <functional>
 #include <iostream>
@@ -16,9 +13,13 @@
 #include <set>
 
 #include "perf/delay_proxy.hpp"
+#include "tests/integration/dead_letter_records.hpp"
 #include "tests/integration/ilp_http_server.hpp"
 #include "tests/integration/kafka_test_helpers.hpp"
+#include "tests/integration/kilp_run.hpp"
+#include "tests/integration/kilp_topic_args.hpp"
 #include "tests/integration/subprocess.hpp"
+#include "tests/integration/trade_rows.hpp"
 #include "tests/support/strict_ilp_parser.hpp"
 #include "tools/mock_cluster.hpp"
 #include "tools/trade_generator.hpp"
@@ -29,16 +30,8 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-const std::string kKilp = KILP_BINARY_DIR "/tools/kilp";
 constexpr int kPartitions = 4;
 constexpr std::uint64_t kMessages = 200'000;
-
-fs::path make_temp_dir(const std::string& name) {
-  fs::path dir = fs::temp_directory_path() / ("kilp-http-" + name + "-" + std::to_string(getpid()));
-  fs::remove_all(dir);
-  fs::create_directories(dir);
-  return dir;
-}
 
 // Trade i, or (when poison(i)) the same trade with the symbol the server refuses.
 std::string_view trade_message(std::uint64_t i, bool poison, std::string& buffer) {
@@ -65,19 +58,10 @@ struct Cluster {
 // their number.
 std::vector<std::string> kilp_args(const Cluster& cluster, const std::string& group,
                                    const std::string& sink, const fs::path& dir) {
-  return {"--brokers", cluster.mock.bootstrap_servers(),
-          "--topic",           "trades",
-          "--group",           group,
-          "--sink",            sink,
-          "--dlq",             "file::path=" + (dir / "dlq.jsonl").string() + ";",
-          "--symbols",         "symbol,side",
-          "--timestamp-field", "ts",
-          "--timestamp-units", "us",
-          "--from-beginning",  "--exit-at-end",
-          "--stats-interval",  "1",
-          "--buffer-kib",      "256",
-          "-X",                "fetch.wait.max.ms=100",
-          "-X",                "session.timeout.ms=6000"};
+  std::vector<std::string> args =
+      kilp_topic_args({cluster.mock.bootstrap_servers(), "trades", group, sink, dir / "dlq.jsonl"});
+  args.insert(args.end(), {"--buffer-kib", "256"});
+  return args;
 }
 
 bool wait_until(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
@@ -166,10 +150,10 @@ void report(const std::string& test, const Delivery& d, const IlpHttpServer& ser
 }
 
 TEST(HttpPipeline, EveryTradeAcknowledgedOnceWithNegotiatedProtocolV2) {
-  const fs::path dir = make_temp_dir("once");
+  const fs::path dir = make_temp_dir("http-once");
   Cluster cluster(kMessages);
   IlpHttpServer server({.settings_v2 = true});
-  Subprocess kilp(kKilp,
+  Subprocess kilp(kKilpBinary,
                   kilp_args(cluster, "ith-once", "http::addr=" + server.address() + ";", dir),
                   (dir / "kilp.err").string());
   ASSERT_EQ(kilp.wait(120s), 0) << read_file((dir / "kilp.err").string());
@@ -185,10 +169,10 @@ TEST(HttpPipeline, EveryTradeAcknowledgedOnceWithNegotiatedProtocolV2) {
 }
 
 TEST(HttpPipeline, ServerRestartedTwiceMidStreamLosesNothing) {
-  const fs::path dir = make_temp_dir("restart");
+  const fs::path dir = make_temp_dir("http-restart");
   Cluster cluster(kMessages);
   IlpHttpServer server({.response_delay = 5ms});
-  Subprocess kilp(kKilp,
+  Subprocess kilp(kKilpBinary,
                   kilp_args(cluster, "ith-restart", "http::addr=" + server.address() + ";", dir),
                   (dir / "kilp.err").string());
   ASSERT_TRUE(wait_until([&] { return server.accepted_rows() >= 40'000; }, 60s));
@@ -207,10 +191,10 @@ TEST(HttpPipeline, ServerRestartedTwiceMidStreamLosesNothing) {
 }
 
 TEST(HttpPipeline, ServerAnswering500ForFiveSecondsLosesNothing) {
-  const fs::path dir = make_temp_dir("500");
+  const fs::path dir = make_temp_dir("http-500");
   Cluster cluster(kMessages);
   IlpHttpServer server({.response_delay = 5ms});
-  Subprocess kilp(kKilp,
+  Subprocess kilp(kKilpBinary,
                   kilp_args(cluster, "ith-500", "http::addr=" + server.address() + ";", dir),
                   (dir / "kilp.err").string());
   ASSERT_TRUE(wait_until([&] { return server.accepted_rows() >= 50'000; }, 60s));
@@ -227,12 +211,12 @@ TEST(HttpPipeline, ServerAnswering500ForFiveSecondsLosesNothing) {
 }
 
 TEST(HttpPipeline, StoppedWhileTheSinkRefusesEverythingExitsNonZeroAndSaysWhatIsUndelivered) {
-  const fs::path dir = make_temp_dir("undelivered");
+  const fs::path dir = make_temp_dir("http-undelivered");
   Cluster cluster(kMessages);
   IlpHttpServer server({.response_delay = 5ms});
   auto args = kilp_args(cluster, "ith-undelivered", "http::addr=" + server.address() + ";", dir);
   args.insert(args.end(), {"--drain-timeout-ms", "1500"});
-  Subprocess kilp(kKilp, args, (dir / "kilp.err").string());
+  Subprocess kilp(kKilpBinary, args, (dir / "kilp.err").string());
   ASSERT_TRUE(wait_until([&] { return server.accepted_rows() >= 20'000; }, 60s));
   server.set_failing(true);
   std::this_thread::sleep_for(1s);
@@ -245,7 +229,7 @@ TEST(HttpPipeline, StoppedWhileTheSinkRefusesEverythingExitsNonZeroAndSaysWhatIs
   // Nothing undelivered was committed: a second run with a healthy server gets the rest.
   server.set_failing(false);
   args.erase(std::find(args.begin(), args.end(), "--drain-timeout-ms"), args.end());
-  Subprocess again(kKilp, args, (dir / "kilp-2.err").string());
+  Subprocess again(kKilpBinary, args, (dir / "kilp-2.err").string());
   EXPECT_EQ(again.wait(120s), 0) << read_file((dir / "kilp-2.err").string());
   const Delivery d = check_delivery(server, kMessages, every_trade);
   EXPECT_EQ(d.missing, 0u);
@@ -256,19 +240,19 @@ TEST(HttpPipeline, StoppedWhileTheSinkRefusesEverythingExitsNonZeroAndSaysWhatIs
 // again with the same group to the end.
 Delivery stop_and_resume(const std::string& name, int signo, std::uint64_t after_rows,
                          int& first_exit) {
-  const fs::path dir = make_temp_dir(name);
+  const fs::path dir = make_temp_dir("http-" + name);
   Cluster cluster(kMessages);
   IlpHttpServer server({.response_delay = 5ms});
   const std::string group = "ith-" + name;
   const auto args = kilp_args(cluster, group, "http::addr=" + server.address() + ";", dir);
   {
-    Subprocess kilp(kKilp, args, (dir / "kilp-1.err").string());
+    Subprocess kilp(kKilpBinary, args, (dir / "kilp-1.err").string());
     EXPECT_TRUE(wait_until([&] { return server.accepted_rows() >= after_rows; }, 60s));
     kilp.signal(signo);
     first_exit = kilp.wait(60s);
   }
   EXPECT_LT(server.accepted_rows(), kMessages) << "kilp finished before the signal";
-  Subprocess kilp(kKilp, args, (dir / "kilp-2.err").string());
+  Subprocess kilp(kKilpBinary, args, (dir / "kilp-2.err").string());
   EXPECT_EQ(kilp.wait(120s), 0) << read_file((dir / "kilp-2.err").string());
   const Delivery d = check_delivery(server, kMessages, every_trade);
   report(name, d, server);
@@ -294,44 +278,24 @@ TEST(HttpPipeline, SigtermMidStreamThenRestartHasNoLossAndNoDuplicates) {
   EXPECT_EQ(d.distinct, kMessages);
 }
 
-struct DeadLetter {
-  std::string reason, detail, payload, ilp_line;
-};
-
-std::map<std::pair<std::int64_t, std::int64_t>, DeadLetter> read_dead_letters(const fs::path& path) {
-  std::map<std::pair<std::int64_t, std::int64_t>, DeadLetter> found;
-  simdjson::ondemand::parser parser;
-  const std::string text = read_file(path.string());
-  std::size_t start = 0;
-  while (start < text.size()) {
-    const std::size_t end = text.find('\n', start);
-    if (end == std::string::npos) {
-      ADD_FAILURE() << "dead-letter file ends mid-record";
-      break;
-    }
-    simdjson::padded_string line(text.substr(start, end - start));
-    simdjson::ondemand::document doc = parser.iterate(line);
-    const std::int64_t partition = doc["partition"].get_int64();
-    const std::int64_t offset = doc["offset"].get_int64();
-    DeadLetter letter;
-    letter.reason = std::string(std::string_view(doc["reason"].get_string().value()));
-    letter.detail = std::string(std::string_view(doc["detail"].get_string().value()));
-    letter.payload = std::string(std::string_view(doc["payload"].get_string().value()));
-    std::string_view ilp_line;
-    if (doc["ilp_line"].get_string().get(ilp_line) == simdjson::SUCCESS) letter.ilp_line = std::string(ilp_line);
-    EXPECT_TRUE(found.emplace(std::pair{partition, offset}, letter).second)
-        << "dead letter twice: " << partition << "@" << offset;
-    start = end + 1;
+// (partition, offset) -> its dead letter; each position once.
+std::map<std::pair<std::int64_t, std::int64_t>, DeadLetterRecord> dead_letters_by_position(
+    const fs::path& path) {
+  std::map<std::pair<std::int64_t, std::int64_t>, DeadLetterRecord> found;
+  for (DeadLetterRecord& letter : read_dead_letters(path.string())) {
+    const std::pair position{letter.partition, letter.offset};
+    EXPECT_TRUE(found.emplace(position, std::move(letter)).second)
+        << "dead letter twice: " << position.first << "@" << position.second;
   }
   return found;
 }
 
 void check_poison_run(const std::string& name, std::uint64_t messages, std::uint64_t every,
                       bool name_bad_line, int poison_status = 400) {
-  const fs::path dir = make_temp_dir(name);
+  const fs::path dir = make_temp_dir("http-" + name);
   Cluster cluster(messages, every);
   IlpHttpServer server({.name_bad_line = name_bad_line, .poison_status = poison_status});
-  Subprocess kilp(kKilp,
+  Subprocess kilp(kKilpBinary,
                   kilp_args(cluster, "ith-" + name, "http::addr=" + server.address() + ";", dir),
                   (dir / "kilp.err").string());
   ASSERT_EQ(kilp.wait(120s), 0) << read_file((dir / "kilp.err").string());
@@ -342,7 +306,7 @@ void check_poison_run(const std::string& name, std::uint64_t messages, std::uint
   EXPECT_EQ(d.missing, 0u);
   EXPECT_EQ(d.duplicates, 0u);
 
-  const auto found = read_dead_letters(dir / "dlq.jsonl");
+  const auto found = dead_letters_by_position(dir / "dlq.jsonl");
   std::set<std::pair<std::int64_t, std::int64_t>> expected;
   for (std::uint64_t i = 0; i < messages; ++i) {
     if (is_poison(i)) {
@@ -391,12 +355,12 @@ TEST(HttpPipeline, OverA100msLinkWithFaultsEveryRowLandsAndOffsetsAreCommitted) 
   constexpr std::uint64_t kLinkMessages = 60'000;
   constexpr std::uint64_t kPoisonEvery = 5'000;
   constexpr std::size_t kInFlight = 4;
-  const fs::path dir = make_temp_dir("long-link");
+  const fs::path dir = make_temp_dir("http-long-link");
   Cluster cluster(kLinkMessages, kPoisonEvery);
   IlpHttpServer server({.fail_every = 7});
   perf::DelayProxy proxy(server.address(), 50ms);
   const std::string group = "ith-long-link";
-  Subprocess kilp(kKilp,
+  Subprocess kilp(kKilpBinary,
                   kilp_args(cluster, group,
                             "http::addr=" + proxy.address() +
                                 ";max_in_flight=" + std::to_string(kInFlight) + ";",
@@ -436,7 +400,7 @@ TEST(HttpPipeline, OverA100msLinkWithFaultsEveryRowLandsAndOffsetsAreCommitted) 
                        static_cast<std::int64_t>(i / kPartitions)});
     }
   }
-  for (const auto& [key, letter] : read_dead_letters(dir / "dlq.jsonl")) {
+  for (const auto& [key, letter] : dead_letters_by_position(dir / "dlq.jsonl")) {
     found.insert(key);
     EXPECT_EQ(letter.reason, "server_rejected");
   }
@@ -445,10 +409,10 @@ TEST(HttpPipeline, OverA100msLinkWithFaultsEveryRowLandsAndOffsetsAreCommitted) 
 }
 
 TEST(HttpPipeline, NotAnIlpEndpointIsAClearError) {
-  const fs::path dir = make_temp_dir("404");
+  const fs::path dir = make_temp_dir("http-404");
   Cluster cluster(100);
   IlpHttpServer server;
-  Subprocess kilp(kKilp,
+  Subprocess kilp(kKilpBinary,
                   kilp_args(cluster, "ith-404",
                             "http::addr=" + server.address() + ";path=/nowhere;", dir),
                   (dir / "kilp.err").string());

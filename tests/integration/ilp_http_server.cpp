@@ -1,7 +1,5 @@
 #include "tests/integration/ilp_http_server.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -10,6 +8,7 @@
 #include <memory>
 #include <stdexcept>
 
+#include "tests/support/loopback_socket.hpp"
 #include "tests/support/strict_ilp_parser.hpp"
 
 namespace kilp::testing {
@@ -65,23 +64,13 @@ IlpHttpServer::~IlpHttpServer() {
 }
 
 bool IlpHttpServer::open_listener() {
-  listen_fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  const int one = 1;
-  ::setsockopt(listen_fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(port_);
-  if (::bind(listen_fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
-      ::listen(listen_fd_, 64) != 0) {
-    ::close(listen_fd_);
+  try {
+    listen_fd_ = listen_on_loopback(port_, 64);  // port_ 0 at first, then the same again
+    return true;
+  } catch (const std::runtime_error&) {
     listen_fd_ = -1;
     return false;
   }
-  socklen_t len = sizeof addr;
-  ::getsockname(listen_fd_, reinterpret_cast<sockaddr*>(&addr), &len);
-  port_ = ntohs(addr.sin_port);
-  return true;
 }
 
 void IlpHttpServer::restart(std::chrono::milliseconds downtime) {

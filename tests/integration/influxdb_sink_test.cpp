@@ -16,6 +16,7 @@
 #include <fstream>
 #include <thread>
 
+#include "tests/integration/kilp_run.hpp"
 #include "tests/integration/subprocess.hpp"
 #include "tests/support/loopback_http.hpp"
 #include "tools/mock_cluster.hpp"
@@ -27,7 +28,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-const std::string kKilp = KILP_BINARY_DIR "/tools/kilp";
 const std::string kInfluxd = "/usr/bin/influxd";
 
 std::uint16_t free_port() {
@@ -123,7 +123,7 @@ TEST(InfluxDbSink, RowsWrittenOverHttpAreQueriedBack) {
       "--timestamp-field", "ts", "--timestamp-units", "us", "--from-beginning", "--exit-at-end",
       "--buffer-kib", "256", "-X", "fetch.wait.max.ms=100", "-X",
       "session.timeout.ms=6000"};
-  Subprocess kilp(kKilp, args, (dir / "kilp.err").string());
+  Subprocess kilp(kKilpBinary, args, (dir / "kilp.err").string());
   ASSERT_EQ(kilp.wait(120s), 0) << read_file((dir / "kilp.err").string());
   const std::string log = read_file((dir / "kilp.err").string());
 

@@ -7,9 +7,11 @@
 
 #include <algorithm>
 
-#include "tests/integration/dead_letter_reader.hpp"
+#include "tests/integration/dead_letter_records.hpp"
 #include "tests/integration/kafka_test_helpers.hpp"
 #include "tests/integration/kilp_kafka_options.hpp"
+#include "tests/integration/kilp_run.hpp"
+#include "tests/integration/kilp_topic_args.hpp"
 #include "tests/integration/subprocess.hpp"
 #include "tests/integration/trade_rows.hpp"
 #include "tests/servers/kafka_broker.hpp"
@@ -30,10 +32,8 @@ const std::vector<std::string> kMessages = {
     R"({"symbol":"C","side":"buy","bad.name":1,"ts":1700000000000003})",
     R"({"symbol":"D","side":"buy","price":3.5})",
 };
-const std::map<std::string, std::string> kReasons = {{"1", "malformed_json"},
-                                                     {"3", "not_an_object"},
-                                                     {"4", "invalid_name"},
-                                                     {"5", "missing_timestamp"}};
+const std::map<std::int64_t, std::string> kReasons = {
+    {1, "malformed_json"}, {3, "not_an_object"}, {4, "invalid_name"}, {5, "missing_timestamp"}};
 
 // Runs kilp on a fresh topic of kMessages with dead letters to a fresh Kafka topic,
 // through `listener` with `options` (-X or -F); checks what the topic holds.
@@ -49,11 +49,11 @@ void run_and_read_back(KafkaListener listener, const std::vector<std::string>& o
                  [](std::uint64_t i, std::string&) { return std::string_view(kMessages[i]); });
   const fs::path dir = make_temp_dir("broker-" + name);
 
-  auto args = trade_kilp_args(broker.bootstrap(listener), topic, group,
-                              "file::path=" + (dir / "out.ilp").string() + ";", dir / "unused");
+  auto args = kilp_topic_args({broker.bootstrap(listener), topic, group,
+                               "file::path=" + (dir / "out.ilp").string() + ";", dir / "unused"});
   *(std::find(args.begin(), args.end(), "--dlq") + 1) = "kafka::topic=" + dead_letters + ";";
   args.insert(args.end(), options.begin(), options.end());
-  Subprocess kilp(KILP_BINARY_DIR "/tools/kilp", args, (dir / "kilp.err").string(),
+  Subprocess kilp(kKilpBinary, args, (dir / "kilp.err").string(),
                   (dir / "kilp.out").string());
   const int exit_code = kilp.wait(120s);
   const std::string log = read_file((dir / "kilp.err").string());
@@ -63,15 +63,15 @@ void run_and_read_back(KafkaListener listener, const std::vector<std::string>& o
             topic + ",symbol=A,side=buy price=1.5,amount=1i 1700000000000001000\n" + topic +
                 ",symbol=B,side=sell price=2.5,amount=2i 1700000000000002000\n");
 
-  const auto dead = read_dead_letters(broker.bootstrap(), dead_letters, kReasons.size());
+  const auto dead = read_dead_letter_topic(broker.bootstrap(), dead_letters, kReasons.size());
   ASSERT_EQ(dead.size(), kReasons.size()) << log;
   for (const auto& [offset, reason] : kReasons) {
     ASSERT_EQ(dead.count(offset), 1u) << "offset " << offset << "\n" << log;
-    const DeadRecord& record = dead.at(offset);
+    const DeadLetterRecord& record = dead.at(offset);
     EXPECT_EQ(record.reason, reason) << "offset " << offset;
     EXPECT_EQ(record.topic, topic);
-    EXPECT_EQ(record.partition, "0");
-    EXPECT_EQ(record.payload, kMessages[std::stoul(offset)]) << "the original payload, unchanged";
+    EXPECT_EQ(record.partition, 0);
+    EXPECT_EQ(record.payload, kMessages[offset]) << "the original payload, unchanged";
   }
   // The source offsets are committed only once the dead letters were acknowledged.
   EXPECT_EQ(committed_offsets(broker.bootstrap(), group, topic, 1),

@@ -6,10 +6,12 @@
 
 #include "tests/integration/ilp_tcp_server.hpp"
 #include "tests/integration/kafka_test_helpers.hpp"
+#include "tests/integration/kilp_run.hpp"
+#include "tests/integration/kilp_topic_args.hpp"
 #include "tests/integration/subprocess.hpp"
+#include "tests/integration/trade_messages.hpp"
 #include "tests/integration/trade_rows.hpp"
 #include "tests/servers/kafka_broker.hpp"
-#include "tools/trade_generator.hpp"
 
 namespace kilp::testing {
 namespace {
@@ -24,16 +26,18 @@ TEST(KafkaBrokerPipeline, EveryTradeArrivesExactlyOnceAndOffsetsAreCommitted) {
   const std::string topic = KafkaBroker::unique_name("trades");
   const std::string group = KafkaBroker::unique_name("it-exactly-once");
   broker.create_topic(topic, kPartitions);
-  broker.produce(topic, kPartitions, kMessages, [](std::uint64_t i, std::string& buffer) {
-    return tools::format_trade_json(tools::make_trade(i), buffer);
-  });
+  broker.produce(topic, kPartitions, kMessages, trades_from(0));
   const fs::path dir = make_temp_dir("broker-pipeline");
   IlpTcpServer server;
 
-  auto args = trade_kilp_args(broker.bootstrap(), topic, group,
-                              "tcp::addr=" + server.address() + ";", dir / "dlq.jsonl");
-  args.insert(args.end(), {"--shards", "2"});
-  Subprocess kilp(KILP_BINARY_DIR "/tools/kilp", args, (dir / "kilp.err").string());
+  Subprocess kilp(kKilpBinary,
+                  kilp_topic_args({.bootstrap = broker.bootstrap(),
+                                   .topic = topic,
+                                   .group = group,
+                                   .sink = "tcp::addr=" + server.address() + ";",
+                                   .dlq = dir / "dlq.jsonl",
+                                   .shards = 2}),
+                  (dir / "kilp.err").string());
   const int exit_code = kilp.wait(180s);
   const std::string log = read_file((dir / "kilp.err").string());
   ASSERT_EQ(exit_code, 0) << log;

@@ -11,10 +11,12 @@
 
 #include "tests/integration/ilp_tcp_server.hpp"
 #include "tests/integration/kilp_kafka_options.hpp"
+#include "tests/integration/kilp_run.hpp"
+#include "tests/integration/kilp_topic_args.hpp"
 #include "tests/integration/subprocess.hpp"
+#include "tests/integration/trade_messages.hpp"
 #include "tests/integration/trade_rows.hpp"
 #include "tests/servers/kafka_broker.hpp"
-#include "tools/trade_generator.hpp"
 
 namespace kilp::testing {
 namespace {
@@ -22,7 +24,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-const std::string kKilp = KILP_BINARY_DIR "/tools/kilp";
 constexpr std::uint64_t kMessages = 2000;
 
 struct SecurityCase {
@@ -58,9 +59,7 @@ void expect_no_secret(const std::string& where, const std::string& text,
 std::string trades_topic(const KafkaBroker& broker, const std::string& prefix) {
   const std::string topic = KafkaBroker::unique_name(prefix);
   broker.create_topic(topic, 2);
-  broker.produce(topic, 2, kMessages, [](std::uint64_t i, std::string& buffer) {
-    return tools::format_trade_json(tools::make_trade(i), buffer);
-  });
+  broker.produce(topic, 2, kMessages, trades_from(0));
   return topic;
 }
 
@@ -79,19 +78,22 @@ TEST_P(KafkaSecurity, EveryRowMovesWithPropertiesFromXAndFromAFile) {
 
   // The same settings twice at once, in two groups: as -X arguments and as a -F file.
   IlpTcpServer x_server, f_server;
-  auto x_args =
-      trade_kilp_args(broker.bootstrap(c.listener), topic, KafkaBroker::unique_name("it-sec-x"),
-                      "tcp::addr=" + x_server.address() + ";", dir / "x-dlq.jsonl");
-  auto f_args =
-      trade_kilp_args(broker.bootstrap(c.listener), topic, KafkaBroker::unique_name("it-sec-f"),
-                      "tcp::addr=" + f_server.address() + ";", dir / "f-dlq.jsonl");
-  for (auto* args : {&x_args, &f_args}) args->insert(args->end(), {"--shards", "1"});
+  auto one_shard = [&](const std::string& name, const IlpTcpServer& server) {
+    return kilp_topic_args({.bootstrap = broker.bootstrap(c.listener),
+                            .topic = topic,
+                            .group = KafkaBroker::unique_name("it-sec-" + name),
+                            .sink = "tcp::addr=" + server.address() + ";",
+                            .dlq = dir / (name + "-dlq.jsonl"),
+                            .shards = 1});
+  };
+  auto x_args = one_shard("x", x_server);
+  auto f_args = one_shard("f", f_server);
   const auto x_options = as_x_arguments(properties);
   const auto f_options = as_config_file(dir / "kafka.properties", properties);
   x_args.insert(x_args.end(), x_options.begin(), x_options.end());
   f_args.insert(f_args.end(), f_options.begin(), f_options.end());
-  Subprocess x_kilp(kKilp, x_args, (dir / "x.err").string(), (dir / "x.out").string());
-  Subprocess f_kilp(kKilp, f_args, (dir / "f.err").string(), (dir / "f.out").string());
+  Subprocess x_kilp(kKilpBinary, x_args, (dir / "x.err").string(), (dir / "x.out").string());
+  Subprocess f_kilp(kKilpBinary, f_args, (dir / "f.err").string(), (dir / "f.out").string());
   const int x_exit = x_kilp.wait(120s);
   const int f_exit = f_kilp.wait(120s);
 
@@ -134,7 +136,7 @@ void expect_refused_at_start(const std::vector<std::string>& args, const std::st
   std::vector<std::string> all = args;
   all.insert(all.end(), {"--startup-timeout-ms", "10000"});
   const auto started = std::chrono::steady_clock::now();
-  Subprocess kilp(kKilp, all, (dir / "kilp.err").string(), (dir / "kilp.out").string());
+  Subprocess kilp(kKilpBinary, all, (dir / "kilp.err").string(), (dir / "kilp.out").string());
   const int exit_code = kilp.wait(60s);
   const auto took = std::chrono::steady_clock::now() - started;
   const std::string err = read_file((dir / "kilp.err").string());
@@ -168,9 +170,9 @@ TEST(KafkaSecurityErrors, AWrongPasswordIsOneClearLineAtStartUp) {
       if (key == "sasl.password") value = wrong;
     }
     auto args =
-        trade_kilp_args(broker.bootstrap(KafkaListener::sasl_plaintext), topic,
-                        KafkaBroker::unique_name("it-wrong-password"),
-                        "file::path=" + (dir / "out.ilp").string() + ";", dir / "dlq.jsonl");
+        kilp_topic_args({broker.bootstrap(KafkaListener::sasl_plaintext), topic,
+                         KafkaBroker::unique_name("it-wrong-password"),
+                         "file::path=" + (dir / "out.ilp").string() + ";", dir / "dlq.jsonl"});
     // PLAIN's wrong password through -X, SCRAM's through a -F file.
     const auto options = mechanism == SaslMechanism::plain
                              ? as_x_arguments(properties)
@@ -189,9 +191,9 @@ TEST(KafkaSecurityErrors, ABrokerCertificateFromAnUntrustedCaIsOneClearLineAtSta
   for (auto& [key, value] : properties) {
     if (key == "ssl.ca.location") value = broker.untrusted_ca_file();
   }
-  auto args = trade_kilp_args(broker.bootstrap(KafkaListener::ssl), topic,
-                              KafkaBroker::unique_name("it-untrusted"),
-                              "file::path=" + (dir / "out.ilp").string() + ";", dir / "dlq.jsonl");
+  auto args = kilp_topic_args(
+      {broker.bootstrap(KafkaListener::ssl), topic, KafkaBroker::unique_name("it-untrusted"),
+       "file::path=" + (dir / "out.ilp").string() + ";", dir / "dlq.jsonl"});
   const auto options = as_x_arguments(properties);
   args.insert(args.end(), options.begin(), options.end());
   expect_refused_at_start(args, "certificate verify failed", broker_secrets(broker), dir);

@@ -12,8 +12,9 @@
 #include <map>
 #include <thread>
 
-#include "tests/integration/dead_letter_reader.hpp"
+#include "tests/integration/dead_letter_records.hpp"
 #include "tests/integration/kafka_test_helpers.hpp"
+#include "tests/integration/kilp_run.hpp"
 #include "tests/integration/subprocess.hpp"
 
 namespace kilp::testing {
@@ -71,7 +72,7 @@ TEST(KafkaDeadLetters, BadMessagesLandInTheDeadLetterTopicWithConnectHeaders) {
   // Offset 6: a bad message with a header of its own, which its dead letter keeps.
   produce_with_header(bootstrap, "ev", "{\"symbol\":", "trace-id", "t-42");
 
-  Subprocess kilp(KILP_BINARY_DIR "/tools/kilp",
+  Subprocess kilp(kKilpBinary,
                   {"--brokers", bootstrap, "--topic", "ev", "--group", "it-kafka-dlq", "--sink",
                    "file::path=" + (dir / "out.ilp").string() + ";", "--dlq",
                    "kafka::topic=ev-dlq;", "--symbols", "symbol", "--timestamp-field", "ts",
@@ -85,30 +86,30 @@ TEST(KafkaDeadLetters, BadMessagesLandInTheDeadLetterTopicWithConnectHeaders) {
   EXPECT_EQ(read_file((dir / "out.ilp").string()),
             "ev,symbol=A price=1.5 1700000000000001000\n"
             "ev,symbol=B price=2.5 1700000000000002000\n");
-  const auto dead = read_dead_letters(bootstrap, "ev-dlq", 5);
+  const auto dead = read_dead_letter_topic(bootstrap, "ev-dlq", 5);
   ASSERT_EQ(dead.size(), 5u) << log;
-  ASSERT_EQ(dead.count("6"), 1u);
-  EXPECT_EQ(dead.at("6").reason, "malformed_json");
-  EXPECT_EQ(dead.at("6").trace_id, "t-42");
-  EXPECT_EQ(dead.at("6").header_names,
+  ASSERT_EQ(dead.count(6), 1u);
+  EXPECT_EQ(dead.at(6).reason, "malformed_json");
+  EXPECT_EQ(dead.at(6).trace_id, "t-42");
+  EXPECT_EQ(dead.at(6).header_names,
             "trace-id,__connect.errors.topic,__connect.errors.partition,__connect.errors.offset,"
             "__connect.errors.exception.message,kilp.errors.reason")
       << "the record's own headers first, then the error context";
-  EXPECT_EQ(dead.at("1").trace_id, "<missing>");
+  EXPECT_EQ(dead.at(1).trace_id, "<missing>");
   // offset -> reason, and the exception message: the reason, then the refused field.
-  const std::map<std::string, std::pair<std::string, std::string>> reasons = {
-      {"1", {"malformed_json", "malformed_json"}},
-      {"2", {"not_an_object", "not_an_object"}},
-      {"4", {"invalid_name", "invalid_name: field bad.name"}},
-      {"5", {"missing_timestamp", "missing_timestamp"}}};
+  const std::map<std::int64_t, std::pair<std::string, std::string>> reasons = {
+      {1, {"malformed_json", "malformed_json"}},
+      {2, {"not_an_object", "not_an_object"}},
+      {4, {"invalid_name", "invalid_name: field bad.name"}},
+      {5, {"missing_timestamp", "missing_timestamp"}}};
   for (const auto& [offset, reason] : reasons) {
     ASSERT_EQ(dead.count(offset), 1u) << "offset " << offset;
-    const DeadRecord& r = dead.at(offset);
+    const DeadLetterRecord& r = dead.at(offset);
     EXPECT_EQ(r.reason, reason.first) << "offset " << offset;
-    EXPECT_EQ(r.message, reason.second) << "offset " << offset;
+    EXPECT_EQ(r.exception_message, reason.second) << "offset " << offset;
     EXPECT_EQ(r.topic, "ev");
-    EXPECT_EQ(r.partition, "0");
-    EXPECT_EQ(r.payload, lines[std::stoul(offset)]) << "the original payload, unchanged";
+    EXPECT_EQ(r.partition, 0);
+    EXPECT_EQ(r.payload, lines[offset]) << "the original payload, unchanged";
   }
   // Offsets are committed only once the dead letters were acknowledged.
   EXPECT_EQ(committed_offsets(bootstrap, "it-kafka-dlq", "ev", 1), end_offsets(bootstrap, "ev", 1));

@@ -17,6 +17,7 @@
 #include "tests/integration/ilp_tcp_server.hpp"
 #include "tests/integration/kafka_test_helpers.hpp"
 #include "tests/integration/kilp_process.hpp"
+#include "tests/integration/kilp_topic_args.hpp"
 #include "tests/integration/trade_messages.hpp"
 #include "tests/integration/trade_rows.hpp"
 #include "tests/servers/kafka_broker.hpp"
@@ -31,11 +32,11 @@ using namespace std::chrono_literals;
 TradeCounts run_to_end(const std::string& topic, const std::string& group, bool from_beginning,
                        std::uint64_t expected, const fs::path& dir, const std::string& name) {
   IlpTcpServer server;
-  auto args = trade_consumer_args(KafkaBroker::shared().bootstrap(), topic, group,
-                                  "tcp::addr=" + server.address() + ";", dir);
-  args.push_back("--exit-at-end");
-  if (from_beginning) args.push_back("--from-beginning");
-  KilpProcess kilp(args, (dir / (name + ".err")).string());
+  TopicRun run = long_running_member(KafkaBroker::shared().bootstrap(), topic, group,
+                                     "tcp::addr=" + server.address() + ";", dir / "dlq.jsonl");
+  run.from_beginning = from_beginning;
+  run.exit_at_end = true;
+  KilpProcess kilp(kilp_topic_args(run), (dir / (name + ".err")).string());
   EXPECT_EQ(kilp.wait(60s), 0) << kilp.log();
   return count_trades(server, topic, expected);
 }
@@ -130,10 +131,10 @@ TEST(KafkaOffsets, ConsumerLagAgreesWithTheBrokersView) {
   broker.create_topic(topic, kPartitions);
   const fs::path dir = make_temp_dir("kafka-lag");
   IlpHttpServer server;
-  auto args = trade_consumer_args(KafkaBroker::shared().bootstrap(), topic, topic,
-                                  "http::addr=" + server.address() + ";", dir);
-  args.push_back("--from-beginning");
-  KilpProcess kilp(args, (dir / "kilp.err").string());
+  TopicRun run = long_running_member(KafkaBroker::shared().bootstrap(), topic, topic,
+                                     "http::addr=" + server.address() + ";", dir / "dlq.jsonl");
+  run.from_beginning = true;
+  KilpProcess kilp(kilp_topic_args(run), (dir / "kilp.err").string());
 
   broker.produce(topic, kPartitions, kDelivered, trades_from(0));
   auto lag_is = [&](std::int64_t expected) {

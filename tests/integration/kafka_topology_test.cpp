@@ -13,6 +13,7 @@
 #include "tests/integration/ilp_tcp_server.hpp"
 #include "tests/integration/kafka_test_helpers.hpp"
 #include "tests/integration/kilp_process.hpp"
+#include "tests/integration/kilp_topic_args.hpp"
 #include "tests/integration/steady_producer.hpp"
 #include "tests/integration/trade_messages.hpp"
 #include "tests/integration/trade_rows.hpp"
@@ -33,8 +34,9 @@ double seconds_since(Clock::time_point start) {
 // partitions and topics within a second.
 std::vector<std::string> kilp_args(const std::string& topic, const std::string& group,
                                    const IlpTcpServer& server, const fs::path& dir) {
-  std::vector<std::string> args = trade_consumer_args(
-      KafkaBroker::shared().bootstrap(), topic, group, "tcp::addr=" + server.address() + ";", dir);
+  std::vector<std::string> args = kilp_topic_args(
+      long_running_member(KafkaBroker::shared().bootstrap(), topic, group,
+                          "tcp::addr=" + server.address() + ";", dir / "dlq.jsonl"));
   args.insert(args.end(), {"-X", "topic.metadata.refresh.interval.ms=1000"});
   return args;
 }

@@ -4,12 +4,11 @@
 
 #include <thread>
 
+#include "tests/integration/kilp_run.hpp"
 #include "tests/integration/metrics_client.hpp"
 
 namespace kilp::testing {
 namespace {
-
-const std::string kKilp = KILP_BINARY_DIR "/tools/kilp";
 
 std::vector<std::string> with_metrics(std::vector<std::string> args) {
   args.insert(args.end(), {"--metrics-addr", "127.0.0.1:0"});
@@ -18,36 +17,9 @@ std::vector<std::string> with_metrics(std::vector<std::string> args) {
 
 }  // namespace
 
-std::vector<std::string> trade_consumer_args(const std::string& bootstrap, const std::string& topic,
-                                             const std::string& group, const std::string& sink,
-                                             const std::filesystem::path& dir) {
-  return {"--brokers",
-          bootstrap,
-          "--topic",
-          topic,
-          "--group",
-          group,
-          "--sink",
-          sink,
-          "--dlq",
-          "file::path=" + (dir / "dlq.jsonl").string() + ";",
-          "--symbols",
-          "symbol,side",
-          "--timestamp-field",
-          "ts",
-          "--timestamp-units",
-          "us",
-          "--shards",
-          "2",
-          "--stats-interval",
-          "1",
-          "-X",
-          "fetch.wait.max.ms=100"};
-}
-
 KilpProcess::KilpProcess(const std::vector<std::string>& args, std::string log_path)
     : log_path_(std::move(log_path)),
-      process_(std::make_unique<Subprocess>(kKilp, with_metrics(args), log_path_)) {}
+      process_(std::make_unique<Subprocess>(kKilpBinary, with_metrics(args), log_path_)) {}
 
 int KilpProcess::metrics_port() {
   if (port_ == 0) port_ = wait_for_metrics_port(log_path_);

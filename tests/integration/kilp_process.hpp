@@ -3,7 +3,6 @@
 // free loopback port so a test can follow what it does (assignments, rows, lag).
 #include <chrono>
 #include <cstdint>
-#include <filesystem>
 #include <functional>
 #include <memory>
 #include <string>
@@ -12,13 +11,6 @@
 #include "tests/integration/subprocess.hpp"
 
 namespace kilp::testing {
-
-// kilp consuming the generated trades of `topic` as `group` into `sink` (symbols
-// symbol,side; timestamp ts in microseconds), 2 shards, dead letters to a file in
-// `dir`, short fetch waits and a stats line a second.
-std::vector<std::string> trade_consumer_args(const std::string& bootstrap, const std::string& topic,
-                                             const std::string& group, const std::string& sink,
-                                             const std::filesystem::path& dir);
 
 class KilpProcess {
  public:

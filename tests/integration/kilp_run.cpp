@@ -4,12 +4,14 @@
 
 namespace kilp::testing {
 
+const std::string kKilpBinary = KILP_BINARY_DIR "/tools/kilp";
+
 KilpRun run_kilp(const std::vector<std::string>& args, const std::filesystem::path& dir,
                  std::chrono::seconds timeout) {
   const std::string log_path = (dir / "kilp.err").string();
   KilpRun run;
   {
-    Subprocess kilp(KILP_BINARY_DIR "/tools/kilp", args, log_path);
+    Subprocess kilp(kKilpBinary, args, log_path);
     run.exit_code = kilp.wait(timeout);
   }
   run.log = read_file(log_path);

@@ -10,6 +10,9 @@
 
 namespace kilp::testing {
 
+// build/tools/kilp, the binary under test.
+extern const std::string kKilpBinary;
+
 struct KilpRun {
   int exit_code = -1;  // -1: still running after the timeout (then killed)
   std::string log;     // its stderr

@@ -9,10 +9,11 @@
 
 #include "tests/integration/ilp_tcp_server.hpp"
 #include "tests/integration/kafka_test_helpers.hpp"
+#include "tests/integration/kilp_run.hpp"
 #include "tests/integration/metrics_client.hpp"
 #include "tests/integration/subprocess.hpp"
+#include "tests/integration/trade_messages.hpp"
 #include "tools/mock_cluster.hpp"
-#include "tools/trade_generator.hpp"
 
 namespace kilp::testing {
 namespace {
@@ -27,12 +28,10 @@ TEST(Service, ServesMetricsAndStopsCleanlyOnSigterm) {
   fs::create_directories(dir);
   tools::MockCluster cluster(1);
   cluster.create_topic("svc", kPartitions);
-  cluster.produce("svc", kPartitions, kMessages, [](std::uint64_t i, std::string& buffer) {
-    return tools::format_trade_json(tools::make_trade(i), buffer);
-  });
+  cluster.produce("svc", kPartitions, kMessages, trades_from(0));
   IlpTcpServer server;
   const std::string log_path = (dir / "kilp.err").string();
-  Subprocess kilp(KILP_BINARY_DIR "/tools/kilp",
+  Subprocess kilp(kKilpBinary,
                   {"--brokers", cluster.bootstrap_servers(), "--topic", "svc", "--group", "it-svc",
                    "--sink", "tcp::addr=" + server.address() + ";", "--dlq",
                    "file::path=" + (dir / "dlq.jsonl").string() + ";", "--symbols", "symbol,side",

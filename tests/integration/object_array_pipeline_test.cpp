@@ -11,6 +11,7 @@
 
 #include "tests/integration/ilp_http_server.hpp"
 #include "tests/integration/kafka_test_helpers.hpp"
+#include "tests/integration/kilp_run.hpp"
 #include "tests/integration/subprocess.hpp"
 #include "tests/integration/trade_rows.hpp"
 #include "tests/support/sql_row_text.hpp"
@@ -22,8 +23,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-const std::string kKilp = KILP_BINARY_DIR "/tools/kilp";
 
 // The connector's market-data message (testMarketData_*), its second bid's price `bid2`.
 std::string book_message(int second, const std::string& bid2) {
@@ -101,7 +100,7 @@ TEST(ObjectArrayPipeline, OrderBooksInBothShapesFromATomlMapping) {
             "asks:ask_prices,ask_amounts:price,amount\"\n";
   }
   const fs::path out = dir / "out.ilp";
-  Subprocess kilp(kKilp,
+  Subprocess kilp(kKilpBinary,
                   {"--brokers", cluster.bootstrap_servers(), "--config",
                    (dir / "mapping.toml").string(), "--group", "it-object-arrays", "--sink",
                    "file::path=" + out.string() + ";mode=truncate;protocol_version=2;", "--dlq",
@@ -152,7 +151,7 @@ TEST(ObjectArrayPipeline, RefusedAtStartUpAgainstAProtocolOneSink) {
            {http, {"--struct-array-explode", "b:prices,sizes:p,s"}}}) {
     std::vector<std::string> args = {"--brokers", "127.0.0.1:1", "--topic", "book", "--sink", sink};
     args.insert(args.end(), option.begin(), option.end());
-    Subprocess kilp(kKilp, args, (dir / "kilp.err").string());
+    Subprocess kilp(kKilpBinary, args, (dir / "kilp.err").string());
     const int exit_code = kilp.wait(30s);
     const std::string log = read_file((dir / "kilp.err").string());
     EXPECT_EQ(exit_code, 2) << log;

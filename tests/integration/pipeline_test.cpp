@@ -10,7 +10,10 @@
 
 #include "tests/integration/ilp_tcp_server.hpp"
 #include "tests/integration/kafka_test_helpers.hpp"
+#include "tests/integration/kilp_run.hpp"
+#include "tests/integration/kilp_topic_args.hpp"
 #include "tests/integration/subprocess.hpp"
+#include "tests/integration/trade_messages.hpp"
 #include "tests/integration/trade_rows.hpp"
 #include "tests/support/strict_ilp_parser.hpp"
 #include "tools/mock_cluster.hpp"
@@ -21,8 +24,6 @@ namespace {
 
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
-
-const std::string kKilp = KILP_BINARY_DIR "/tools/kilp";
 
 // Every row the server received, parsed strictly; fails the test on any bad byte.
 std::vector<IlpRow> parse_all(const IlpTcpServer& server) {
@@ -71,15 +72,17 @@ TEST(Pipeline, EveryTradeArrivesExactlyOnceAndOffsetsAreCommitted) {
   const fs::path dir = make_temp_dir("pipeline");
   tools::MockCluster cluster(1);
   cluster.create_topic("trades", kPartitions);
-  cluster.produce("trades", kPartitions, kMessages, [](std::uint64_t i, std::string& buffer) {
-    return tools::format_trade_json(tools::make_trade(i), buffer);
-  });
+  cluster.produce("trades", kPartitions, kMessages, trades_from(0));
   IlpTcpServer server;
 
-  auto args = trade_kilp_args(cluster.bootstrap_servers(), "trades", "it-exactly-once",
-                              "tcp::addr=" + server.address() + ";", dir / "dlq.jsonl");
-  args.insert(args.end(), {"--shards", "2"});
-  Subprocess kilp(kKilp, args, (dir / "kilp.err").string());
+  Subprocess kilp(kKilpBinary,
+                  kilp_topic_args({.bootstrap = cluster.bootstrap_servers(),
+                                   .topic = "trades",
+                                   .group = "it-exactly-once",
+                                   .sink = "tcp::addr=" + server.address() + ";",
+                                   .dlq = dir / "dlq.jsonl",
+                                   .shards = 2}),
+                  (dir / "kilp.err").string());
   const int exit_code = kilp.wait(180s);
   const std::string log = read_file((dir / "kilp.err").string());
   ASSERT_EQ(exit_code, 0) << log;
@@ -164,10 +167,10 @@ TEST(Pipeline, MalformedMessagesBecomeDeadLettersAndEveryGoodRowArrives) {
                                     buffer);
   });
   IlpTcpServer server;
-  auto args = trade_kilp_args(cluster.bootstrap_servers(), "mixed", "it-malformed",
-                              "tcp::addr=" + server.address() + ";", dir / "dlq.jsonl");
+  auto args = kilp_topic_args({cluster.bootstrap_servers(), "mixed", "it-malformed",
+                               "tcp::addr=" + server.address() + ";", dir / "dlq.jsonl"});
   args.insert(args.end(), {"--max-message-kib", "1024"});
-  Subprocess kilp(kKilp, args, (dir / "kilp.err").string());
+  Subprocess kilp(kKilpBinary, args, (dir / "kilp.err").string());
   const int exit_code = kilp.wait(180s);
   const std::string log = read_file((dir / "kilp.err").string());
   ASSERT_EQ(exit_code, 0) << log;
@@ -219,10 +222,10 @@ TEST(Pipeline, OnErrorFailStopsAtTheFirstBadMessageAfterCommittingEverythingBefo
     return tools::format_trade_json(tools::make_trade(i < kBefore ? i : i - 1), buffer);
   });
   IlpTcpServer server;
-  auto args = trade_kilp_args(cluster.bootstrap_servers(), "strict", "it-on-error-fail",
-                              "tcp::addr=" + server.address() + ";", dir / "dlq.jsonl");
+  auto args = kilp_topic_args({cluster.bootstrap_servers(), "strict", "it-on-error-fail",
+                               "tcp::addr=" + server.address() + ";", dir / "dlq.jsonl"});
   args.insert(args.end(), {"--on-error", "fail"});
-  Subprocess kilp(kKilp, args, (dir / "kilp.err").string());
+  Subprocess kilp(kKilpBinary, args, (dir / "kilp.err").string());
   const int exit_code = kilp.wait(120s);
   const std::string log = read_file((dir / "kilp.err").string());
   EXPECT_EQ(exit_code, 1) << log;
@@ -268,7 +271,7 @@ TEST(Pipeline, ClearErrorsForWhatUsersGetWrong) {
   for (Case& c : cases) {
     // A group of its own per case, so no case waits for another's members.
     c.args.insert(c.args.end(), {"--group", "it-errors-" + std::to_string(group++)});
-    Subprocess kilp(kKilp, c.args, (dir / "kilp.err").string());
+    Subprocess kilp(kKilpBinary, c.args, (dir / "kilp.err").string());
     const int exit_code = kilp.wait(60s);
     const std::string log = read_file((dir / "kilp.err").string());
     EXPECT_EQ(exit_code, c.exit_code) << log;

@@ -17,6 +17,7 @@
 #include "tests/integration/subprocess.hpp"
 #include "tests/integration/trade_rows.hpp"
 #include "tests/servers/questdb_server.hpp"
+#include "tests/support/connect_envelopes.hpp"
 #include "tools/mock_cluster.hpp"
 
 namespace kilp::testing {
@@ -34,22 +35,6 @@ struct ParityCase {
   std::vector<std::string> rows;                // SqlResult::row_json of each row, in order
   std::map<std::int64_t, std::string> refused;  // offset -> "reason: detail" of its dead letter
 };
-
-// JsonConverter's envelope (Kafka 4.4.0, schemas.enable=true) of the connector's
-// testLogicalTypes record, with a float32, a float32 array and a bytes field under a
-// name QuestDB refuses.
-const std::string kLogicalTypes =
-    R"({"schema":{"type":"struct","fields":[{"type":"string","optional":false,"field":"firstname"},)"
-    R"({"type":"int8","optional":false,"field":"age"},{"type":"int64","optional":false,)"
-    R"("name":"org.apache.kafka.connect.data.Timestamp","version":1,"field":"col_timestamp"},)"
-    R"({"type":"int32","optional":false,"name":"org.apache.kafka.connect.data.Date","version":1,)"
-    R"("field":"col_date"},{"type":"int32","optional":false,)"
-    R"("name":"org.apache.kafka.connect.data.Time","version":1,"field":"col_time"},)"
-    R"({"type":"float","optional":false,"field":"ratio"},{"type":"array","items":{"type":"float",)"
-    R"("optional":false},"optional":false,"field":"readings"},{"type":"bytes","optional":true,)"
-    R"("field":"a*g*e"}],"optional":false,"name":"com.example.Person"},"payload":)"
-    R"({"firstname":"John","age":42,"col_timestamp":1666533239123,"col_date":19288,)"
-    R"("col_time":50039123,"ratio":0.1,"readings":[23.5,24.1,23.8],"a*g*e":"AQID"}})";
 
 std::vector<ParityCase> parity_cases() {
   return {
@@ -104,14 +89,7 @@ std::vector<ParityCase> parity_cases() {
       // What the connector refuses: a Decimal, an array of int32.
       {"envelope_refused",
        "value_format = \"envelope\"\n",
-       {R"({"schema":{"type":"struct","fields":[{"type":"int32","field":"id"}]},"payload":{"id":1}})",
-        R"({"schema":{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"},)"
-        R"({"type":"bytes","optional":false,"name":"org.apache.kafka.connect.data.Decimal",)"
-        R"("version":1,"parameters":{"scale":"2"},"field":"price"}],"optional":false},)"
-        R"("payload":{"id":2,"price":"MDk="}})",
-        R"({"schema":{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"},)"
-        R"({"type":"array","items":{"type":"int32","optional":false},"optional":false,)"
-        R"("field":"counts"}],"optional":false},"payload":{"id":3,"counts":[1,2,3]}})"},
+       {envelope(R"({"type":"int32","field":"id"})", R"({"id":1})"), kDecimal, kIntArray},
        "id",
        "id",
        {"[1]"},

@@ -20,6 +20,7 @@
 
 #include "tests/integration/kafka_test_helpers.hpp"
 #include "tests/integration/kilp_run.hpp"
+#include "tests/integration/kilp_topic_args.hpp"
 #include "tests/integration/questdb_crash.hpp"
 #include "tests/integration/steady_producer.hpp"
 #include "tests/integration/subprocess.hpp"
@@ -36,7 +37,6 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-const std::string kKilp = KILP_BINARY_DIR "/tools/kilp";
 const std::string kPartitionOffsetKeys = "kafka_partition,kafka_offset";
 // Trades share a timestamp this many at a time: the keys, not the timestamp, tell the
 // rows apart, so a key kilp got wrong would merge rows and show in count().
@@ -58,11 +58,12 @@ void produce_trades_with_id(tools::MockCluster& cluster, const std::string& topi
 }
 
 // kilp's flags for the trades of `topic`, from the beginning to the end as `group`
-// (trade_kilp_args), trade_id a long, the Kafka partition and offset as columns.
+// (kilp_topic_args), trade_id a long, the Kafka partition and offset as columns.
 std::vector<std::string> kilp_args(const std::string& bootstrap, const std::string& topic,
                                    const std::string& group, const std::string& sink,
                                    const fs::path& dir) {
-  std::vector<std::string> args = trade_kilp_args(bootstrap, topic, group, sink, dir / "dlq.jsonl");
+  std::vector<std::string> args =
+      kilp_topic_args({bootstrap, topic, group, sink, dir / "dlq.jsonl"});
   args.insert(args.end(), {"--integers", "trade_id", "--kafka-partition-column", "kafka_partition",
                            "--kafka-offset-column", "kafka_offset"});
   return args;
@@ -80,7 +81,7 @@ std::vector<KilpRun> run_kilps(const std::vector<std::vector<std::string>>& runs
   std::vector<std::unique_ptr<Subprocess>> processes;
   for (std::size_t i = 0; i < runs.size(); ++i) {
     processes.push_back(std::make_unique<Subprocess>(
-        kKilp, runs[i], (dir / fmt::format("kilp-{}.err", i)).string()));
+        kKilpBinary, runs[i], (dir / fmt::format("kilp-{}.err", i)).string()));
   }
   std::vector<KilpRun> results;
   for (std::size_t i = 0; i < runs.size(); ++i) {
@@ -209,7 +210,7 @@ TEST(QuestDbDedup, KilpKilledMidStreamAndRestartedLeavesEveryKeyOnce) {
 
   // Visible rows trail the rows delivered (QuestDB applies WAL transactions a moment
   // later): a tenth visible is about a third delivered.
-  Subprocess first(kKilp, args, (dir / "first.err").string());
+  Subprocess first(kKilpBinary, args, (dir / "first.err").string());
   const std::int64_t visible = questdb.wait_for_rows(by_offset.name, kMessages / 10, 90s);
   first.signal(SIGKILL);
   EXPECT_EQ(first.wait(10s), 128 + SIGKILL);
@@ -288,9 +289,9 @@ TEST(QuestDbDedup, HandOffBetweenTwoProcessesLeavesEveryKeyOnce) {
   properties.emplace_back("enable.idempotence", "true");
   SteadyProducer producer(properties, {topic, kPartitions, kMessages, kRatePerSecond});
   const auto start = Clock::now();
-  Subprocess first(kKilp, args, (dir / "first.err").string());
+  Subprocess first(kKilpBinary, args, (dir / "first.err").string());
   std::this_thread::sleep_until(start + 3500ms);
-  Subprocess second(kKilp, args, (dir / "second.err").string());
+  Subprocess second(kKilpBinary, args, (dir / "second.err").string());
   std::this_thread::sleep_until(start + 6500ms);
   first.signal(SIGTERM);
   const int first_exit = first.wait(60s);
@@ -328,7 +329,7 @@ TEST(QuestDbDedup, QuestDbKilledMidStreamLeavesEveryKeyOnce) {
   const fs::path dir = make_temp_dir("questdb-dedup-crash");
   tools::MockCluster cluster(1);
   produce_trades_with_id(cluster, "trades", kPartitions, kMessages);
-  Subprocess kilp(kKilp,
+  Subprocess kilp(kKilpBinary,
                   with(kilp_args(cluster.bootstrap_servers(), "trades", "dedup-crash",
                                  questdb.http_sink(), dir),
                        {"--table", table.name, "--dedup-keys", "trade_id", "--buffer-kib", "256"}),

@@ -11,8 +11,10 @@
 #include "tests/integration/dead_letter_records.hpp"
 #include "tests/integration/kafka_test_helpers.hpp"
 #include "tests/integration/kilp_run.hpp"
+#include "tests/integration/kilp_topic_args.hpp"
 #include "tests/integration/questdb_crash.hpp"
 #include "tests/integration/subprocess.hpp"
+#include "tests/integration/trade_messages.hpp"
 #include "tests/integration/trade_rows.hpp"
 #include "tests/servers/questdb_server.hpp"
 #include "tools/mock_cluster.hpp"
@@ -24,28 +26,18 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
+// kilp writing `topic` into `table` of the QuestDB fixture as group it-<table>, with the
+// generated trades' mapping or (trades false) the caller's.
 std::vector<std::string> kilp_args(const tools::MockCluster& cluster, const std::string& topic,
-                                   const std::string& table, const fs::path& dir) {
-  return {"--brokers",
-          cluster.bootstrap_servers(),
-          "--topic",
-          topic,
-          "--group",
-          "it-" + table,
-          "--table",
-          table,
-          "--sink",
-          QuestDbServer::fixture().http_sink(),
-          "--dlq",
-          "file::path=" + (dir / "dlq.jsonl").string() + ";",
-          "--from-beginning",
-          "--exit-at-end",
-          "--stats-interval",
-          "1",
-          "-X",
-          "fetch.wait.max.ms=100",
-          "-X",
-          "session.timeout.ms=6000"};
+                                   const std::string& table, const fs::path& dir, bool trades) {
+  std::vector<std::string> args = kilp_topic_args({.bootstrap = cluster.bootstrap_servers(),
+                                                   .topic = topic,
+                                                   .group = "it-" + table,
+                                                   .sink = QuestDbServer::fixture().http_sink(),
+                                                   .dlq = dir / "dlq.jsonl",
+                                                   .trades = trades});
+  args.insert(args.end(), {"--table", table});
+  return args;
 }
 
 TEST(QuestDbRefusals, RefusedRowsAreDeadLettersAndTheRowsAroundThemLand) {
@@ -76,7 +68,7 @@ TEST(QuestDbRefusals, RefusedRowsAreDeadLettersAndTheRowsAroundThemLand) {
   const fs::path dir = make_temp_dir("questdb-refusals");
   tools::MockCluster cluster(1);
   produce_messages(cluster, "refusals", kPartitions, messages);
-  std::vector<std::string> args = kilp_args(cluster, "refusals", table, dir);
+  std::vector<std::string> args = kilp_args(cluster, "refusals", table, dir, false);
   args.insert(args.end(), {"--timestamp-field", "ts", "--timestamp-units", "s"});
   const KilpRun run = run_kilp(args, dir);
   ASSERT_EQ(run.exit_code, 0) << run.log;
@@ -154,13 +146,10 @@ TEST(QuestDbRestart, NothingIsLostWhenQuestDbIsKilledAndStartedAgainMidStream) {
   const fs::path dir = make_temp_dir("questdb-restart");
   tools::MockCluster cluster(1);
   cluster.create_topic("trades", kPartitions);
-  cluster.produce("trades", kPartitions, kMessages, [](std::uint64_t i, std::string& buffer) {
-    return tools::format_trade_json(tools::make_trade(i), buffer);
-  });
-  std::vector<std::string> args = kilp_args(cluster, "trades", table, dir);
-  args.insert(args.end(), {"--symbols", "symbol,side", "--timestamp-field", "ts",
-                           "--timestamp-units", "us", "--buffer-kib", "256"});
-  Subprocess kilp(KILP_BINARY_DIR "/tools/kilp", args, (dir / "kilp.err").string());
+  cluster.produce("trades", kPartitions, kMessages, trades_from(0));
+  std::vector<std::string> args = kilp_args(cluster, "trades", table, dir, true);
+  args.insert(args.end(), {"--buffer-kib", "256"});
+  Subprocess kilp(kKilpBinary, args, (dir / "kilp.err").string());
 
   // Kill QuestDB once part of the stream is in, start it again on the same data.
   const QuestDbCrash crash = crash_questdb_mid_stream(questdb, kilp, (dir / "kilp.err").string(),

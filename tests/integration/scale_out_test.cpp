@@ -3,8 +3,9 @@
 // (SIGKILL). Every message must arrive; the clean hand-off may repeat at most 2% of
 // them; after SIGKILL, that plus what one commit interval and the buffers in flight
 // hold (3%). Also: one kilp with two shards while a core is kept busy. The same
-// hand-offs run against a real Kafka broker in kafka_hand_off_test; here they meet the
-// mock's own coordinator, which refuses every commit while the group rebalances.
+// hand-offs run against a real Kafka broker in kafka_hand_off_test (there also with the
+// cooperative-sticky assignor); here they meet the mock's own coordinator, which refuses
+// every commit while the group rebalances.
 #include <gtest/gtest.h>
 #include <signal.h>
 
@@ -16,10 +17,11 @@
 #include "tests/integration/hand_off_scenario.hpp"
 #include "tests/integration/ilp_tcp_server.hpp"
 #include "tests/integration/kafka_test_helpers.hpp"
+#include "tests/integration/kilp_run.hpp"
 #include "tests/integration/subprocess.hpp"
+#include "tests/integration/trade_messages.hpp"
 #include "tests/integration/trade_rows.hpp"
 #include "tools/mock_cluster.hpp"
-#include "tools/trade_generator.hpp"
 
 namespace kilp::testing {
 namespace {
@@ -28,7 +30,6 @@ namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 using Clock = std::chrono::steady_clock;
 
-const std::string kKilp = KILP_BINARY_DIR "/tools/kilp";
 constexpr int kPartitions = 32;
 constexpr int kRatePerSecond = 20000;
 constexpr std::uint64_t kMessages = kRatePerSecond * 14;  // 14 s of stream
@@ -36,8 +37,7 @@ constexpr std::uint64_t kMessages = kRatePerSecond * 14;  // 14 s of stream
 // The first process owns every partition from ~3 s (the mock's first join waits
 // 3 s); the second joins at 5 s (the mock then holds the group in its joining state
 // for session.timeout.ms - 1 s = 5 s); the first leaves at 11.5 s, mid-stream.
-std::uint64_t run_and_report(const std::string& scenario, const std::string& name, int signal,
-                             const std::vector<std::string>& extra_args = {}) {
+std::uint64_t run_and_report(const std::string& scenario, const std::string& name, int signal) {
   tools::MockCluster cluster(1);
   cluster.create_topic("trades", kPartitions);
   HandOffPlan plan;
@@ -51,7 +51,6 @@ std::uint64_t run_and_report(const std::string& scenario, const std::string& nam
   plan.joins_at = {5s};
   plan.first_stops_at = 11500ms;
   plan.stop_signal = signal;
-  plan.extra_args = extra_args;
   return report_hand_off(scenario, plan, run_hand_off(plan));
 }
 
@@ -61,15 +60,6 @@ TEST(ScaleOut, SecondProcessJoinsThenFirstStopsCleanly) {
   // every commit refused, and the rows since the last accepted one repeat (1.4%
   // seen with a second CPU-bound job running).
   EXPECT_LE(run_and_report("mock, SIGTERM hand-off", "sigterm", SIGTERM), kMessages / 50);
-}
-
-TEST(ScaleOut, CooperativeStickyHandOffLosesNothing) {
-  // Nothing lost; the repeats are reported, not bounded: on the mock each of the
-  // two cooperative rounds holds the group for session.timeout - 1 s, and when the
-  // first process leaves during the second one, its commits since the join were
-  // all refused (perf/RESULTS.md: 0% to 22%). Eager is the default for this.
-  run_and_report("mock, cooperative-sticky SIGTERM hand-off", "cooperative", SIGTERM,
-                 {"-X", "partition.assignment.strategy=cooperative-sticky"});
 }
 
 TEST(ScaleOut, SecondProcessJoinsThenFirstIsKilled) {
@@ -83,9 +73,7 @@ TEST(ScaleOut, TwoShardsWithABusyCoreDeliverEveryMessageOnceAndStartPromptly) {
   const fs::path dir = make_temp_dir("busy");
   tools::MockCluster cluster(1);
   cluster.create_topic("trades", kPartitions);
-  cluster.produce("trades", kPartitions, kMessages, [](std::uint64_t i, std::string& buffer) {
-    return tools::format_trade_json(tools::make_trade(i), buffer);
-  });
+  cluster.produce("trades", kPartitions, kMessages, trades_from(0));
   IlpTcpServer server;
   std::atomic<bool> busy{true};
   std::thread spinner([&] {
@@ -95,7 +83,7 @@ TEST(ScaleOut, TwoShardsWithABusyCoreDeliverEveryMessageOnceAndStartPromptly) {
   auto args = kilp_group_args(cluster.bootstrap_servers(), "trades", "busy", server, dir);
   args.push_back("--exit-at-end");
   const auto started = Clock::now();
-  Subprocess kilp(kKilp, args, (dir / "kilp.err").string());
+  Subprocess kilp(kKilpBinary, args, (dir / "kilp.err").string());
   while (server.bytes_received() == 0 && Clock::now() - started < 30s) std::this_thread::sleep_for(5ms);
   const auto first_row = Clock::now() - started;
   const int exit_code = kilp.wait(120s);

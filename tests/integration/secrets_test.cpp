@@ -17,6 +17,7 @@
 
 #include "tests/integration/ilp_http_server.hpp"
 #include "tests/integration/kafka_test_helpers.hpp"
+#include "tests/integration/kilp_run.hpp"
 #include "tests/integration/metrics_client.hpp"
 #include "tests/integration/subprocess.hpp"
 #include "tests/support/ilp_auth_server.hpp"
@@ -92,7 +93,7 @@ class SecretsTest : public ::testing::Test {
     const std::string out = (dir_ / (group + ".out")).string();
     Collected c;
     {
-      Subprocess kilp(KILP_BINARY_DIR "/tools/kilp", args, err, out);
+      Subprocess kilp(kKilpBinary, args, err, out);
       const int port = wait_for_metrics_port(err);
       EXPECT_NE(port, 0) << read_file(err);
       for (int i = 0; port != 0 && i < 300; ++i) {

@@ -9,13 +9,14 @@
 #include <string>
 #include <vector>
 
+#include "tests/integration/kilp_run.hpp"
 #include "tests/integration/subprocess.hpp"
+#include "tests/integration/trade_messages.hpp"
 #include "tests/io/loopback_server.hpp"
 #include "tests/support/ilp_auth_server.hpp"
 #include "tests/support/test_pki.hpp"
 #include "tests/support/tls_terminator.hpp"
 #include "tools/mock_cluster.hpp"
-#include "tools/trade_generator.hpp"
 
 namespace kilp::testing {
 namespace {
@@ -29,9 +30,7 @@ class TlsStartupTest : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("kilp-tls-startup-" + std::to_string(getpid()));
     fs::create_directories(dir_);
     cluster_.create_topic("t", 1);
-    cluster_.produce("t", 1, 10, [](std::uint64_t i, std::string& buffer) {
-      return tools::format_trade_json(tools::make_trade(i), buffer);
-    });
+    cluster_.produce("t", 1, 10, trades_from(0));
     ca_file_ = write_temp_file("startup-ca.pem", ca_.certificate_pem());
   }
   void TearDown() override { fs::remove_all(dir_); }
@@ -45,7 +44,7 @@ class TlsStartupTest : public ::testing::Test {
   Outcome run(const std::string& sink) {
     const std::string err = (dir_ / ("run" + std::to_string(++runs_) + ".err")).string();
     Subprocess kilp(
-        KILP_BINARY_DIR "/tools/kilp",
+        kKilpBinary,
         {"--brokers", cluster_.bootstrap_servers(), "--topic", "t", "--group",
          "startup" + std::to_string(runs_), "--shards", "1", "--from-beginning", "--exit-at-end",
          "--sink", sink, "--dlq", "file::path=" + (dir_ / "dlq.jsonl").string() + ";"},

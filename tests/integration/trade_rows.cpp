@@ -27,35 +27,6 @@ std::filesystem::path make_temp_dir(const std::string& name) {
   return dir;
 }
 
-std::vector<std::string> trade_kilp_args(const std::string& bootstrap, const std::string& topic,
-                                         const std::string& group, const std::string& sink,
-                                         const std::filesystem::path& dlq) {
-  return {"--brokers",
-          bootstrap,
-          "--topic",
-          topic,
-          "--group",
-          group,
-          "--sink",
-          sink,
-          "--dlq",
-          "file::path=" + dlq.string() + ";",
-          "--symbols",
-          "symbol,side",
-          "--timestamp-field",
-          "ts",
-          "--timestamp-units",
-          "us",
-          "--from-beginning",
-          "--exit-at-end",
-          "--stats-interval",
-          "1",
-          "-X",
-          "fetch.wait.max.ms=100",
-          "-X",
-          "session.timeout.ms=6000"};
-}
-
 std::uint64_t TradeCounts::missing() const {
   std::uint64_t n = 0;
   for (std::uint32_t t : times) n += t == 0;

@@ -13,13 +13,6 @@ namespace kilp::testing {
 // A fresh, empty directory under the system's temp directory.
 std::filesystem::path make_temp_dir(const std::string& name);
 
-// kilp's flags to consume the generated trades of `topic` from the beginning as `group`
-// into `sink` (symbols, timestamp in microseconds), dead letters to the file `dlq`,
-// exiting at the end of the topic; short fetch waits and session timeout for tests.
-std::vector<std::string> trade_kilp_args(const std::string& bootstrap, const std::string& topic,
-                                         const std::string& group, const std::string& sink,
-                                         const std::filesystem::path& dlq);
-
 struct TradeCounts {
   std::vector<std::uint32_t> times;  // per trade index: how often it arrived
   std::uint64_t rows = 0;            // rows received in all

@@ -1,8 +1,6 @@
 // --value-format envelope with a schema: the payload written as the QuestDB Kafka
-// connector writes the Connect record JsonConverter makes of it. The envelopes are
-// JsonConverter's own (Kafka 4.4.0, schemas.enable=true), for the connector's test
-// cases testLogicalTypes, testDecimalTypeNotSupported, testIntegerArrayRejection,
-// testFloat32ArraySupport and testNestedStructWithArray.
+// connector writes the Connect record JsonConverter makes of it (the envelopes of the
+// connector's test cases: tests/support/connect_envelopes.hpp).
 #include "parse/connect_schema.hpp"
 
 #include <gtest/gtest.h>
@@ -10,46 +8,16 @@
 #include <string>
 
 #include "tests/parse/mapping_test_fixture.hpp"
+#include "tests/support/connect_envelopes.hpp"
 
 namespace kilp::parse {
 namespace {
 
-// JsonConverter's envelope of the connector's testLogicalTypes record, with a float32,
-// a float64, a float32 array and an optional bytes field under a name QuestDB refuses.
-const std::string kLogicalTypes =
-    R"({"schema":{"type":"struct","fields":[{"type":"string","optional":false,"field":"firstname"},)"
-    R"({"type":"int8","optional":false,"field":"age"},{"type":"int64","optional":false,)"
-    R"("name":"org.apache.kafka.connect.data.Timestamp","version":1,"field":"col_timestamp"},)"
-    R"({"type":"int32","optional":false,"name":"org.apache.kafka.connect.data.Date","version":1,)"
-    R"("field":"col_date"},{"type":"int32","optional":false,)"
-    R"("name":"org.apache.kafka.connect.data.Time","version":1,"field":"col_time"},)"
-    R"({"type":"float","optional":false,"field":"ratio"},{"type":"double","optional":false,)"
-    R"("field":"score"},{"type":"array","items":{"type":"float","optional":false},)"
-    R"("optional":false,"field":"readings"},{"type":"bytes","optional":true,"field":"a*g*e"}],)"
-    R"("optional":false,"name":"com.example.Person"},"payload":{"firstname":"John","age":42,)"
-    R"("col_timestamp":1666533239123,"col_date":19288,"col_time":50039123,"ratio":0.1,)"
-    R"("score":42.0,"readings":[23.5,24.1,23.8],"a*g*e":"AQID"}})";
-const std::string kDecimal =
-    R"({"schema":{"type":"struct","fields":[{"type":"int32","optional":false,"field":"id"},)"
-    R"({"type":"bytes","optional":false,"name":"org.apache.kafka.connect.data.Decimal",)"
-    R"("version":1,"parameters":{"scale":"2"},"field":"price"}],"optional":false},)"
-    R"("payload":{"id":7,"price":"MDk="}})";
-const std::string kIntArray =
-    R"({"schema":{"type":"struct","fields":[{"type":"string","optional":false,"field":"name"},)"
-    R"({"type":"array","items":{"type":"int32","optional":false},"optional":false,)"
-    R"("field":"counts"}],"optional":false},"payload":{"name":"counter1","counts":[1,2,3]}})";
-const std::string kNested =
-    R"({"schema":{"type":"struct","fields":[{"type":"int16","optional":false,"field":"id"},)"
-    R"({"type":"array","items":{"type":"array","items":{"type":"double","optional":false},)"
-    R"("optional":false},"optional":false,"field":"m"},{"type":"struct","fields":[)"
-    R"({"type":"string","optional":false,"field":"type"},{"type":"boolean","optional":false,)"
-    R"("field":"on"}],"optional":false,"field":"sensor"}],"optional":false},)"
-    R"("payload":{"id":3,"m":[[1.0,2.0],[3.0,4.0]],"sensor":{"type":"t1","on":true}}})";
-
-// An envelope of `fields` (schema JSON of each, in order) and `payload`.
-std::string envelope(const std::string& fields, const std::string& payload) {
-  return R"({"schema":{"type":"struct","fields":[)" + fields + R"(]},"payload":)" + payload + "}";
-}
+using kilp::testing::envelope;
+using kilp::testing::kDecimal;
+using kilp::testing::kIntArray;
+using kilp::testing::kLogicalTypes;
+using kilp::testing::kNested;
 
 class ConnectSchemaTest : public MappingFeaturesTest {
  protected:

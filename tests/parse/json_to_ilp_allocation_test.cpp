@@ -27,6 +27,14 @@ std::size_t encode_many(JsonToIlpEncoder& encoder, std::string& buffer, int coun
   return ok;
 }
 
+// Global allocations made while `work` runs.
+template <typename Work>
+std::size_t allocations_during(Work&& work) {
+  const std::size_t before = kilp::testing::allocation_count();
+  work();
+  return kilp::testing::allocation_count() - before;
+}
+
 TEST(JsonToIlpAllocation, EncodesWithoutAllocating) {
   MappingConfig config;
   config.table = "trades";
@@ -49,9 +57,7 @@ TEST(JsonToIlpAllocation, EncodesWithoutAllocating) {
     }
   };
   run(100);  // warm-up
-  const std::size_t before = kilp::testing::allocation_count();
-  run(10000);
-  EXPECT_EQ(kilp::testing::allocation_count() - before, 0u);
+  EXPECT_EQ(allocations_during([&] { run(10000); }), 0u);
 }
 
 TEST(JsonToIlpAllocation, MappingFeaturesEncodeWithoutAllocating) {
@@ -94,9 +100,7 @@ TEST(JsonToIlpAllocation, MappingFeaturesEncodeWithoutAllocating) {
                        messages, meta);
   };
   EXPECT_GT(run(100), 0u);  // warm-up
-  const std::size_t before = kilp::testing::allocation_count();
-  run(10000);
-  EXPECT_EQ(kilp::testing::allocation_count() - before, 0u);
+  EXPECT_EQ(allocations_during([&] { run(10000); }), 0u);
 }
 
 TEST(JsonToIlpAllocation, ConnectorParityFeaturesEncodeWithoutAllocating) {
@@ -142,9 +146,7 @@ TEST(JsonToIlpAllocation, ConnectorParityFeaturesEncodeWithoutAllocating) {
                        meta);
   };
   EXPECT_EQ(run(8), 2u);  // warm-up: each plan writes the row, in both forms
-  const std::size_t before = kilp::testing::allocation_count();
-  run(10000);
-  EXPECT_EQ(kilp::testing::allocation_count() - before, 0u);
+  EXPECT_EQ(allocations_during([&] { run(10000); }), 0u);
 }
 
 // Envelopes with a schema: read once per schema text, and again when it changes
@@ -176,9 +178,7 @@ TEST(JsonToIlpAllocation, EnvelopeSchemasEncodeWithoutAllocating) {
                        messages, meta);
   };
   EXPECT_EQ(run(8), 6u);  // warm-up: the schema's room is allocated on first use
-  const std::size_t before = kilp::testing::allocation_count();
-  run(10000);
-  EXPECT_EQ(kilp::testing::allocation_count() - before, 0u);
+  EXPECT_EQ(allocations_during([&] { run(10000); }), 0u);
 }
 
 TEST(JsonToIlpAllocation, ExplodedRowsEncodeWithoutAllocating) {
@@ -202,9 +202,7 @@ TEST(JsonToIlpAllocation, ExplodedRowsEncodeWithoutAllocating) {
                        messages, meta);
   };
   EXPECT_EQ(run(8), 4u);  // warm-up (the row ends are allocated on first use)
-  const std::size_t before = kilp::testing::allocation_count();
-  run(10000);
-  EXPECT_EQ(kilp::testing::allocation_count() - before, 0u);
+  EXPECT_EQ(allocations_during([&] { run(10000); }), 0u);
 }
 
 TEST(JsonToIlpAllocation, ObjectArraysEncodeWithoutAllocating) {
@@ -240,15 +238,12 @@ TEST(JsonToIlpAllocation, ObjectArraysEncodeWithoutAllocating) {
         messages, meta);
   };
   EXPECT_EQ(run(8), 3u);  // warm-up: the book and the empty one as plain JSON, the envelope
-  const std::size_t before = kilp::testing::allocation_count();
-  run(10000);
-  EXPECT_EQ(kilp::testing::allocation_count() - before, 0u);
+  EXPECT_EQ(allocations_during([&] { run(10000); }), 0u);
 }
 
 TEST(JsonToIlpAllocation, CounterSeesAllocations) {
-  const std::size_t before = kilp::testing::allocation_count();
-  auto* p = new std::string(100, 'x');
-  EXPECT_GT(kilp::testing::allocation_count(), before);
+  std::string* p = nullptr;
+  EXPECT_GT(allocations_during([&] { p = new std::string(100, 'x'); }), 0u);
   delete p;
 }
 
