@@ -73,10 +73,21 @@ std::optional<std::string> mapped_type(const MappingConfig& config, const Mappin
       case FieldRole::kDouble: return "DOUBLE";
       case FieldRole::kInteger: return "LONG";
       case FieldRole::kTimestampColumn: return "TIMESTAMP";
+      case FieldRole::kDecimal:
+        if (field.decimal.scale == parse::kScaleFromText) return std::nullopt;
+        return fmt::format("DECIMAL({},{})", field.decimal.precision, field.decimal.scale);
       default: return std::nullopt;
     }
   }
   return std::nullopt;
+}
+
+// A --decimals field without P:S: its values decide their own scale.
+bool is_bare_decimal(const MappingPlan& plan, std::string_view column) {
+  return std::any_of(plan.fields().begin(), plan.fields().end(), [&](const auto& field) {
+    return field.role == FieldRole::kDecimal && field.decimal.scale == parse::kScaleFromText &&
+           unescape_ilp_name(field.escaped_name) == column;
+  });
 }
 
 bool is_type_name(std::string_view type) {
@@ -107,6 +118,12 @@ DedupColumn key_column(const MappingConfig& config, const MappingPlan& plan,
     column.type = *type;
     return column;
   }
+  if (is_bare_decimal(plan, column.name)) {
+    throw std::invalid_argument(fmt::format(
+        "{}: decimal column '{}' takes each value's own scale, but the table kilp creates needs "
+        "DECIMAL(P,S): write it '{}:P:S' in --decimals (e.g. {}:18:8)",
+        where, column.name, column.name, column.name));
+  }
   throw std::invalid_argument(fmt::format(
       "{}: the mapping does not fix the type of column '{}' (its JSON values would); write "
       "'{}:TYPE' (e.g. {}:varchar, {}:long) or name it in --symbols, --integers, --doubles or "
@@ -127,7 +144,11 @@ DedupTable plan_one(const MappingConfig& config) {
         where + ": --missing-timestamp server gives replayed rows a new timestamp, and DEDUP would "
                 "keep both; use --missing-timestamp reject");
   }
-  const MappingPlan plan = MappingPlan::compile(config);
+  // The sink's protocol is not known yet (wire_sinks checks it against the mapping
+  // later): compile at the highest, which refuses nothing the mapping asks.
+  MappingConfig typed = config;
+  typed.protocol_version = 3;
+  const MappingPlan plan = MappingPlan::compile(typed);
   if (plan.escaped_table().empty()) {
     throw std::invalid_argument(where + ": the table name depends on the message ('" +
                                 config.table + "'); DEDUP is set up per table before consuming");
