@@ -157,6 +157,19 @@ DedupTable plan_one(const MappingConfig& config) {
   for (const std::string& key : config.dedup_keys) {
     table.keys.push_back(key_column(config, plan, key));
   }
+  for (const MappingPlan::PlannedField& field : plan.fields()) {
+    if (field.role != FieldRole::kDecimal) continue;
+    const std::string name = unescape_ilp_name(field.escaped_name);
+    if (std::any_of(table.keys.begin(), table.keys.end(),
+                    [&](const DedupColumn& key) { return lower(key.name) == lower(name); })) {
+      continue;
+    }
+    if (field.decimal.scale == parse::kScaleFromText) {
+      table.bare_decimals.push_back(name);
+    } else {
+      table.columns.push_back({name, *mapped_type(config, plan, name)});
+    }
+  }
   return table;
 }
 
@@ -272,6 +285,9 @@ std::vector<DedupTable> plan_dedup_tables(const std::vector<MappingConfig>& mapp
 std::string create_table_statement(const DedupTable& table) {
   std::string columns = identifier(kTimestampColumn) + " TIMESTAMP";
   for (const DedupColumn& key : table.keys) columns += ", " + identifier(key.name) + " " + key.type;
+  for (const DedupColumn& column : table.columns) {
+    columns += ", " + identifier(column.name) + " " + column.type;
+  }
   return fmt::format(
       "CREATE TABLE IF NOT EXISTS {} ({}) TIMESTAMP({}) PARTITION BY DAY WAL DEDUP UPSERT KEYS({})",
       identifier(table.table), columns, identifier(kTimestampColumn),
@@ -362,6 +378,13 @@ void ensure_dedup_tables(const io::HttpSinkConfig& sink, const std::vector<Dedup
     std::optional<ExistingTable> existing =
         existing_table(io::questdb_exec(sink, table_lookup_query(table)));
     const bool created = !existing;
+    if (created && !table.bare_decimals.empty()) {
+      throw std::runtime_error(fmt::format(
+          "--dedup-keys: table '{}' does not exist, and kilp cannot create its decimal column "
+          "'{}' without a precision and scale (QuestDB creates no decimal column from ILP): "
+          "write it '{}:P:S' in --decimals, or create the table first",
+          table.table, table.bare_decimals.front(), table.bare_decimals.front()));
+    }
     if (created) {
       io::questdb_exec(sink, create_table_statement(table));
       existing = existing_table(io::questdb_exec(sink, table_lookup_query(table)));

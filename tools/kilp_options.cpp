@@ -360,7 +360,7 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
     // The sink's protocol version is known later (kilp_main asks the server): the
     // mapping is checked against it there.
     parse::MappingConfig any_protocol = mapping;
-    any_protocol.protocol_version = 2;
+    any_protocol.protocol_version = 3;
     parse::MappingPlan::compile(any_protocol);
     engine.mappings.push_back(mapping);
   }
