@@ -284,6 +284,10 @@ class MessageEncoder {
                                        std::string_view path, const ConnectField& field);
   Rejection encode_schema_integer(const ColumnName& name, ondemand::value& value,
                                   const ConnectField& field);
+  // A Connect Decimal named in --decimals: base64 of its unscaled value at the
+  // schema's scale, or a number (JsonConverter's decimal.format=NUMERIC).
+  Rejection encode_connect_decimal(const ColumnName& name, ondemand::value& value,
+                                   const ConnectField& field, DecimalTarget target);
   Rejection encode_schema_array(const ColumnName& name, ondemand::value& value,
                                 const ConnectField& field);
   Rejection encode_float32(const ColumnName& name, ondemand::value& value);
