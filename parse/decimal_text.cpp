@@ -1,6 +1,8 @@
 #include "parse/decimal_text.hpp"
 
 #include <algorithm>
+#include <bit>
+#include <climits>
 #include <cstring>
 
 namespace kilp::parse {
@@ -168,17 +170,35 @@ DecimalError parse_decimal(std::string_view text, DecimalSyntax syntax, DecimalT
 
   out = DecimalValue{};
   out.scale = static_cast<int>(scale);
-  DigitAccumulator digits(out.magnitude);
-  for (std::size_t i = first; i < first + static_cast<std::size_t>(kept); ++i) {
-    digits.push(static_cast<unsigned>(parts[i] - '0'));
+  out.negative = parts.negative && kept > 0;
+  const auto last = first + static_cast<std::size_t>(kept);
+  if (kept + zeros <= 19) {  // prices and quantities: one limb, no carries
+    std::uint64_t value = 0;
+    for (std::size_t i = first; i < last; ++i) value = value * 10 + (parts[i] - '0');
+    out.magnitude[0] = value * kPowersOfTen[zeros][0];
+    return DecimalError::kNone;
   }
+  DigitAccumulator digits(out.magnitude);
+  for (std::size_t i = first; i < last; ++i) digits.push(static_cast<unsigned>(parts[i] - '0'));
   for (std::int64_t i = 0; i < zeros; ++i) digits.push(0);
   digits.flush();
-  out.negative = parts.negative && kept > 0;
   return DecimalError::kNone;
 }
 
 std::size_t decimal_unscaled_bytes(const DecimalValue& value, unsigned char* out) {
+  if ((value.magnitude[1] | value.magnitude[2] | value.magnitude[3]) == 0 &&
+      value.magnitude[0] <= static_cast<std::uint64_t>(INT64_MAX)) {
+    // Within 64 bits: the bytes a signed value needs, from its redundant sign bits.
+    const auto magnitude = static_cast<std::int64_t>(value.magnitude[0]);
+    const std::int64_t signed_value = value.negative ? -magnitude : magnitude;
+    const auto bits = static_cast<std::uint64_t>(signed_value);
+    const int sign_bits = std::countl_zero(signed_value < 0 ? ~bits : bits);  // >= 1
+    const std::size_t length = static_cast<std::size_t>((64 - sign_bits) / 8 + 1);
+    for (std::size_t i = 0; i < length; ++i) {
+      out[i] = static_cast<unsigned char>(bits >> (8 * (length - 1 - i)));
+    }
+    return length;
+  }
   Limbs twos = value.magnitude;
   if (value.negative) {
     for (std::uint64_t& limb : twos) limb = ~limb;
