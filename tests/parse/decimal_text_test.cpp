@@ -62,6 +62,17 @@ TEST(DecimalText, WritesTheFewestTwosComplementBytes) {
   EXPECT_EQ(read("-123456789012345678901.234567890123"), "12:f9e9c199a41483595d1e59bdbb35");
 }
 
+// Around 64 bits, where one limb stops being enough.
+TEST(DecimalText, CrossesSixtyFourBitsExactly) {
+  EXPECT_EQ(read("9223372036854775807"), "0:7fffffffffffffff");
+  EXPECT_EQ(read("-9223372036854775808"), "0:8000000000000000");
+  EXPECT_EQ(read("9223372036854775808"), "0:008000000000000000");
+  EXPECT_EQ(read("9999999999999999999"), "0:008ac7230489e7ffff");
+  EXPECT_EQ(read("-999999999.9999999999"), "10:ff7538dcfb76180001");
+  EXPECT_EQ(read("1e18"), "0:0de0b6b3a7640000");
+  EXPECT_EQ(read_at("1", 19, 18), "18:0de0b6b3a7640000");
+}
+
 TEST(DecimalText, HoldsSeventySixDigitsAndNoMore) {
   const std::string nines(76, '9');
   EXPECT_EQ(read(nines), "0:161bcca7119915b50764b4abe86529797775a5f171950fffffffffffffffffff");
