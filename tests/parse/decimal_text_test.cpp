@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <string>
+#include <utility>
 
 namespace kilp::parse {
 namespace {
@@ -31,6 +33,11 @@ std::string read(std::string_view text, DecimalSyntax syntax = DecimalSyntax::kJ
   return out;
 }
 
+// Each text read as a JSON number: {text, "scale:hex"}.
+void expect_reads(std::initializer_list<std::pair<const char*, const char*>> cases) {
+  for (const auto& [text, expected] : cases) EXPECT_EQ(read(text), expected) << text;
+}
+
 std::string read_text(std::string_view text) {
   return read(text, DecimalSyntax::kText);
 }
@@ -40,36 +47,42 @@ std::string read_at(std::string_view text, int precision, int scale) {
 }
 
 TEST(DecimalText, ReadsTheInteropVectorsValues) {
-  EXPECT_EQ(read("0.0"), "1:00");
-  EXPECT_EQ(read("-0.0"), "1:00");
-  EXPECT_EQ(read("1.0"), "1:0a");
-  EXPECT_EQ(read("99999999999999.999"), "3:016345785d89ffff");
-  EXPECT_EQ(read("0.001"), "3:01");
-  EXPECT_EQ(read("-0.001"), "3:ff");
+  expect_reads({
+      {"0.0", "1:00"},
+      {"-0.0", "1:00"},
+      {"1.0", "1:0a"},
+      {"99999999999999.999", "3:016345785d89ffff"},
+      {"0.001", "3:01"},
+      {"-0.001", "3:ff"},
+  });
 }
 
 TEST(DecimalText, WritesTheFewestTwosComplementBytes) {
-  EXPECT_EQ(read("0"), "0:00");
-  EXPECT_EQ(read("-0"), "0:00");
-  EXPECT_EQ(read("1"), "0:01");
-  EXPECT_EQ(read("-1"), "0:ff");
-  EXPECT_EQ(read("127"), "0:7f");
-  EXPECT_EQ(read("128"), "0:0080");
-  EXPECT_EQ(read("-128"), "0:80");
-  EXPECT_EQ(read("-129"), "0:ff7f");
-  EXPECT_EQ(read("255"), "0:00ff");
-  EXPECT_EQ(read("12.340000"), "6:00bc4b20");
-  EXPECT_EQ(read("-123456789012345678901.234567890123"), "12:f9e9c199a41483595d1e59bdbb35");
+  expect_reads({
+      {"0", "0:00"},
+      {"-0", "0:00"},
+      {"1", "0:01"},
+      {"-1", "0:ff"},
+      {"127", "0:7f"},
+      {"128", "0:0080"},
+      {"-128", "0:80"},
+      {"-129", "0:ff7f"},
+      {"255", "0:00ff"},
+      {"12.340000", "6:00bc4b20"},
+      {"-123456789012345678901.234567890123", "12:f9e9c199a41483595d1e59bdbb35"},
+  });
 }
 
 // Around 64 bits, where one limb stops being enough.
 TEST(DecimalText, CrossesSixtyFourBitsExactly) {
-  EXPECT_EQ(read("9223372036854775807"), "0:7fffffffffffffff");
-  EXPECT_EQ(read("-9223372036854775808"), "0:8000000000000000");
-  EXPECT_EQ(read("9223372036854775808"), "0:008000000000000000");
-  EXPECT_EQ(read("9999999999999999999"), "0:008ac7230489e7ffff");
-  EXPECT_EQ(read("-999999999.9999999999"), "10:ff7538dcfb76180001");
-  EXPECT_EQ(read("1e18"), "0:0de0b6b3a7640000");
+  expect_reads({
+      {"9223372036854775807", "0:7fffffffffffffff"},
+      {"-9223372036854775808", "0:8000000000000000"},
+      {"9223372036854775808", "0:008000000000000000"},
+      {"9999999999999999999", "0:008ac7230489e7ffff"},
+      {"-999999999.9999999999", "10:ff7538dcfb76180001"},
+      {"1e18", "0:0de0b6b3a7640000"},
+  });
   EXPECT_EQ(read_at("1", 19, 18), "18:0de0b6b3a7640000");
 }
 
