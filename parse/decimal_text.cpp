@@ -232,9 +232,8 @@ DecimalError decimal_from_unscaled_bytes(std::string_view bytes, int scale, Deci
   }
   Limbs twos{};
   for (std::size_t i = 0; i < kMaxDecimalBytes; ++i) {
-    const unsigned char byte = i < bytes.size()
-                                   ? static_cast<unsigned char>(bytes[bytes.size() - 1 - i])
-                                   : extension;
+    const unsigned char byte =
+        i < bytes.size() ? static_cast<unsigned char>(bytes[bytes.size() - 1 - i]) : extension;
     twos[i / 8] |= static_cast<std::uint64_t>(byte) << (8 * (i % 8));
   }
   if (negative) {

@@ -49,9 +49,9 @@ class DecimalColumnsTest : public MappingFeaturesTest {
 TEST_F(DecimalColumnsTest, WritesNumbersAsBinaryDecimalsAtTheirOwnScale) {
   const MappingConfig config = decimals({"price", "qty"});
   using namespace std::string_literals;
-  EXPECT_EQ(line(config, R"({"price":12.3400,"qty":-0.001,"n":1})"),
-            "events price="s + decimal(4, "\x01\xe2\x08"s) + ",qty=" + decimal(3, "\xff"s) +
-                ",n=1i\n");
+  EXPECT_EQ(
+      line(config, R"({"price":12.3400,"qty":-0.001,"n":1})"),
+      "events price="s + decimal(4, "\x01\xe2\x08"s) + ",qty=" + decimal(3, "\xff"s) + ",n=1i\n");
   EXPECT_EQ(line(config, R"({"price":1.5e3,"qty":2E-4})"),
             "events price="s + decimal(0, "\x05\xdc"s) + ",qty=" + decimal(4, "\x02"s) + "\n");
   EXPECT_EQ(line(config, R"({"price":-0.0})"), "events price="s + decimal(1, "\x00"s) + "\n");
@@ -89,8 +89,8 @@ TEST_F(DecimalColumnsTest, RescalesToAStatedScaleWithoutRounding) {
 
 TEST_F(DecimalColumnsTest, RefusesWhatIsNoDecimalNamingTheField) {
   const MappingConfig config = decimals({"price", "o_px"});
-  for (const char* value : {"true", "{\"a\":1}", "[1]", "\"abc\"", "\"NaN\"", "\"\"",
-                            "\"1 \"", "\"Infinity\""}) {
+  for (const char* value :
+       {"true", "{\"a\":1}", "[1]", "\"abc\"", "\"NaN\"", "\"\"", "\"1 \"", "\"Infinity\""}) {
     EXPECT_EQ(refusal(config, std::string(R"({"n":1,"price":)") + value + "}"),
               "type_conflict price")
         << value;

@@ -91,10 +91,11 @@ TEST(DecimalText, HoldsSeventySixDigitsAndNoMore) {
   EXPECT_EQ(read(nines), "0:161bcca7119915b50764b4abe86529797775a5f171950fffffffffffffffffff");
   EXPECT_EQ(read("-" + nines),
             "0:e9e43358ee66ea4af89b4b54179ad686888a5a0e8e6af0000000000000000001");
-  EXPECT_EQ(read("0." + nines), "76:161bcca7119915b50764b4abe86529797775a5f171950fffffffffffffffffff");
+  EXPECT_EQ(read("0." + nines),
+            "76:161bcca7119915b50764b4abe86529797775a5f171950fffffffffffffffffff");
   EXPECT_EQ(read("1" + std::string(76, '0')), "out_of_range");  // 77 digits
   EXPECT_EQ(read(std::string(77, '9')), "out_of_range");
-  EXPECT_EQ(read("9." + std::string(76, '9')), "out_of_range");  // 77 digits, scale 76
+  EXPECT_EQ(read("9." + std::string(76, '9')), "out_of_range");        // 77 digits, scale 76
   EXPECT_EQ(read("0." + std::string(76, '0') + "1"), "out_of_range");  // scale 77
   // Leading zeros are not digits of the value.
   EXPECT_NE(read("0.000" + nines.substr(0, 73)), "out_of_range");
@@ -104,7 +105,7 @@ TEST(DecimalText, AppliesTheExponentExactly) {
   EXPECT_EQ(read("1.5e3"), "0:05dc");  // 1500
   EXPECT_EQ(read("2E-4"), "4:02");
   EXPECT_EQ(read("2E+4"), "0:4e20");
-  EXPECT_EQ(read("1.25e1"), "1:7d");  // 12.5
+  EXPECT_EQ(read("1.25e1"), "1:7d");    // 12.5
   EXPECT_EQ(read("-1.25E-2"), "4:83");  // -0.0125
   EXPECT_EQ(read("0e999999999999"), "0:00");
   EXPECT_EQ(read("1e76"), "out_of_range");
@@ -137,8 +138,8 @@ TEST(DecimalText, ReadsStringsAsJavaBigDecimalDoes) {
 }
 
 TEST(DecimalText, RescalesToAStatedScaleWithoutRounding) {
-  EXPECT_EQ(read_at("1.5", 10, 3), "3:05dc");      // 1.500
-  EXPECT_EQ(read_at("12.3400", 10, 2), "2:04d2");  // trailing zeros dropped
+  EXPECT_EQ(read_at("1.5", 10, 3), "3:05dc");           // 1.500
+  EXPECT_EQ(read_at("12.3400", 10, 2), "2:04d2");       // trailing zeros dropped
   EXPECT_EQ(read_at("12.345", 10, 2), "out_of_range");  // would round
   EXPECT_EQ(read_at("-12.345", 10, 2), "out_of_range");
   EXPECT_EQ(read_at("1.5e3", 10, 2), "2:0249f0");  // 1500.00
@@ -176,17 +177,17 @@ std::string from_bytes(std::string_view bytes, int scale, DecimalTarget target =
 
 TEST(DecimalText, ReadsAndRescalesUnscaledBytes) {
   using namespace std::string_literals;
-  EXPECT_EQ(from_bytes("\x04\xd2"s, 2), "2:\x04\xd2"s);  // 12.34
-  EXPECT_EQ(from_bytes("\xff\xff\xfb\x2e"s, 2), "2:\xfb\x2e"s);  // -12.34, sign bytes dropped
+  EXPECT_EQ(from_bytes("\x04\xd2"s, 2), "2:\x04\xd2"s);               // 12.34
+  EXPECT_EQ(from_bytes("\xff\xff\xfb\x2e"s, 2), "2:\xfb\x2e"s);       // -12.34, sign bytes dropped
   EXPECT_EQ(from_bytes("\x04\xd2"s, 2, {10, 4}), "4:\x01\xe2\x08"s);  // 12.3400
   EXPECT_EQ(from_bytes("\x04\xd2"s, 2, {10, 1}), "out_of_range");
-  EXPECT_EQ(from_bytes("\x04\xce"s, 2, {10, 1}), "1:\x7b"s);  // 12.30 -> 12.3
+  EXPECT_EQ(from_bytes("\x04\xce"s, 2, {10, 1}), "1:\x7b"s);      // 12.30 -> 12.3
   EXPECT_EQ(from_bytes("\x04\xd2"s, 2, {3, 2}), "out_of_range");  // 12.34 in DECIMAL(3,2)
   EXPECT_EQ(from_bytes(""s, 0), "not_a_number");
   EXPECT_EQ(from_bytes(std::string(40, '\0') + "\x01"s, 0), "0:\x01"s);
   EXPECT_EQ(from_bytes("\x01"s + std::string(32, '\0'), 0), "out_of_range");
   EXPECT_EQ(from_bytes("\x7f"s + std::string(31, '\xff'), 0), "out_of_range");  // > 76 digits
-  EXPECT_EQ(from_bytes("\x05"s, -2, {}), "0:\x01\xf4"s);  // 5E+2 = 500
+  EXPECT_EQ(from_bytes("\x05"s, -2, {}), "0:\x01\xf4"s);                        // 5E+2 = 500
   EXPECT_EQ(from_bytes("\x05"s, 77, {}), "out_of_range");
 }
 
