@@ -1,7 +1,6 @@
 #include "parse/ilp_line_builder.hpp"
 
 #include "parse/decimal_text.hpp"
-
 #include "parse/ilp_names.hpp"
 #include "parse/ilp_values.hpp"
 

@@ -140,7 +140,7 @@ class MappingPlan {
     std::uint8_t timestamp_part = 0;   // kTimestamp: its place in a composed timestamp
     std::uint8_t table_slot = kNoSlot;  // a ${field} of the table template
     std::uint8_t object_array = kNoSlot;  // kObjectArray: its index in object_arrays()
-    DecimalTarget decimal;  // kDecimal: the column's precision and scale
+    DecimalTarget decimal;                // kDecimal: the column's precision and scale
   };
 
   const std::vector<PlannedField>& fields() const { return fields_; }

@@ -218,8 +218,7 @@ Rejection MessageEncoder::encode_planned_with_schema(const MappingPlan::PlannedF
 }
 
 Rejection MessageEncoder::encode_connect_decimal(const ColumnName& name, ondemand::value& value,
-                                                 const ConnectField& field,
-                                                 DecimalTarget target) {
+                                                 const ConnectField& field, DecimalTarget target) {
   if (field.decimal_scale == ConnectField::kNoDecimalScale) return RejectReason::kUnsupportedValue;
   ondemand::json_type type;
   if (auto error = value.type().get(type)) return reason_for(error);

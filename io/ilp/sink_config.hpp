@@ -55,7 +55,7 @@ enum class FileMode { append, truncate };
 struct FileSinkConfig {
   std::string path;                  // "-" is stdout
   FileMode mode = FileMode::append;  // append: a restart never loses earlier output
-  int protocol_version = 1;          // the ILP written: 2 for binary doubles and double arrays, 3 decimals
+  int protocol_version = 1;          // the ILP written: 2 binary doubles and arrays, 3 decimals
 };
 
 // Parsed and kept for the ILP/HTTP sink; defaults follow the QuestDB clients.

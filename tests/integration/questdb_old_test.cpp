@@ -149,12 +149,11 @@ TEST(QuestDbOld, DecimalsAreRefusedAtStartUp) {
   const fs::path dir = make_temp_dir("questdb-old-decimals");
   tools::MockCluster cluster(1);
   produce_messages(cluster, "prices", 1, {R"({"price":"1.25","ts":1700000000})"});
-  const KilpRun run =
-      run_kilp({"--brokers", cluster.bootstrap_servers(), "--topic", "prices", "--group",
-                QuestDbServer::unique_table("old_decimals"), "--sink", questdb.http_sink(),
-                "--timestamp-field", "ts", "--decimals", "price", "--from-beginning",
-                "--exit-at-end"},
-               dir);
+  const KilpRun run = run_kilp(
+      {"--brokers", cluster.bootstrap_servers(), "--topic", "prices", "--group",
+       QuestDbServer::unique_table("old_decimals"), "--sink", questdb.http_sink(),
+       "--timestamp-field", "ts", "--decimals", "price", "--from-beginning", "--exit-at-end"},
+      dir);
   EXPECT_EQ(run.exit_code, 2) << run.log;
   EXPECT_NE(run.log.find("--decimals"), std::string::npos) << run.log;
   EXPECT_NE(run.log.find("the sink speaks protocol 1"), std::string::npos) << run.log;

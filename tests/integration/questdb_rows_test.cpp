@@ -286,15 +286,16 @@ TEST(QuestDbRows, EveryMappedTypeLandsExactlyOverTcp) {
 // cannot hold (QuestDB answers 400) are dead letters; the rows around them land.
 struct DecimalMessage {
   std::string json;
-  std::string row;     // the row read back, empty for a dead letter
-  std::string reason;  // the dead letter's reason
+  std::string row;         // the row read back, empty for a dead letter
+  std::string reason;      // the dead letter's reason
   bool http_only = false;  // refused by the server: over TCP the row would be lost unseen
 };
 
 const std::vector<DecimalMessage> kDecimalMessages = {
     {R"({"id":1,"p":"123456789012345678901234567890.0123456789","q":1.5,"ts":1700000000})",
      R"([1,"123456789012345678901234567890.0123456789","1.50"])"},
-    {R"({"id":2,"p":-0.0000000001,"q":"-99.99","ts":1700000001})", R"([2,"-0.0000000001","-99.99"])"},
+    {R"({"id":2,"p":-0.0000000001,"q":"-99.99","ts":1700000001})",
+     R"([2,"-0.0000000001","-99.99"])"},
     {R"({"id":3,"p":1.5e3,"q":null,"ts":1700000002})", R"([3,"1500.0000000000",null])"},
     {R"({"id":4,"p":"abc","q":1,"ts":1700000003})", "", "type_conflict"},
     {R"({"id":5,"p":1,"q":1.234,"ts":1700000004})", "", "number_out_of_range"},
@@ -322,12 +323,29 @@ void check_decimals(const std::string& sink, const std::string& name, bool serve
   const fs::path dir = make_temp_dir("questdb-" + name);
   tools::MockCluster cluster(1);
   produce_messages(cluster, "decimals", 1, messages);
-  const KilpRun run = run_kilp(
-      {"--brokers", cluster.bootstrap_servers(), "--topic", "decimals", "--group", name, "--table",
-       table, "--sink", sink, "--dlq", "file::path=" + (dir / "dlq.jsonl").string() + ";",
-       "--decimals", "p,q:18:2", "--timestamp-field", "ts", "--from-beginning", "--exit-at-end",
-       "--shards", "1", "-X", "fetch.wait.max.ms=100"},
-      dir);
+  const KilpRun run = run_kilp({"--brokers",
+                                cluster.bootstrap_servers(),
+                                "--topic",
+                                "decimals",
+                                "--group",
+                                name,
+                                "--table",
+                                table,
+                                "--sink",
+                                sink,
+                                "--dlq",
+                                "file::path=" + (dir / "dlq.jsonl").string() + ";",
+                                "--decimals",
+                                "p,q:18:2",
+                                "--timestamp-field",
+                                "ts",
+                                "--from-beginning",
+                                "--exit-at-end",
+                                "--shards",
+                                "1",
+                                "-X",
+                                "fetch.wait.max.ms=100"},
+                               dir);
   ASSERT_EQ(run.exit_code, 0) << run.log;
   EXPECT_NE(run.log.find("(ILP protocol 3)"), std::string::npos) << run.log;
 
@@ -359,7 +377,8 @@ TEST(QuestDbRows, DecimalsLandExactlyOverHttp) {
 }
 
 TEST(QuestDbRows, DecimalsLandExactlyOverTcp) {
-  check_decimals(QuestDbServer::fixture().tcp_sink() + "protocol_version=3;", "decimals_tcp", false);
+  check_decimals(QuestDbServer::fixture().tcp_sink() + "protocol_version=3;", "decimals_tcp",
+                 false);
 }
 
 }  // namespace

@@ -148,7 +148,8 @@ TEST(SinkConfig, FileWritesTheProtocolVersionAskedFor) {
   EXPECT_EQ(parse_sink_config("tcp::addr=h;protocol_version=3;", kNoEnv).tcp.protocol_version, 3);
   EXPECT_EQ(parse_sink_config("http::addr=h;protocol_version=3;", kNoEnv).http.protocol_version, 3);
   EXPECT_TRUE(contains(parse_error("file::path=x;protocol_version=4;"), "file::protocol_version"));
-  EXPECT_TRUE(contains(parse_error("http::addr=h;protocol_version=0;"), "expected 1, 2, 3 or auto"));
+  EXPECT_TRUE(
+      contains(parse_error("http::addr=h;protocol_version=0;"), "expected 1, 2, 3 or auto"));
 }
 
 TEST(SinkConfig, EnvironmentExpansion) {

@@ -111,10 +111,12 @@ TEST_F(ConnectSchemaTest, DecimalsNamedInDecimalsAreDecimalColumns) {
   };
   const std::string scale2 = R"("parameters":{"scale":"2"},)";
   // Negative, sign-extended: -0.01 as four bytes.
-  EXPECT_EQ(line(config, with_price(scale2, R"("/////w==")")), "events price==\x17\x02\x01\xff,id=1i\n"s);
+  EXPECT_EQ(line(config, with_price(scale2, R"("/////w==")")),
+            "events price==\x17\x02\x01\xff,id=1i\n"s);
   EXPECT_EQ(line(config, with_price(scale2, "null")), "events id=1i\n");
   // decimal.format=NUMERIC: the number's digits.
-  EXPECT_EQ(line(config, with_price(scale2, "123.45")), "events price==\x17\x02\x02\x30\x39,id=1i\n"s);
+  EXPECT_EQ(line(config, with_price(scale2, "123.45")),
+            "events price==\x17\x02\x02\x30\x39,id=1i\n"s);
   EXPECT_EQ(rejection(config, with_price(scale2, R"("not base64!")")), RejectReason::kTypeConflict);
   EXPECT_EQ(rejection(config, with_price(scale2, R"("")")), RejectReason::kTypeConflict);
   EXPECT_EQ(rejection(config, with_price(scale2, '"' + std::string(88, 'A') + '"')),

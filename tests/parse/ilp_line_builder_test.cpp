@@ -38,7 +38,8 @@ TEST_F(IlpLineBuilderTest, WritesDecimalsOnlyUnderProtocol3) {
   EXPECT_EQ(written(), "");  // refused rows leave nothing
   row.table("t").column_decimal("d", "-1.5").column_double("x", 0.5);
   ASSERT_EQ(row.at_now(), IlpRowError::kNone);
-  EXPECT_EQ(written(), "t d==\x17\x01\x01\xf1,x==\x10"s + std::string("\0\0\0\0\0\0\xe0\x3f", 8) + "\n");
+  EXPECT_EQ(written(),
+            "t d==\x17\x01\x01\xf1,x==\x10"s + std::string("\0\0\0\0\0\0\xe0\x3f", 8) + "\n");
 }
 
 TEST_F(IlpLineBuilderTest, WritesNonFiniteDoublesAsQuestDbSpellsThem) {

@@ -162,12 +162,13 @@ TEST(JsonToIlpAllocation, DecimalsEncodeWithoutAllocating) {
       R"({"sym":"BTC","price":30123.4500,"qty":"0.0123","fee":null,"ts":1700000000123456})",
       R"({"sym":"ETH","price":"-1234567890123456789012345678901234567890.123456789","qty":1.5e3,)"
       R"("fee":"2E-4","ts":1})",
-      R"({"sym":"X","price":"abc","ts":1})",     // type_conflict
+      R"({"sym":"X","price":"abc","ts":1})",      // type_conflict
       R"({"sym":"Y","qty":0.123456789,"ts":1})",  // rounding: number_out_of_range
   };
   auto run = [&](int count) {
-    return encode_many(encoder, buffer, count, [&](int) -> const MappingPlan& { return plan; },
-                       messages, MessageMeta{});
+    return encode_many(
+        encoder, buffer, count, [&](int) -> const MappingPlan& { return plan; }, messages,
+        MessageMeta{});
   };
   EXPECT_EQ(run(8), 4u);  // warm-up: two rows of four messages, twice
   const std::size_t before = kilp::testing::allocation_count();

@@ -316,8 +316,8 @@ class LineParser {
     std::vector<unsigned char> bytes(in_.begin() + static_cast<std::ptrdiff_t>(pos_),
                                      in_.begin() + static_cast<std::ptrdiff_t>(pos_ + length));
     pos_ += length;
-    if (length > 1 && ((bytes[0] == 0x00 && !(bytes[1] & 0x80)) ||
-                       (bytes[0] == 0xFF && (bytes[1] & 0x80)))) {
+    if (length > 1 &&
+        ((bytes[0] == 0x00 && !(bytes[1] & 0x80)) || (bytes[0] == 0xFF && (bytes[1] & 0x80)))) {
       return fail("decimal value not in its fewest bytes");
     }
     const bool negative = (bytes[0] & 0x80) != 0;

@@ -109,8 +109,9 @@ TEST(DedupTables, DecimalsNeedAPrecisionAndScale) {
   EXPECT_EQ(tables[0].columns[0].name, "qty");
   EXPECT_EQ(tables[0].columns[0].type, "DECIMAL(10,0)");
   EXPECT_EQ(tables[0].bare_decimals, std::vector<std::string>{"fee"});
-  EXPECT_NE(create_table_statement(tables[0]).find("\"price\" DECIMAL(18,8), \"qty\" DECIMAL(10,0)"),
-            std::string::npos)
+  EXPECT_NE(
+      create_table_statement(tables[0]).find("\"price\" DECIMAL(18,8), \"qty\" DECIMAL(10,0)"),
+      std::string::npos)
       << create_table_statement(tables[0]);
   config.dedup_keys = {"fee"};
   EXPECT_NE(refusal(config).find("write it 'fee:P:S' in --decimals"), std::string::npos)

@@ -160,8 +160,8 @@ TEST(MappingOptions, Decimals) {
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("price:80:2"), std::string::npos) << e.what();
   }
-  const fs::path path = fs::temp_directory_path() /
-                        ("kilp_mapping_decimals_" + std::to_string(::getpid()) + ".toml");
+  const fs::path path =
+      fs::temp_directory_path() / ("kilp_mapping_decimals_" + std::to_string(::getpid()) + ".toml");
   std::ofstream(path) << "[topics.a]\ndecimals = [\"px:10:2\", \"fee\"]\n";
   const std::vector<TopicMapping> topics = load_mapping_file(path.string(), parse::MappingConfig{});
   fs::remove(path);
