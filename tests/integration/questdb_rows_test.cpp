@@ -323,29 +323,12 @@ void check_decimals(const std::string& sink, const std::string& name, bool serve
   const fs::path dir = make_temp_dir("questdb-" + name);
   tools::MockCluster cluster(1);
   produce_messages(cluster, "decimals", 1, messages);
-  const KilpRun run = run_kilp({"--brokers",
-                                cluster.bootstrap_servers(),
-                                "--topic",
-                                "decimals",
-                                "--group",
-                                name,
-                                "--table",
-                                table,
-                                "--sink",
-                                sink,
-                                "--dlq",
-                                "file::path=" + (dir / "dlq.jsonl").string() + ";",
-                                "--decimals",
-                                "p,q:18:2",
-                                "--timestamp-field",
-                                "ts",
-                                "--from-beginning",
-                                "--exit-at-end",
-                                "--shards",
-                                "1",
-                                "-X",
-                                "fetch.wait.max.ms=100"},
-                               dir);
+  const std::string dlq = "file::path=" + (dir / "dlq.jsonl").string() + ";";
+  const KilpRun run = run_kilp(
+      {"--brokers", cluster.bootstrap_servers(), "--topic", "decimals", "--group", name, "--table",
+       table, "--sink", sink, "--dlq", dlq, "--decimals", "p,q:18:2", "--timestamp-field", "ts",
+       "--from-beginning", "--exit-at-end", "--shards", "1", "-X", "fetch.wait.max.ms=100"},
+      dir);
   ASSERT_EQ(run.exit_code, 0) << run.log;
   EXPECT_NE(run.log.find("(ILP protocol 3)"), std::string::npos) << run.log;
 
