@@ -31,3 +31,8 @@ for c in OrderBookMatrix OrderBookPerField; do
   awk -v c="$c" -v w="$with" -v o="$without" -v n="$n" \
     'BEGIN { printf "%-24s %12.0f %12.0f %7.2f\n", c, w / n, o / n, o / w }'
 done
+# Exact DECIMAL columns against binary doubles for the same price and amount.
+with=$(count TradesDecimals encoder)
+without=$(count TradesDoubleHints encoder)
+awk -v w="$with" -v o="$without" -v n="$n" \
+  'BEGIN { printf "%-24s %12.0f %12.0f %7.2f  (vs TradesDoubleHints)\n", "TradesDecimals", w / n, o / n, o / w }'

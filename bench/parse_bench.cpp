@@ -70,6 +70,16 @@ Case fixed_trades(int protocol_version) {
   return c;
 }
 
+// The fixed trades under protocol 3 with price and amount named in --decimals (exact
+// DECIMAL columns) or in --doubles (binary doubles): what the exact digits cost.
+Case hinted_trades(bool decimals) {
+  Case c = fixed_trades(3);
+  MappingConfig config = c.plan.config();
+  (decimals ? config.decimals : config.doubles) = {"price", "amount"};
+  c.plan = MappingPlan::compile(config);
+  return c;
+}
+
 // Trades whose timestamp is RFC 3339 text, as many connector users' records have
 // it. The peer reads it as a string: the encoder also parses the date.
 Case trades_text_timestamps() {
@@ -200,6 +210,7 @@ Case order_book(const char* mode) {
 const std::map<std::string, std::string> kOptionCosts = {
     {"OrderBookMatrix", "OrderBookSkipped"},
     {"OrderBookPerField", "OrderBookSkipped"},
+    {"TradesDecimals", "TradesDoubleHints"},
 };
 
 const std::map<std::string, std::function<Case()>>& all_cases() {
@@ -207,6 +218,8 @@ const std::map<std::string, std::function<Case()>>& all_cases() {
       {"Trades", [] { return fixed_trades(1); }},
       {"TradesGenerated", generated_trades},
       {"TradesBinaryDoubles", [] { return fixed_trades(2); }},
+      {"TradesDecimals", [] { return hinted_trades(true); }},
+      {"TradesDoubleHints", [] { return hinted_trades(false); }},
       {"TradesTextTimestamps", trades_text_timestamps},
       {"Wide30Fields", [] { return wide_row([](int f) { return f % 4; }); }},
       // One value type per row, to tell which one costs (not a target of issue 12).
@@ -357,7 +370,10 @@ void register_benchmarks() {
     auto c = std::make_shared<Case>(make());
     benchmark::RegisterBenchmark(("BM_" + name).c_str(),
                                  [c](benchmark::State& s) { run_case<EncoderSide>(s, *c); });
-    if (name == "Trades" || name == "TradesBinaryDoubles") continue;  // same peer as generated
+    if (name == "Trades" || name == "TradesBinaryDoubles" || name == "TradesDecimals" ||
+        name == "TradesDoubleHints") {
+      continue;  // same peer as generated
+    }
     if (name == "OrderBookPerField" || name == "OrderBookSkipped") continue;  // same as Matrix
     benchmark::RegisterBenchmark(("BM_Peer_" + name).c_str(),
                                  [c](benchmark::State& s) { run_case<PeerSide>(s, *c); });

@@ -1,5 +1,6 @@
 #include "parse/connect_schema.hpp"
 
+#include <charconv>
 #include <cstring>
 #include <new>
 
@@ -46,6 +47,22 @@ std::string_view string_member(simdjson::dom::object object, std::string_view ke
   return text;
 }
 
+// A Decimal's parameters.scale: JsonConverter writes it as text ("2").
+std::int8_t decimal_scale_of(simdjson::dom::object object) {
+  simdjson::dom::object parameters;
+  if (object["parameters"].get_object().get(parameters) != simdjson::SUCCESS) {
+    return ConnectField::kNoDecimalScale;
+  }
+  const std::string_view text = string_member(parameters, "scale");
+  int scale = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), scale);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size() || scale < 0 ||
+      scale > 76) {
+    return ConnectField::kNoDecimalScale;
+  }
+  return static_cast<std::int8_t>(scale);
+}
+
 }  // namespace
 
 ConnectSchema::ConnectSchema(std::size_t max_schema_bytes)
@@ -86,6 +103,7 @@ bool ConnectSchema::read_field(simdjson::dom::element schema, std::uint32_t at, 
   }
   field.type = type_named(string_member(object, "type"));
   field.logical = logical_named(string_member(object, "name"));
+  if (field.logical == ConnectLogical::kDecimal) field.decimal_scale = decimal_scale_of(object);
   if (field.type == ConnectType::kStruct) {
     simdjson::dom::array fields;
     if (object["fields"].get_array().get(fields) != simdjson::SUCCESS) return true;

@@ -36,7 +36,8 @@ enum class ConnectLogical : std::uint8_t {
   kTimestamp,       // org.apache.kafka.connect.data.Timestamp: int64 milliseconds
   kDate,            // ...Date: int32 days since the epoch
   kTime,            // ...Time: int32 milliseconds since midnight, written as a long
-  kDecimal,         // ...Decimal: bytes (or a number); the connector refuses it
+  kDecimal,         // ...Decimal: bytes (or a number); the connector refuses it, kilp
+                    // writes it as DECIMAL when --decimals names the field
   kMicroTimestamp,  // io.debezium.time.MicroTimestamp: int64 microseconds
   kDebeziumDate,    // io.debezium.time.Date: int32 days since the epoch
 };
@@ -47,6 +48,9 @@ struct ConnectField {
   ConnectLogical logical = ConnectLogical::kNone;
   std::uint32_t first_child = 0;
   std::uint32_t child_count = 0;
+  // kDecimal: parameters.scale, or kNoDecimalScale when absent or not a number 0-76.
+  std::int8_t decimal_scale = kNoDecimalScale;
+  static constexpr std::int8_t kNoDecimalScale = -1;
 };
 
 class ConnectSchema {

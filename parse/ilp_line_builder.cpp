@@ -1,5 +1,6 @@
 #include "parse/ilp_line_builder.hpp"
 
+#include "parse/decimal_text.hpp"
 #include "parse/ilp_names.hpp"
 #include "parse/ilp_values.hpp"
 
@@ -21,6 +22,10 @@ std::string_view ilp_row_error_message(IlpRowError error) {
       return "row has no symbol and no column";
     case IlpRowError::kBadTimestamp:
       return "negative timestamp";
+    case IlpRowError::kNeedsProtocol3:
+      return "decimal columns need ILP protocol 3";
+    case IlpRowError::kBadDecimal:
+      return "not a decimal of at most 76 digits and scale 76";
   }
   return "unknown";
 }
@@ -108,6 +113,21 @@ IlpLineBuilder& IlpLineBuilder::column_double(std::string_view name, double valu
 
 IlpLineBuilder& IlpLineBuilder::column_bool(std::string_view name, bool value) {
   if (begin_column(name)) append_bool(writer_, value);
+  return *this;
+}
+
+IlpLineBuilder& IlpLineBuilder::column_decimal(std::string_view name, std::string_view text) {
+  if (error_ != IlpRowError::kNone) return *this;
+  if (protocol_version_ < 3) {
+    fail(IlpRowError::kNeedsProtocol3);
+    return *this;
+  }
+  DecimalValue value;
+  if (parse_decimal(text, DecimalSyntax::kText, DecimalTarget{}, value) != DecimalError::kNone) {
+    fail(IlpRowError::kBadDecimal);
+    return *this;
+  }
+  if (begin_column(name)) append_decimal_binary(writer_, value);
   return *this;
 }
 

@@ -24,13 +24,15 @@ enum class IlpRowError : std::uint8_t {
   kOutOfOrder,         // table not first, or a symbol after a column
   kEmptyRow,           // no symbol and no column
   kBadTimestamp,       // negative designated timestamp
+  kNeedsProtocol3,     // a decimal, under protocol 1 or 2
+  kBadDecimal,         // decimal text that is not a number, or beyond 76 digits
 };
 
 std::string_view ilp_row_error_message(IlpRowError error);
 
 class IlpLineBuilder {
  public:
-  // protocol_version 1 writes doubles as text, 2 as binary.
+  // protocol_version 1 writes doubles as text, 2 as binary; 3 also takes decimals.
   explicit IlpLineBuilder(OutputCursor& out, int protocol_version = 1);
 
   IlpLineBuilder& table(std::string_view name);
@@ -39,6 +41,9 @@ class IlpLineBuilder {
   IlpLineBuilder& column_long(std::string_view name, std::int64_t value);
   IlpLineBuilder& column_double(std::string_view name, double value);
   IlpLineBuilder& column_bool(std::string_view name, bool value);
+  // A DECIMAL from its text ("-12.340", "1.5E3"; the grammar of parse/decimal_text.hpp's
+  // DecimalSyntax::kText) at the text's own scale, written exactly (protocol 3 only).
+  IlpLineBuilder& column_decimal(std::string_view name, std::string_view text);
 
   // Ends the row with a designated timestamp in nanoseconds since the epoch.
   IlpRowError at_nanos(std::int64_t timestamp_ns);

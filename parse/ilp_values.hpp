@@ -2,12 +2,15 @@
 // ILP encodings of field values. Text forms follow QuestDB's clients: longs "42i",
 // booleans t/f, doubles in shortest round-trip form with an upper-case exponent
 // ("1E+100", "1E-06"), NaN/Infinity/-Infinity for non-finite doubles. Protocol 2
-// sends doubles as '=' 0x10 followed by the 8 little-endian bytes of the value.
+// sends doubles as '=' 0x10 followed by the 8 little-endian bytes of the value;
+// protocol 3 adds decimals, '=' 0x17 scale length and the unscaled value's bytes
+// (big-endian two's complement), which have no text form kilp writes.
 #include <bit>
 #include <cstdint>
 #include <cstring>
 #include <string_view>
 
+#include "parse/decimal_text.hpp"
 #include "parse/ilp_byte_writer.hpp"
 #include "parse/ilp_char_classes.hpp"
 
@@ -70,6 +73,20 @@ inline void append_double_binary(IlpByteWriter& writer, double value) {
   dst[1] = kBinaryDoubleType;
   std::memcpy(dst + 2, &value, sizeof value);
   writer.pos = dst + kBinaryDoubleBytes;
+}
+
+inline constexpr char kBinaryDecimalType = 23;
+inline void append_decimal_binary(IlpByteWriter& writer, const DecimalValue& value) {
+  unsigned char unscaled[kMaxDecimalBytes];
+  const std::size_t length = decimal_unscaled_bytes(value, unscaled);
+  char* dst = writer.reserve(4 + length);  // '=' type scale length, then the bytes
+  if (dst == nullptr) return;
+  dst[0] = '=';
+  dst[1] = kBinaryDecimalType;
+  dst[2] = static_cast<char>(value.scale);
+  dst[3] = static_cast<char>(length);
+  std::memcpy(dst + 4, unscaled, length);
+  writer.pos = dst + 4 + length;
 }
 
 // The value part of a double field for protocol 1 (text) or 2 (binary).

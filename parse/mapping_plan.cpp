@@ -5,6 +5,7 @@
 #include <stdexcept>
 
 #include "parse/column_name_folding.hpp"
+#include "parse/decimal_field_spec.hpp"
 #include "parse/ilp_names.hpp"
 
 namespace kilp::parse {
@@ -29,6 +30,8 @@ const char* role_name(MappingPlan::FieldRole role) {
       return "a double";
     case MappingPlan::FieldRole::kInteger:
       return "an integer";
+    case MappingPlan::FieldRole::kDecimal:
+      return "a decimal";
     case MappingPlan::FieldRole::kExclude:
       return "excluded";
     case MappingPlan::FieldRole::kTimestampColumn:
@@ -169,9 +172,16 @@ MappingPlan MappingPlan::compile(const MappingConfig& config) {
   compile_table(config, plan, plan.escaped_table_, plan.table_parts_);
   const std::string& table = config.table.empty() ? config.topic : config.table;
 
-  if (config.protocol_version != 1 && config.protocol_version != 2) {
+  if (config.protocol_version < 1 || config.protocol_version > 3) {
     refuse("unsupported ILP protocol version " + std::to_string(config.protocol_version) +
-           " for table '" + table + "' (1 = text doubles, 2 = binary doubles)");
+           " for table '" + table + "' (1 = text doubles, 2 = binary doubles, 3 = decimals)");
+  }
+  if (!config.decimals.empty() && config.protocol_version < 3) {
+    refuse("table '" + table +
+           "': --decimals writes DECIMAL columns, which need ILP protocol 3 (QuestDB 9.2 or "
+           "later), and the sink speaks protocol " +
+           std::to_string(config.protocol_version) +
+           " (tcp:: and file:: take protocol_version=3; http:: asks the server)");
   }
   if (!config.object_arrays.empty() && config.protocol_version < 2) {
     refuse("table '" + table +
@@ -243,6 +253,11 @@ MappingPlan MappingPlan::compile(const MappingConfig& config) {
   }
   for (const std::string& field : config.doubles) add(field, FieldRole::kDouble);
   for (const std::string& field : config.integers) add(field, FieldRole::kInteger);
+  for (const std::string& entry : config.decimals) {
+    DecimalFieldSpec spec = parse_decimal_field_spec(entry);
+    add(spec.path, FieldRole::kDecimal);
+    plan.fields_.back().decimal = spec.target;
+  }
   for (const std::string& field : config.exclude) add(field, FieldRole::kExclude);
   for (const std::string& field : config.include) {
     if (plan.find_field(field) == nullptr) add(field, FieldRole::kColumn);

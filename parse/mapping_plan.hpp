@@ -8,6 +8,7 @@
 #include <utility>
 #include <vector>
 
+#include "parse/decimal_text.hpp"
 #include "parse/object_array_mapping.hpp"
 #include "parse/timestamp_format.hpp"
 
@@ -59,6 +60,9 @@ struct MappingConfig {
   std::vector<std::string> symbols;   // written as ILP symbols (tags)
   std::vector<std::string> doubles;   // numbers always written as doubles
   std::vector<std::string> integers;  // numbers always written as longs
+  // Written as DECIMAL columns (protocol 3): "path" or "path:P:S"
+  // (parse/decimal_field_spec.hpp).
+  std::vector<std::string> decimals;
   std::vector<std::string> include;   // if not empty: only these (and the above) are kept
   std::vector<std::string> exclude;   // never written
   std::vector<std::pair<std::string, std::string>> rename;  // path -> column name
@@ -92,7 +96,8 @@ struct MappingConfig {
   // OrderBookToArray and StructArrayExplode): --order-book-to-array and
   // --struct-array-explode. They need protocol 2.
   std::vector<ObjectArrayMapping> object_arrays;
-  int protocol_version = 1;  // 1 = text doubles, 2 = binary doubles and double arrays
+  // 1 = text doubles, 2 = binary doubles and double arrays, 3 = 2 and decimals
+  int protocol_version = 1;
   // Columns (as written to QuestDB, optionally "name:TYPE") that with the designated
   // timestamp identify a row: kilp makes the table DEDUP UPSERT KEYS over them
   // before consuming (tools/dedup_tables.*). Empty = no deduplication.
@@ -119,6 +124,7 @@ class MappingPlan {
     kColumn,           // typed by its JSON value; named (renamed or included) by the mapping
     kDouble,           // --doubles
     kInteger,          // --integers
+    kDecimal,          // --decimals
     kExclude,          // skipped, with everything below it
     kTimestampColumn,  // --timestamp-columns
     kExplode,          // --explode: its elements become rows
@@ -134,6 +140,7 @@ class MappingPlan {
     std::uint8_t timestamp_part = 0;   // kTimestamp: its place in a composed timestamp
     std::uint8_t table_slot = kNoSlot;  // a ${field} of the table template
     std::uint8_t object_array = kNoSlot;  // kObjectArray: its index in object_arrays()
+    DecimalTarget decimal;                // kDecimal: the column's precision and scale
   };
 
   const std::vector<PlannedField>& fields() const { return fields_; }

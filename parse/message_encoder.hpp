@@ -264,6 +264,8 @@ class MessageEncoder {
   Rejection encode_double_hinted(const ColumnName& name, ondemand::value& value);
   // --integers: whole numbers only, also when written as 3.0 or 1e3.
   Rejection encode_integer_hinted(const ColumnName& name, ondemand::value& value);
+  // --decimals: a number, or a string holding one, read exactly at `target`'s scale.
+  Rejection encode_decimal(const ColumnName& name, ondemand::value& value, DecimalTarget target);
 
   // Arrays (message_encoder_arrays.cpp). `float32`: each element as the nearest
   // float, as the connector reads an array of a Connect float32 schema.
@@ -282,6 +284,10 @@ class MessageEncoder {
                                        std::string_view path, const ConnectField& field);
   Rejection encode_schema_integer(const ColumnName& name, ondemand::value& value,
                                   const ConnectField& field);
+  // A Connect Decimal named in --decimals: base64 of its unscaled value at the
+  // schema's scale, or a number (JsonConverter's decimal.format=NUMERIC).
+  Rejection encode_connect_decimal(const ColumnName& name, ondemand::value& value,
+                                   const ConnectField& field, DecimalTarget target);
   Rejection encode_schema_array(const ColumnName& name, ondemand::value& value,
                                 const ConnectField& field);
   Rejection encode_float32(const ColumnName& name, ondemand::value& value);

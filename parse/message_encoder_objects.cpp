@@ -267,6 +267,8 @@ Rejection MessageEncoder::encode_planned(const MappingPlan::PlannedField& planne
       return encode_double_hinted(name, value);
     case MappingPlan::FieldRole::kInteger:
       return encode_integer_hinted(name, value);
+    case MappingPlan::FieldRole::kDecimal:
+      return encode_decimal(name, value, planned.decimal);
     case MappingPlan::FieldRole::kExclude:
       return std::nullopt;  // on-demand skips the unread value
   }

@@ -2,7 +2,10 @@
 // QuestDB Kafka connector writes the Connect record JsonConverter makes of them:
 // integer widths (a long column whatever the width), float32 as the nearest float,
 // the logical types Timestamp, Date (timestamp columns) and Time (a long of
-// milliseconds), bytes and Decimal refused or skipped, arrays only of floats.
+// milliseconds), bytes and Decimal refused or skipped (a Decimal named in --decimals
+// is a DECIMAL column), arrays only of floats.
+#include "parse/base64_bytes.hpp"
+#include "parse/decimal_text.hpp"
 #include "parse/ilp_values.hpp"
 #include "parse/message_encoder.hpp"
 #include "parse/timestamp_conversion.hpp"
@@ -205,10 +208,41 @@ Rejection MessageEncoder::encode_planned_with_schema(const MappingPlan::PlannedF
       exploded_schema_ = items != nullptr && items->type == ConnectType::kStruct ? items : nullptr;
       break;
     }
+    case MappingPlan::FieldRole::kDecimal:
+      if (field.logical != ConnectLogical::kDecimal) break;
+      return encode_connect_decimal(name, value, field, planned.decimal);
     default:  // symbols and type hints are the mapping's word, not the schema's
       break;
   }
   return encode_planned(planned, name, value, depth, path);
+}
+
+Rejection MessageEncoder::encode_connect_decimal(const ColumnName& name, ondemand::value& value,
+                                                 const ConnectField& field, DecimalTarget target) {
+  if (field.decimal_scale == ConnectField::kNoDecimalScale) return RejectReason::kUnsupportedValue;
+  ondemand::json_type type;
+  if (auto error = value.type().get(type)) return reason_for(error);
+  // A number (decimal.format=NUMERIC) is read from its digits; null and the rest as
+  // without a schema.
+  if (type != ondemand::json_type::string) return encode_decimal(name, value, target);
+  std::string_view text;
+  if (auto error = value.get_string().get(text)) return reason_for(error);
+  // Sign-extended values longer than 32 bytes still fit; anything past twice that
+  // cannot be a decimal of 76 digits.
+  unsigned char bytes[2 * kMaxDecimalBytes];
+  const long count = decode_base64_into(text, bytes, sizeof bytes);
+  if (count == kBase64TooLong) return RejectReason::kNumberOutOfRange;
+  if (count < 0) return RejectReason::kTypeConflict;
+  DecimalValue decimal;
+  DecimalError error = decimal_from_unscaled_bytes(
+      std::string_view(reinterpret_cast<const char*>(bytes), static_cast<std::size_t>(count)),
+      field.decimal_scale, decimal);
+  if (error == DecimalError::kNone) error = rescale_decimal(decimal, target);
+  if (error == DecimalError::kNotANumber) return RejectReason::kTypeConflict;
+  if (error == DecimalError::kOutOfRange) return RejectReason::kNumberOutOfRange;
+  if (Rejection rejection = begin_column(name)) return rejection;
+  append_decimal_binary(columns_, decimal);
+  return std::nullopt;
 }
 
 // As the connector resolves a designated timestamp: a logical timestamp type by its

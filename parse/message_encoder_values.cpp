@@ -2,6 +2,7 @@
 #include <cmath>
 #include <limits>
 
+#include "parse/decimal_text.hpp"
 #include "parse/ilp_values.hpp"
 #include "parse/json_number_syntax.hpp"
 #include "parse/json_string_transcoder.hpp"
@@ -261,6 +262,42 @@ Rejection MessageEncoder::encode_integer_hinted(const ColumnName& name, ondemand
   }
   if (Rejection rejection = begin_column(name)) return rejection;
   append_long(columns_, static_cast<std::int64_t>(number));
+  return std::nullopt;
+}
+
+Rejection MessageEncoder::encode_decimal(const ColumnName& name, ondemand::value& value,
+                                         DecimalTarget target) {
+  ondemand::json_type type;
+  if (auto error = value.type().get(type)) return reason_for(error);
+  std::string_view text;
+  DecimalSyntax syntax = DecimalSyntax::kJsonNumber;
+  switch (type) {
+    case ondemand::json_type::number:
+      text = raw_token(value);  // the digits as written, never through a double
+      break;
+    case ondemand::json_type::string:
+      if (auto error = value.get_string().get(text)) return reason_for(error);
+      syntax = DecimalSyntax::kText;
+      break;
+    case ondemand::json_type::null:
+      return check_null(value);
+    default:
+      return RejectReason::kTypeConflict;
+  }
+  DecimalValue decimal;
+  switch (parse_decimal(text, syntax, target, decimal)) {
+    case DecimalError::kNone:
+      break;
+    case DecimalError::kNotANumber:
+      // A number token that breaks JSON's grammar is broken JSON; text that is not a
+      // number contradicts the hint, as "abc" does under --doubles.
+      return syntax == DecimalSyntax::kJsonNumber ? RejectReason::kMalformedJson
+                                                  : RejectReason::kTypeConflict;
+    case DecimalError::kOutOfRange:
+      return RejectReason::kNumberOutOfRange;
+  }
+  if (Rejection rejection = begin_column(name)) return rejection;
+  append_decimal_binary(columns_, decimal);
   return std::nullopt;
 }
 

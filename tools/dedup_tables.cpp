@@ -73,10 +73,21 @@ std::optional<std::string> mapped_type(const MappingConfig& config, const Mappin
       case FieldRole::kDouble: return "DOUBLE";
       case FieldRole::kInteger: return "LONG";
       case FieldRole::kTimestampColumn: return "TIMESTAMP";
+      case FieldRole::kDecimal:
+        if (field.decimal.scale == parse::kScaleFromText) return std::nullopt;
+        return fmt::format("DECIMAL({},{})", field.decimal.precision, field.decimal.scale);
       default: return std::nullopt;
     }
   }
   return std::nullopt;
+}
+
+// A --decimals field without P:S: its values decide their own scale.
+bool is_bare_decimal(const MappingPlan& plan, std::string_view column) {
+  return std::any_of(plan.fields().begin(), plan.fields().end(), [&](const auto& field) {
+    return field.role == FieldRole::kDecimal && field.decimal.scale == parse::kScaleFromText &&
+           unescape_ilp_name(field.escaped_name) == column;
+  });
 }
 
 bool is_type_name(std::string_view type) {
@@ -107,6 +118,12 @@ DedupColumn key_column(const MappingConfig& config, const MappingPlan& plan,
     column.type = *type;
     return column;
   }
+  if (is_bare_decimal(plan, column.name)) {
+    throw std::invalid_argument(fmt::format(
+        "{}: decimal column '{}' takes each value's own scale, but the table kilp creates needs "
+        "DECIMAL(P,S): write it '{}:P:S' in --decimals (e.g. {}:18:8)",
+        where, column.name, column.name, column.name));
+  }
   throw std::invalid_argument(fmt::format(
       "{}: the mapping does not fix the type of column '{}' (its JSON values would); write "
       "'{}:TYPE' (e.g. {}:varchar, {}:long) or name it in --symbols, --integers, --doubles or "
@@ -127,7 +144,11 @@ DedupTable plan_one(const MappingConfig& config) {
         where + ": --missing-timestamp server gives replayed rows a new timestamp, and DEDUP would "
                 "keep both; use --missing-timestamp reject");
   }
-  const MappingPlan plan = MappingPlan::compile(config);
+  // The sink's protocol is not known yet (wire_sinks checks it against the mapping
+  // later): compile at the highest, which refuses nothing the mapping asks.
+  MappingConfig typed = config;
+  typed.protocol_version = 3;
+  const MappingPlan plan = MappingPlan::compile(typed);
   if (plan.escaped_table().empty()) {
     // A pattern's table defaults to each message's topic: say so rather than quote ''.
     const std::string table = config.table.empty() ? "${topic}" : config.table;
@@ -140,6 +161,19 @@ DedupTable plan_one(const MappingConfig& config) {
   DedupTable table{unescape_ilp_name(plan.escaped_table()), {}};
   for (const std::string& key : config.dedup_keys) {
     table.keys.push_back(key_column(config, plan, key));
+  }
+  for (const MappingPlan::PlannedField& field : plan.fields()) {
+    if (field.role != FieldRole::kDecimal) continue;
+    const std::string name = unescape_ilp_name(field.escaped_name);
+    if (std::any_of(table.keys.begin(), table.keys.end(),
+                    [&](const DedupColumn& key) { return lower(key.name) == lower(name); })) {
+      continue;
+    }
+    if (field.decimal.scale == parse::kScaleFromText) {
+      table.bare_decimals.push_back(name);
+    } else {
+      table.columns.push_back({name, *mapped_type(config, plan, name)});
+    }
   }
   return table;
 }
@@ -256,6 +290,9 @@ std::vector<DedupTable> plan_dedup_tables(const std::vector<MappingConfig>& mapp
 std::string create_table_statement(const DedupTable& table) {
   std::string columns = identifier(kTimestampColumn) + " TIMESTAMP";
   for (const DedupColumn& key : table.keys) columns += ", " + identifier(key.name) + " " + key.type;
+  for (const DedupColumn& column : table.columns) {
+    columns += ", " + identifier(column.name) + " " + column.type;
+  }
   return fmt::format(
       "CREATE TABLE IF NOT EXISTS {} ({}) TIMESTAMP({}) PARTITION BY DAY WAL DEDUP UPSERT KEYS({})",
       identifier(table.table), columns, identifier(kTimestampColumn),
@@ -346,6 +383,13 @@ void ensure_dedup_tables(const io::HttpSinkConfig& sink, const std::vector<Dedup
     std::optional<ExistingTable> existing =
         existing_table(io::questdb_exec(sink, table_lookup_query(table)));
     const bool created = !existing;
+    if (created && !table.bare_decimals.empty()) {
+      throw std::runtime_error(fmt::format(
+          "--dedup-keys: table '{}' does not exist, and kilp cannot create its decimal column "
+          "'{}' without a precision and scale (QuestDB creates no decimal column from ILP): "
+          "write it '{}:P:S' in --decimals, or create the table first",
+          table.table, table.bare_decimals.front(), table.bare_decimals.front()));
+    }
     if (created) {
       io::questdb_exec(sink, create_table_statement(table));
       existing = existing_table(io::questdb_exec(sink, table_lookup_query(table)));

@@ -26,6 +26,11 @@ struct DedupColumn {
 struct DedupTable {
   std::string table;  // as QuestDB names it
   std::vector<DedupColumn> keys;  // without the designated timestamp
+  // Other columns created with the table: --decimals NAME:P:S as DECIMAL(P,S), since
+  // QuestDB never creates a decimal column from ILP.
+  std::vector<DedupColumn> columns;
+  // --decimals without P:S: a table kilp would create cannot hold them.
+  std::vector<std::string> bare_decimals;
 };
 
 // The tables the mappings ask to deduplicate, one per table. Throws
@@ -36,7 +41,8 @@ struct DedupTable {
 std::vector<DedupTable> plan_dedup_tables(const std::vector<parse::MappingConfig>& mappings);
 
 // CREATE TABLE IF NOT EXISTS with the designated timestamp "timestamp" (the name ILP
-// gives it) and the key columns, WAL, DEDUP UPSERT KEYS over both.
+// gives it), the key columns and the other typed columns, WAL, DEDUP UPSERT KEYS over
+// the timestamp and the keys.
 std::string create_table_statement(const DedupTable& table);
 
 // A query of tables() that returns no rows, only its columns: what dedup_unsupported() reads.
@@ -70,8 +76,8 @@ std::string dedup_mismatch(const DedupTable& table, const ExistingTable& existin
                            std::string_view table_columns_answer);
 
 // Creates or checks every table through the sink's /exec; one line each on stderr.
-// Throws std::runtime_error with the reason when the server has no DEDUP or a table
-// does not match.
+// Throws std::runtime_error with the reason when the server has no DEDUP, a table
+// does not match, or a missing table would need a bare --decimals column.
 void ensure_dedup_tables(const io::HttpSinkConfig& sink, const std::vector<DedupTable>& tables);
 
 }  // namespace kilp::tools

@@ -82,7 +82,7 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
       ->capture_default_str();
 
   // Mapping: one set of flags for every --topic; --config FILE for one per topic.
-  std::string symbols, doubles, integers, include, exclude, renames, timestamp_field;
+  std::string symbols, doubles, integers, decimals, include, exclude, renames, timestamp_field;
   std::string timestamp_units = "auto", key_mode = "none", arrays = "reject", config_file;
   std::string missing_timestamp = "reject", oversized_integers = "reject", duplicates = "reject";
   std::string value_format = "json", key_format = "string", timestamp_columns, dedup_keys;
@@ -98,6 +98,10 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
   app.add_option("--doubles", doubles, "Comma-separated fields always written as doubles");
   app.add_option("--integers", integers,
                  "Comma-separated fields always written as longs (a fraction is a type_conflict)");
+  app.add_option("--decimals", decimals,
+                 "Comma-separated fields written as exact DECIMAL columns (ILP protocol 3, "
+                 "QuestDB 9.2+): NAME takes each value's own scale, NAME:P:S rescales to "
+                 "DECIMAL(P,S) without rounding; numbers or numeric strings");
   app.add_option("--include", include, "Comma-separated fields to keep (default: all)");
   app.add_option("--exclude", exclude, "Comma-separated fields to drop");
   app.add_option("--rename", renames, "Comma-separated field=column renames");
@@ -311,6 +315,7 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
   base.symbols = split_list(symbols);
   base.doubles = split_list(doubles);
   base.integers = split_list(integers);
+  base.decimals = split_list(decimals);
   base.include = split_list(include);
   base.exclude = split_list(exclude);
   base.rename = parse_renames("--rename", renames);
@@ -355,7 +360,7 @@ std::optional<KilpOptions> parse_kilp_options(int argc, char** argv) {
     // The sink's protocol version is known later (kilp_main asks the server): the
     // mapping is checked against it there.
     parse::MappingConfig any_protocol = mapping;
-    any_protocol.protocol_version = 2;
+    any_protocol.protocol_version = 3;
     parse::MappingPlan::compile(any_protocol);
     engine.mappings.push_back(mapping);
   }

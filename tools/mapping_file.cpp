@@ -55,6 +55,8 @@ void apply_key(const std::string& where, std::string_view key, const toml::node&
     mapping.doubles = strings_of(at, node);
   } else if (key == "integers") {
     mapping.integers = strings_of(at, node);
+  } else if (key == "decimals") {
+    mapping.decimals = strings_of(at, node);
   } else if (key == "include") {
     mapping.include = strings_of(at, node);
   } else if (key == "exclude") {

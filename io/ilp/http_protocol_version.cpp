@@ -12,7 +12,7 @@
 namespace kilp::io {
 
 int negotiate_http_protocol_version(const HttpSinkConfig& config) {
-  if (config.protocol_version == 1 || config.protocol_version == 2) return config.protocol_version;
+  if (config.protocol_version >= 1 && config.protocol_version <= 3) return config.protocol_version;
   const std::string address_text = config.addr.to_string();
   auto fall_back = [&](std::string_view why) {
     fmt::print(stderr,
@@ -48,11 +48,12 @@ int negotiate_http_protocol_version(const HttpSinkConfig& config) {
     return fall_back(fmt::format("GET /settings answered HTTP {}", answer.status));
   }
   const std::uint32_t versions = parse_settings_protocol_versions(answer.body);
+  if (versions & (1u << 3)) return 3;
   if (versions & (1u << 2)) return 2;
   if (versions & (1u << 1)) return 1;
   if (versions == 0) return fall_back("/settings does not list line.proto.support.versions");
   throw std::runtime_error(fmt::format(
-      "ILP/HTTP sink {}: the server supports none of kilp's ILP protocol versions (1, 2)",
+      "ILP/HTTP sink {}: the server supports none of kilp's ILP protocol versions (1, 2, 3)",
       address_text));
 }
 

@@ -107,7 +107,8 @@ std::chrono::milliseconds parse_millis(std::string_view schema, std::string_view
 int parse_protocol_version(std::string_view schema, std::string_view value) {
   if (value == "1") return 1;
   if (value == "2") return 2;
-  fail(fmt::format("{}::protocol_version: expected 1 or 2, got '{}'", schema, value));
+  if (value == "3") return 3;
+  fail(fmt::format("{}::protocol_version: expected 1, 2 or 3, got '{}'", schema, value));
 }
 
 SinkAddress parse_address(std::string_view schema, std::string_view value,
@@ -320,8 +321,8 @@ HttpSinkConfig build_http(const std::vector<KeyValue>& pairs, bool tls) {
     } else if (key == "max_in_flight") {
       c.max_in_flight = parse_unsigned("http", key, value, 1, kMaxHttpInFlight);
     } else if (key == "protocol_version") {
-      if (value != "auto" && value != "1" && value != "2") {
-        fail(fmt::format("http::protocol_version: expected 1, 2 or auto, got '{}'", value));
+      if (value != "auto" && value != "1" && value != "2" && value != "3") {
+        fail(fmt::format("http::protocol_version: expected 1, 2, 3 or auto, got '{}'", value));
       }
       c.protocol_version = value == "auto" ? 0 : parse_protocol_version("http", value);
     } else if (key == "path") {

@@ -38,7 +38,7 @@ struct SinkAddress {
 
 struct TcpSinkConfig {
   SinkAddress addr;          // default port 9009
-  int protocol_version = 1;  // 1: text ILP; 2: binary doubles (encoder's business)
+  int protocol_version = 1;  // 1: text ILP; 2: binary doubles; 3: and decimals (encoder's business)
   std::chrono::milliseconds reconnect_max{5000};  // cap of the reconnect backoff
   std::optional<int> so_sndbuf;                   // kernel default when absent
   TlsOptions tls;                                 // tcps::
@@ -55,7 +55,7 @@ enum class FileMode { append, truncate };
 struct FileSinkConfig {
   std::string path;                  // "-" is stdout
   FileMode mode = FileMode::append;  // append: a restart never loses earlier output
-  int protocol_version = 1;          // the ILP written: 2 for binary doubles and double arrays
+  int protocol_version = 1;          // the ILP written: 2 binary doubles and arrays, 3 decimals
 };
 
 // Parsed and kept for the ILP/HTTP sink; defaults follow the QuestDB clients.
@@ -80,7 +80,7 @@ struct HttpSinkConfig {
   // connection, so a long round trip does not idle the link; bounded by the
   // shard's output buffers (--buffers). 1 keeps every row in Kafka order.
   std::size_t max_in_flight = 4;
-  int protocol_version = 0;  // 0: auto (ask GET /settings, as QuestDB's clients do), 1 or 2
+  int protocol_version = 0;  // 0: auto (ask GET /settings, as QuestDB's clients do), 1, 2 or 3
   // Request target of the writes. QuestDB ignores query parameters, so e.g.
   // "/write?db=NAME" also reaches InfluxDB 1.x.
   std::string path = "/write";

@@ -2,7 +2,7 @@
 // hints, flattening, key symbol, table templates also from fields, arrays, protocol
 // 1 or 2, timestamp columns, composed timestamps, Kafka metadata columns, envelopes,
 // the connector's policies for missing timestamps, big integers and duplicates, arrays of
-// objects as double arrays); the rest
+// objects as double arrays, decimals under protocol 3); the rest
 // is the message. Invariants: never crash (ASan/UBSan), and whatever is written is
 // exactly one line the strict ILP parser accepts; a refused message writes nothing
 // and names at most one field, in valid UTF-8.
@@ -90,6 +90,23 @@ std::vector<MappingPlan> make_plans() {
       config.separator = "__";
       config.include = {"symbol", "bids", "asks", "sizes", "a"};
     }
+    plans.push_back(MappingPlan::compile(config));
+  }
+  // --decimals (protocol 3): the value's own scale, stated ones, nested and renamed
+  // (seeds: tests/fuzz/seeds/decimals_*).
+  for (int variant = 24; variant < 28; ++variant) {
+    MappingConfig config;
+    config.topic = "fuzz";
+    config.symbols = {"symbol"};
+    config.timestamp_field = "ts";
+    config.protocol_version = 3;
+    config.decimals = {"price", "qty:18:8", "o_px:5:2", "big:76:76", "whole:76:0"};
+    if (variant & 1) {
+      config.rename = {{"o_px", "px"}};
+      config.missing_timestamp = MissingTimestampPolicy::kServerTime;
+      config.duplicates = DuplicatePolicy::kKeepFirst;
+    }
+    if (variant & 2) config.value_format = ValueFormat::kEnvelope;
     plans.push_back(MappingPlan::compile(config));
   }
   return plans;

@@ -142,5 +142,23 @@ TEST(QuestDbOld, OrderBookOptionsAreRefusedAtStartUp) {
   }
 }
 
+// DECIMAL columns need ILP protocol 3 (QuestDB 9.2+): against 7.4.2 kilp refuses
+// --decimals at start-up, naming the option and the protocol the server speaks.
+TEST(QuestDbOld, DecimalsAreRefusedAtStartUp) {
+  QuestDbServer& questdb = QuestDbServer::old_fixture();
+  const fs::path dir = make_temp_dir("questdb-old-decimals");
+  tools::MockCluster cluster(1);
+  produce_messages(cluster, "prices", 1, {R"({"price":"1.25","ts":1700000000})"});
+  const KilpRun run = run_kilp(
+      {"--brokers", cluster.bootstrap_servers(), "--topic", "prices", "--group",
+       QuestDbServer::unique_table("old_decimals"), "--sink", questdb.http_sink(),
+       "--timestamp-field", "ts", "--decimals", "price", "--from-beginning", "--exit-at-end"},
+      dir);
+  EXPECT_EQ(run.exit_code, 2) << run.log;
+  EXPECT_NE(run.log.find("--decimals"), std::string::npos) << run.log;
+  EXPECT_NE(run.log.find("the sink speaks protocol 1"), std::string::npos) << run.log;
+  EXPECT_EQ(run.log.find("summary"), std::string::npos) << "consumed before refusing:\n" << run.log;
+}
+
 }  // namespace
 }  // namespace kilp::testing

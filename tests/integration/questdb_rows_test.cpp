@@ -12,6 +12,7 @@
 #include <map>
 
 #include "tests/integration/dead_letter_records.hpp"
+#include "tests/integration/kilp_run.hpp"
 #include "tests/integration/subprocess.hpp"
 #include "tests/integration/trade_rows.hpp"
 #include "tests/servers/questdb_server.hpp"
@@ -207,7 +208,7 @@ std::string mapping_file(const std::vector<TopicCase>& cases, const std::string&
 class QuestDbRows : public ::testing::TestWithParam<std::string> {};
 
 // Runs kilp with `cases`' mapping into `sink`, checks every table with SQL.
-void check_matrix(const std::string& sink, const std::string& suffix) {
+void check_matrix(const std::string& sink, const std::string& suffix, int protocol) {
   QuestDbServer& questdb = QuestDbServer::fixture();
   const std::vector<TopicCase> cases = topic_cases();
   const fs::path dir = make_temp_dir("questdb-rows" + suffix);
@@ -242,7 +243,7 @@ void check_matrix(const std::string& sink, const std::string& suffix) {
   Subprocess kilp(kKilp, args, (dir / "kilp.err").string());
   ASSERT_EQ(kilp.wait(120s), 0) << read_file((dir / "kilp.err").string());
   const std::string log = read_file((dir / "kilp.err").string());
-  EXPECT_NE(log.find("(ILP protocol 2)"), std::string::npos) << log;
+  EXPECT_NE(log.find(fmt::format("(ILP protocol {})", protocol)), std::string::npos) << log;
   EXPECT_TRUE(read_dead_letters((dir / "dlq.jsonl").string()).empty())
       << read_file((dir / "dlq.jsonl").string());
 
@@ -268,12 +269,99 @@ void check_matrix(const std::string& sink, const std::string& suffix) {
   }
 }
 
+// Over http:: protocol_version=auto picks 3 (QuestDB 9.2+): everything but decimals
+// is written as under protocol 2, which the tcp:: run keeps covering.
 TEST(QuestDbRows, EveryMappedTypeLandsExactlyOverHttp) {
-  check_matrix(QuestDbServer::fixture().http_sink(), "_http");
+  check_matrix(QuestDbServer::fixture().http_sink(), "_http", 3);
 }
 
 TEST(QuestDbRows, EveryMappedTypeLandsExactlyOverTcp) {
-  check_matrix(QuestDbServer::fixture().tcp_sink() + "protocol_version=2;", "_tcp");
+  check_matrix(QuestDbServer::fixture().tcp_sink() + "protocol_version=2;", "_tcp", 2);
+}
+
+// --decimals (ILP protocol 3). QuestDB creates no DECIMAL column from ILP ("decimal
+// columns must be created manually"), so the table comes first; a value of another
+// scale is rescaled by the server when that is exact. Messages kilp refuses (p not a
+// number, q with digits beyond its stated scale) and, over HTTP, values the column
+// cannot hold (QuestDB answers 400) are dead letters; the rows around them land.
+struct DecimalMessage {
+  std::string json;
+  std::string row;         // the row read back, empty for a dead letter
+  std::string reason;      // the dead letter's reason
+  bool http_only = false;  // refused by the server: over TCP the row would be lost unseen
+};
+
+const std::vector<DecimalMessage> kDecimalMessages = {
+    {R"({"id":1,"p":"123456789012345678901234567890.0123456789","q":1.5,"ts":1700000000})",
+     R"([1,"123456789012345678901234567890.0123456789","1.50"])"},
+    {R"({"id":2,"p":-0.0000000001,"q":"-99.99","ts":1700000001})",
+     R"([2,"-0.0000000001","-99.99"])"},
+    {R"({"id":3,"p":1.5e3,"q":null,"ts":1700000002})", R"([3,"1500.0000000000",null])"},
+    {R"({"id":4,"p":"abc","q":1,"ts":1700000003})", "", "type_conflict"},
+    {R"({"id":5,"p":1,"q":1.234,"ts":1700000004})", "", "number_out_of_range"},
+    {R"({"id":6,"p":"-99999999999999999999999999999.9999999999","q":"9999999999999999.99",)"
+     R"("ts":1700000005})",
+     R"([6,"-99999999999999999999999999999.9999999999","9999999999999999.99"])"},
+    {R"({"id":7,"p":1e40,"q":1,"ts":1700000006})", "", "server_rejected", true},
+    {R"({"id":8,"p":0.00000000001,"q":2,"ts":1700000007})", "", "server_rejected", true},
+    {R"({"id":9,"p":"+.5","q":"0.10","ts":1700000008})", R"([9,"0.5000000000","0.10"])"},
+};
+
+void check_decimals(const std::string& sink, const std::string& name, bool server_refusals) {
+  QuestDbServer& questdb = QuestDbServer::fixture();
+  const std::string table = QuestDbServer::unique_table(name);
+  questdb.exec("create table " + table +
+               " (id long, p decimal(40,10), q decimal(18,2), timestamp timestamp) "
+               "timestamp(timestamp) partition by day wal");
+  std::vector<std::string> messages;
+  std::vector<const DecimalMessage*> sent;
+  for (const DecimalMessage& message : kDecimalMessages) {
+    if (message.http_only && !server_refusals) continue;
+    messages.push_back(message.json);
+    sent.push_back(&message);
+  }
+  const fs::path dir = make_temp_dir("questdb-" + name);
+  tools::MockCluster cluster(1);
+  produce_messages(cluster, "decimals", 1, messages);
+  const std::string dlq = "file::path=" + (dir / "dlq.jsonl").string() + ";";
+  const KilpRun run = run_kilp(
+      {"--brokers", cluster.bootstrap_servers(), "--topic", "decimals", "--group", name, "--table",
+       table, "--sink", sink, "--dlq", dlq, "--decimals", "p,q:18:2", "--timestamp-field", "ts",
+       "--from-beginning", "--exit-at-end", "--shards", "1", "-X", "fetch.wait.max.ms=100"},
+      dir);
+  ASSERT_EQ(run.exit_code, 0) << run.log;
+  EXPECT_NE(run.log.find("(ILP protocol 3)"), std::string::npos) << run.log;
+
+  std::map<std::int64_t, DeadLetterRecord> dead;
+  for (DeadLetterRecord& record : read_dead_letters((dir / "dlq.jsonl").string())) {
+    dead[record.offset] = std::move(record);
+  }
+  std::vector<std::string> rows;
+  for (std::size_t i = 0; i < sent.size(); ++i) {
+    const auto offset = static_cast<std::int64_t>(i);
+    if (sent[i]->row.empty()) {
+      EXPECT_EQ(dead[offset].reason, sent[i]->reason) << sent[i]->json;
+      EXPECT_EQ(dead[offset].payload, sent[i]->json);  // the original record
+    } else {
+      EXPECT_EQ(dead.count(offset), 0u) << sent[i]->json << ": " << dead[offset].detail;
+      rows.push_back(sent[i]->row);
+    }
+  }
+  const auto expected = static_cast<std::int64_t>(rows.size());
+  ASSERT_EQ(questdb.wait_for_rows(table, expected, 30s), expected);
+  const SqlResult result = questdb.exec("select id, cast(p as string), cast(q as string) from " +
+                                        table + " order by id");
+  ASSERT_EQ(result.rows.size(), rows.size());
+  for (std::size_t i = 0; i < rows.size(); ++i) EXPECT_EQ(result.row_json(i), rows[i]);
+}
+
+TEST(QuestDbRows, DecimalsLandExactlyOverHttp) {
+  check_decimals(QuestDbServer::fixture().http_sink(), "decimals_http", true);
+}
+
+TEST(QuestDbRows, DecimalsLandExactlyOverTcp) {
+  check_decimals(QuestDbServer::fixture().tcp_sink() + "protocol_version=3;", "decimals_tcp",
+                 false);
 }
 
 }  // namespace

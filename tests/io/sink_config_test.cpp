@@ -69,7 +69,7 @@ TEST(SinkConfig, BadValuesNameTheKey) {
   EXPECT_TRUE(contains(parse_error("tcp::addr=h:70000;"), "addr"));
   EXPECT_TRUE(contains(parse_error("tcp::addr=h:x;"), "addr"));
   EXPECT_TRUE(contains(parse_error("tcp::addr=:9009;"), "addr"));
-  EXPECT_TRUE(contains(parse_error("tcp::addr=h;protocol_version=3;"), "protocol_version"));
+  EXPECT_TRUE(contains(parse_error("tcp::addr=h;protocol_version=4;"), "protocol_version"));
   EXPECT_TRUE(contains(parse_error("tcp::addr=h;reconnect_max_ms=-5;"), "reconnect_max_ms"));
   EXPECT_TRUE(contains(parse_error("tcp::addr=h;so_sndbuf=lots;"), "so_sndbuf"));
   EXPECT_TRUE(contains(parse_error("tcp::protocol_version=1;"), "addr"));
@@ -143,7 +143,13 @@ TEST(SinkConfig, FileDefaultsToAppendAndDashIsStdout) {
 TEST(SinkConfig, FileWritesTheProtocolVersionAskedFor) {
   // Double arrays (protocol 2) can be written to a file for offline use and tests.
   EXPECT_EQ(parse_sink_config("file::path=x;protocol_version=2;", kNoEnv).file.protocol_version, 2);
-  EXPECT_TRUE(contains(parse_error("file::path=x;protocol_version=3;"), "file::protocol_version"));
+  // Protocol 3 (decimals, QuestDB 9.2+) over every sink.
+  EXPECT_EQ(parse_sink_config("file::path=x;protocol_version=3;", kNoEnv).file.protocol_version, 3);
+  EXPECT_EQ(parse_sink_config("tcp::addr=h;protocol_version=3;", kNoEnv).tcp.protocol_version, 3);
+  EXPECT_EQ(parse_sink_config("http::addr=h;protocol_version=3;", kNoEnv).http.protocol_version, 3);
+  EXPECT_TRUE(contains(parse_error("file::path=x;protocol_version=4;"), "file::protocol_version"));
+  EXPECT_TRUE(
+      contains(parse_error("http::addr=h;protocol_version=0;"), "expected 1, 2, 3 or auto"));
 }
 
 TEST(SinkConfig, EnvironmentExpansion) {

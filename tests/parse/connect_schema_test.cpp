@@ -64,6 +64,43 @@ TEST_F(ConnectSchemaTest, BytesAndDecimalsAreRefusedOrSkipped) {
   EXPECT_EQ(line(config, numeric), "events id=1i\n");
 }
 
+// Named in --decimals, a Connect Decimal is a DECIMAL column (protocol 3): the base64
+// bytes are its unscaled value, the schema's parameters its scale.
+TEST_F(ConnectSchemaTest, DecimalsNamedInDecimalsAreDecimalColumns) {
+  MappingConfig config = envelope_config();
+  config.protocol_version = 3;
+  config.decimals = {"price"};
+  using namespace std::string_literals;
+  EXPECT_EQ(line(config, kDecimal), "events id=7i,price==\x17\x02\x02\x30\x39\n"s);  // 123.45
+  auto with_price = [](const std::string& parameters, const std::string& price) {
+    return envelope(R"({"type":"bytes","name":"org.apache.kafka.connect.data.Decimal",)" +
+                        parameters + R"("field":"price"},{"type":"int32","field":"id"})",
+                    R"({"price":)" + price + R"(,"id":1})");
+  };
+  const std::string scale2 = R"("parameters":{"scale":"2"},)";
+  // Negative, sign-extended: -0.01 as four bytes.
+  EXPECT_EQ(line(config, with_price(scale2, R"("/////w==")")),
+            "events price==\x17\x02\x01\xff,id=1i\n"s);
+  EXPECT_EQ(line(config, with_price(scale2, "null")), "events id=1i\n");
+  // decimal.format=NUMERIC: the number's digits.
+  EXPECT_EQ(line(config, with_price(scale2, "123.45")),
+            "events price==\x17\x02\x02\x30\x39,id=1i\n"s);
+  EXPECT_EQ(rejection(config, with_price(scale2, R"("not base64!")")), RejectReason::kTypeConflict);
+  EXPECT_EQ(rejection(config, with_price(scale2, R"("")")), RejectReason::kTypeConflict);
+  EXPECT_EQ(rejection(config, with_price(scale2, '"' + std::string(88, 'A') + '"')),
+            RejectReason::kNumberOutOfRange);
+  EXPECT_EQ(rejection(config, with_price("", R"("MDk=")")), RejectReason::kUnsupportedValue);
+  // A stated scale: rescaled exactly, never rounded.
+  config.decimals = {"price:10:4"};
+  EXPECT_EQ(line(config, kDecimal), "events id=7i,price==\x17\x04\x03\x12\xd6\x44\n"s);  // 1234500
+  config.decimals = {"price:10:1"};
+  EXPECT_EQ(rejection(config, kDecimal), RejectReason::kNumberOutOfRange);
+  EXPECT_EQ(encoder_.refused_field(), "price");
+  // Without --decimals, as before: refused, as the connector does.
+  config.decimals.clear();
+  EXPECT_EQ(rejection(config, kDecimal), RejectReason::kUnsupportedValue);
+}
+
 TEST_F(ConnectSchemaTest, OnlyArraysOfFloatsAreDoubleArrays) {
   MappingConfig config = envelope_config();
   config.protocol_version = 2;

@@ -23,6 +23,25 @@ TEST_F(IlpLineBuilderTest, WritesARowWithTimestamp) {
   EXPECT_EQ(written(), "t,s=a\\ b n=-1i,ok=t 123\n");
 }
 
+TEST_F(IlpLineBuilderTest, WritesDecimalsOnlyUnderProtocol3) {
+  using namespace std::string_literals;
+  for (int protocol : {1, 2}) {
+    IlpLineBuilder row(out_, protocol);
+    row.table("t").column_long("n", 1).column_decimal("d", "1.5");
+    EXPECT_EQ(row.at_now(), IlpRowError::kNeedsProtocol3);
+  }
+  IlpLineBuilder row(out_, 3);
+  row.table("t").column_decimal("d", "abc");
+  EXPECT_EQ(row.at_now(), IlpRowError::kBadDecimal);
+  row.table("t").column_decimal("d", "1" + std::string(77, '0'));
+  EXPECT_EQ(row.at_now(), IlpRowError::kBadDecimal);
+  EXPECT_EQ(written(), "");  // refused rows leave nothing
+  row.table("t").column_decimal("d", "-1.5").column_double("x", 0.5);
+  ASSERT_EQ(row.at_now(), IlpRowError::kNone);
+  EXPECT_EQ(written(),
+            "t d==\x17\x01\x01\xf1,x==\x10"s + std::string("\0\0\0\0\0\0\xe0\x3f", 8) + "\n");
+}
+
 TEST_F(IlpLineBuilderTest, WritesNonFiniteDoublesAsQuestDbSpellsThem) {
   IlpLineBuilder row(out_);
   row.table("t")

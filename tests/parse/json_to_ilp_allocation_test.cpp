@@ -149,6 +149,35 @@ TEST(JsonToIlpAllocation, ConnectorParityFeaturesEncodeWithoutAllocating) {
   EXPECT_EQ(allocations_during([&] { run(10000); }), 0u);
 }
 
+// --decimals: digits into a fixed 256-bit value, never a string or a double.
+TEST(JsonToIlpAllocation, DecimalsEncodeWithoutAllocating) {
+  MappingConfig config;
+  config.topic = "trades";
+  config.symbols = {"sym"};
+  config.decimals = {"price", "qty:18:8", "fee"};
+  config.timestamp_field = "ts";
+  config.protocol_version = 3;
+  const MappingPlan plan = MappingPlan::compile(config);
+  JsonToIlpEncoder encoder(1 << 16);
+  std::string buffer(1 << 20, '\0');
+  const std::string messages[] = {
+      R"({"sym":"BTC","price":30123.4500,"qty":"0.0123","fee":null,"ts":1700000000123456})",
+      R"({"sym":"ETH","price":"-1234567890123456789012345678901234567890.123456789","qty":1.5e3,)"
+      R"("fee":"2E-4","ts":1})",
+      R"({"sym":"X","price":"abc","ts":1})",      // type_conflict
+      R"({"sym":"Y","qty":0.123456789,"ts":1})",  // rounding: number_out_of_range
+  };
+  auto run = [&](int count) {
+    return encode_many(
+        encoder, buffer, count, [&](int) -> const MappingPlan& { return plan; }, messages,
+        MessageMeta{});
+  };
+  EXPECT_EQ(run(8), 4u);  // warm-up: two rows of four messages, twice
+  const std::size_t before = kilp::testing::allocation_count();
+  run(10000);
+  EXPECT_EQ(kilp::testing::allocation_count() - before, 0u);
+}
+
 // Envelopes with a schema: read once per schema text, and again when it changes
 // (two schemas in turn), both into room allocated on first use.
 TEST(JsonToIlpAllocation, EnvelopeSchemasEncodeWithoutAllocating) {

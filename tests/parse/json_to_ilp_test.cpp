@@ -227,7 +227,9 @@ TEST(MappingPlanTest, RefusesInvalidNamesNamingThem) {
   config.timestamp_field = "x";
   EXPECT_THROW(MappingPlan::compile(config), std::invalid_argument);
   config.timestamp_field.reset();
-  config.protocol_version = 3;
+  config.protocol_version = 4;
+  EXPECT_THROW(MappingPlan::compile(config), std::invalid_argument);
+  config.protocol_version = 0;
   EXPECT_THROW(MappingPlan::compile(config), std::invalid_argument);
 }
 

@@ -65,6 +65,7 @@ std::string value_text(const IlpRow& row, const std::string& name, const IlpValu
   if (const auto* flag = std::get_if<bool>(&value)) return *flag ? "true" : "false";
   if (const auto* text = std::get_if<std::string>(&value)) return "\"" + *text + "\"";
   if (const auto* time = std::get_if<IlpTimestamp>(&value)) return timestamp_text(time->nanos);
+  if (const auto* decimal = std::get_if<IlpDecimal>(&value)) return decimal->text;
   const auto& values = std::get<std::vector<double>>(value);
   for (const auto& [array_name, shape] : row.array_shapes) {
     if (array_name != name) continue;

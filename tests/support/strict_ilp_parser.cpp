@@ -13,6 +13,9 @@ constexpr std::size_t kMaxNameBytes = 127;
 constexpr char kBinaryDoubleType = 0x10;
 constexpr char kBinaryArrayType = 14;
 constexpr char kArrayElementDouble = 10;
+constexpr char kBinaryDecimalType = 23;
+constexpr std::size_t kMaxDecimalBytes = 32;  // 76 digits
+constexpr std::size_t kMaxDecimalDigits = 76;
 constexpr std::size_t kMaxArrayDims = 32;
 
 bool is_name_escapable(char c) {
@@ -261,6 +264,7 @@ class LineParser {
   bool read_binary_double(IlpValue& value) {
     ++pos_;  // the second '='
     if (pos_ < in_.size() && in_[pos_] == kBinaryArrayType) return read_binary_array(value);
+    if (pos_ < in_.size() && in_[pos_] == kBinaryDecimalType) return read_binary_decimal(value);
     if (in_.size() - pos_ < 1 + sizeof(double)) return fail("truncated binary double");
     if (in_[pos_] != kBinaryDoubleType) return fail("unknown binary value type");
     double number = 0;
@@ -295,6 +299,51 @@ class LineParser {
     if (elements > 0) std::memcpy(data.data(), in_.data() + pos_, elements * sizeof(double));
     pos_ += elements * sizeof(double);
     value = std::move(data);
+    return true;
+  }
+
+  // '=' 23, scale (0-76), byte count (1-32), then the unscaled value, big-endian two's
+  // complement, in no more bytes than it needs.
+  bool read_binary_decimal(IlpValue& value) {
+    ++pos_;  // the type byte
+    if (in_.size() - pos_ < 2) return fail("truncated decimal header");
+    const auto scale = static_cast<unsigned char>(in_[pos_]);
+    const auto length = static_cast<unsigned char>(in_[pos_ + 1]);
+    pos_ += 2;
+    if (scale > kMaxDecimalDigits) return fail("decimal scale above 76");
+    if (length == 0 || length > kMaxDecimalBytes) return fail("bad decimal byte count");
+    if (in_.size() - pos_ < length) return fail("truncated decimal value");
+    std::vector<unsigned char> bytes(in_.begin() + static_cast<std::ptrdiff_t>(pos_),
+                                     in_.begin() + static_cast<std::ptrdiff_t>(pos_ + length));
+    pos_ += length;
+    if (length > 1 &&
+        ((bytes[0] == 0x00 && !(bytes[1] & 0x80)) || (bytes[0] == 0xFF && (bytes[1] & 0x80)))) {
+      return fail("decimal value not in its fewest bytes");
+    }
+    const bool negative = (bytes[0] & 0x80) != 0;
+    if (negative) {  // magnitude = two's complement negated: invert, add one
+      for (unsigned char& byte : bytes) byte = static_cast<unsigned char>(~byte);
+      for (std::size_t i = bytes.size(); i-- > 0;) {
+        if (++bytes[i] != 0) break;
+      }
+    }
+    // Decimal digits by long division of the big-endian magnitude by ten.
+    std::string digits;
+    for (bool nonzero = true; nonzero;) {
+      unsigned remainder = 0;
+      nonzero = false;
+      for (unsigned char& byte : bytes) {
+        const unsigned current = (remainder << 8) | byte;
+        byte = static_cast<unsigned char>(current / 10);
+        remainder = current % 10;
+        nonzero = nonzero || byte != 0;
+      }
+      digits.insert(digits.begin(), static_cast<char>('0' + remainder));
+    }
+    if (digits.size() > kMaxDecimalDigits) return fail("decimal of more than 76 digits");
+    if (digits.size() <= scale) digits.insert(0, scale + 1 - digits.size(), '0');
+    if (scale > 0) digits.insert(digits.size() - scale, ".");
+    value = IlpDecimal{(negative ? "-" : "") + digits};
     return true;
   }
 

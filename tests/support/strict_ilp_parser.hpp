@@ -1,7 +1,8 @@
 #pragma once
 // A deliberately strict reader of InfluxDB Line Protocol as QuestDB accepts it: text
-// protocol v1 plus v2's binary doubles and double arrays. It checks what kilp writes (and what test
-// servers receive): anything a conforming writer would not produce is an error.
+// protocol v1 plus v2's binary doubles and double arrays and v3's binary decimals. It checks what
+// kilp writes (and what test servers receive): anything a conforming writer would not produce is an
+// error.
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -19,10 +20,17 @@ struct IlpTimestamp {
   bool operator==(const IlpTimestamp&) const = default;
 };
 
+// A decimal (ILP v3 binary: '=' 23, scale, length, the unscaled value as big-endian
+// two's complement in the fewest bytes) read as its plain text: "-0.001", "12", "0.0".
+struct IlpDecimal {
+  std::string text;
+  bool operator==(const IlpDecimal&) const = default;
+};
+
 // A double array (ILP v2 binary, any number of dimensions) is read as its elements
 // in row-major order.
-using IlpValue =
-    std::variant<std::int64_t, double, bool, std::string, std::vector<double>, IlpTimestamp>;
+using IlpValue = std::variant<std::int64_t, double, bool, std::string, std::vector<double>,
+                              IlpTimestamp, IlpDecimal>;
 
 struct IlpRow {
   std::string table;

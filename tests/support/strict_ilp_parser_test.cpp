@@ -55,6 +55,27 @@ TEST(StrictIlpParser, ReadsNonFiniteAndExponentDoubles) {
   EXPECT_EQ(std::get<double>(row.columns[4].second), -1e-6);
 }
 
+// Protocol 3: '=' 23 scale length, the unscaled value big-endian in the fewest bytes.
+TEST(StrictIlpParser, ReadsBinaryDecimalsAsText) {
+  using namespace std::string_literals;
+  const IlpRow row = parse_ok(
+      "t a==\x17\x02\x02\x30\x39,b==\x17\x03\x01\xff,c==\x17\x00\x01\x00,"
+      "d==\x17\x04\x02\x00\x80,x=1i\n"s);
+  ASSERT_EQ(row.columns.size(), 5u);
+  EXPECT_EQ(std::get<IlpDecimal>(row.columns[0].second).text, "123.45");
+  EXPECT_EQ(std::get<IlpDecimal>(row.columns[1].second).text, "-0.001");
+  EXPECT_EQ(std::get<IlpDecimal>(row.columns[2].second).text, "0");
+  EXPECT_EQ(std::get<IlpDecimal>(row.columns[3].second).text, "0.0128");
+  for (const std::string& bad : {"t a==\x17\x02\x02\x00\x01\n"s,  // not the fewest bytes
+                                 "t a==\x17\x02\x02\xff\x80\n"s,  // nor for a negative
+                                 "t a==\x17\x4d\x01\x01\n"s,      // scale 77
+                                 "t a==\x17\x02\x00\n"s,          // no bytes
+                                 "t a==\x17\x02\x21"s + std::string(33, '\x01') + "\n",
+                                 "t a==\x17\x02\x05\x01\n"s}) {  // truncated
+    EXPECT_FALSE(parse_ilp_line(bad).ok()) << bad;
+  }
+}
+
 TEST(StrictIlpParser, ReadsBinaryDoubles) {
   std::string line = "t d==";
   line.push_back('\x10');

@@ -106,6 +106,30 @@ TEST(DedupTables, TwoTopicsIntoOneTableMustAgree) {
   EXPECT_THROW(plan_dedup_tables({a, b}), std::invalid_argument);
 }
 
+// QuestDB creates no DECIMAL column from ILP: a table kilp creates gets every
+// --decimals NAME:P:S column; a bare NAME cannot be a key (its type is not known).
+TEST(DedupTables, DecimalsNeedAPrecisionAndScale) {
+  parse::MappingConfig config = trades();
+  config.doubles.clear();
+  config.decimals = {"price:18:8", "qty:10:0", "fee"};
+  config.dedup_keys = {"trade_id", "price"};
+  const auto tables = plan_dedup_tables({config});
+  ASSERT_EQ(tables.size(), 1u);
+  ASSERT_EQ(tables[0].keys.size(), 2u);
+  EXPECT_EQ(tables[0].keys[1].type, "DECIMAL(18,8)");
+  ASSERT_EQ(tables[0].columns.size(), 1u);
+  EXPECT_EQ(tables[0].columns[0].name, "qty");
+  EXPECT_EQ(tables[0].columns[0].type, "DECIMAL(10,0)");
+  EXPECT_EQ(tables[0].bare_decimals, std::vector<std::string>{"fee"});
+  EXPECT_NE(
+      create_table_statement(tables[0]).find("\"price\" DECIMAL(18,8), \"qty\" DECIMAL(10,0)"),
+      std::string::npos)
+      << create_table_statement(tables[0]);
+  config.dedup_keys = {"fee"};
+  EXPECT_NE(refusal(config).find("write it 'fee:P:S' in --decimals"), std::string::npos)
+      << refusal(config);
+}
+
 TEST(DedupTables, CreateStatementQuotesNamesAndKeysTheTimestamp) {
   const DedupTable table{"my \"t\"", {{"sym", "SYMBOL"}, {"id", "LONG"}}};
   EXPECT_EQ(create_table_statement(table),

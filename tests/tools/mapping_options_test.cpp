@@ -150,6 +150,25 @@ TEST(MappingOptions, TomlKeys) {
   fs::remove(path);
 }
 
+TEST(MappingOptions, Decimals) {
+  const KilpOptions options = parse({"--topic", "t", "--decimals", "price:18:8,qty"});
+  EXPECT_EQ(options.engine.mappings[0].decimals, (std::vector<std::string>{"price:18:8", "qty"}));
+  // Checked at start-up, naming the entry.
+  try {
+    parse({"--topic", "t", "--decimals", "price:80:2"});
+    ADD_FAILURE() << "accepted precision 80";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("price:80:2"), std::string::npos) << e.what();
+  }
+  const fs::path path =
+      fs::temp_directory_path() / ("kilp_mapping_decimals_" + std::to_string(::getpid()) + ".toml");
+  std::ofstream(path) << "[topics.a]\ndecimals = [\"px:10:2\", \"fee\"]\n";
+  const std::vector<TopicMapping> topics = load_mapping_file(path.string(), parse::MappingConfig{});
+  fs::remove(path);
+  ASSERT_EQ(topics.size(), 1u);
+  EXPECT_EQ(topics[0].mapping.decimals, (std::vector<std::string>{"px:10:2", "fee"}));
+}
+
 // Issue 22: the connector's market-data transforms, in its mappings syntax.
 TEST(MappingOptions, ObjectArrayFlags) {
   const KilpOptions options =
