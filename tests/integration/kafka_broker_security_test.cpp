@@ -206,9 +206,9 @@ TEST(KafkaSecurityErrors, AMutualTlsListenerWithoutAClientCertificateIsOneClearL
   const fs::path dir = make_temp_dir("broker-no-client-cert");
   // The SSL listener's settings (the CA only) against the listener that requires a certificate.
   const tools::KafkaProperties properties = broker.client_properties(KafkaListener::ssl);
-  auto args = trade_kilp_args(broker.bootstrap(KafkaListener::mtls), topic,
-                              KafkaBroker::unique_name("it-no-client-cert"),
-                              "file::path=" + (dir / "out.ilp").string() + ";", dir / "dlq.jsonl");
+  auto args = kilp_topic_args(
+      {broker.bootstrap(KafkaListener::mtls), topic, KafkaBroker::unique_name("it-no-client-cert"),
+       "file::path=" + (dir / "out.ilp").string() + ";", dir / "dlq.jsonl"});
   const auto options = as_x_arguments(properties);
   args.insert(args.end(), options.begin(), options.end());
   expect_refused_at_start(args, "require a client certificate and none is set",

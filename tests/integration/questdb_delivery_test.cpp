@@ -119,7 +119,7 @@ TEST(QuestDbRefusals, AnExplodedMessageWithOneRefusedRowLandsNoneOfItsRows) {
   const fs::path dir = make_temp_dir("questdb-explode-refusals");
   tools::MockCluster cluster(1);
   produce_messages(cluster, "explode-refusals", kPartitions, messages);
-  std::vector<std::string> args = kilp_args(cluster, "explode-refusals", table, dir);
+  std::vector<std::string> args = kilp_args(cluster, "explode-refusals", table, dir, false);
   args.insert(args.end(),
               {"--timestamp-field", "ts", "--timestamp-units", "s", "--explode", "legs"});
   const KilpRun run = run_kilp(args, dir);
