@@ -40,12 +40,17 @@ std::vector<std::string> kilp_args(const tools::MockCluster& cluster, const std:
   return args;
 }
 
+// A new WAL table of the fixture with `columns` and the designated timestamp; its name.
+std::string new_wal_table(const std::string& stem, const std::string& columns) {
+  const std::string table = QuestDbServer::unique_table(stem);
+  QuestDbServer::fixture().exec("create table " + table + " (" + columns +
+                                ", timestamp timestamp) timestamp(timestamp) partition by day wal");
+  return table;
+}
+
 TEST(QuestDbRefusals, RefusedRowsAreDeadLettersAndTheRowsAroundThemLand) {
   QuestDbServer& questdb = QuestDbServer::fixture();
-  const std::string table = QuestDbServer::unique_table("refusals");
-  questdb.exec("create table " + table +
-               " (id long, u uuid, n long, timestamp timestamp) timestamp(timestamp) "
-               "partition by day wal");
+  const std::string table = new_wal_table("refusals", "id long, u uuid, n long");
   // Message i's columns, or what QuestDB refuses instead and a word of its answer. A
   // column named like the designated timestamp is answered 500, not 400, by QuestDB 9.3.
   auto columns = [](std::uint64_t i) {
@@ -98,10 +103,7 @@ TEST(QuestDbRefusals, RefusedRowsAreDeadLettersAndTheRowsAroundThemLand) {
 
 TEST(QuestDbRefusals, AnExplodedMessageWithOneRefusedRowLandsNoneOfItsRows) {
   QuestDbServer& questdb = QuestDbServer::fixture();
-  const std::string table = QuestDbServer::unique_table("explode_refusals");
-  questdb.exec("create table " + table +
-               " (id long, leg long, u uuid, timestamp timestamp) timestamp(timestamp) "
-               "partition by day wal");
+  const std::string table = new_wal_table("explode_refusals", "id long, leg long, u uuid");
   constexpr std::uint64_t kMessages = 600;
   constexpr std::uint64_t kLegs = 3;
   constexpr std::uint64_t kBad = 300;  // its middle leg's UUID is refused by QuestDB
