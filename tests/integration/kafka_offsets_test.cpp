@@ -3,6 +3,7 @@
 // without it starts at the end and commits that end), and kilp_consumer_lag on /metrics
 // agrees with the broker's own view (kafka-consumer-groups --describe).
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <chrono>
 #include <cstdio>
@@ -13,6 +14,7 @@
 #include <thread>
 #include <utility>
 
+#include "tests/integration/hand_off_scenario.hpp"
 #include "tests/integration/ilp_http_server.hpp"
 #include "tests/integration/ilp_tcp_server.hpp"
 #include "tests/integration/kafka_test_helpers.hpp"
@@ -166,6 +168,54 @@ TEST(KafkaOffsets, ConsumerLagAgreesWithTheBrokersView) {
   EXPECT_EQ(caught_up, broker_view(topic, topic, described)) << described;
   EXPECT_EQ(kilp.stop(), 0) << kilp.log();
   EXPECT_EQ(server.accepted_rows(), kDelivered + kHeldBack);
+}
+
+// Kafka's static membership (-X group.instance.id): a member killed and started again
+// under the same name takes its partitions back at once. Without a name the restart
+// waits for the dead member's session to expire (librdkafka's 45 s default here).
+TEST(KafkaOffsets, AStaticMemberKilledAndRestartedResumesWithoutWaitingForItsSession) {
+  constexpr int kPartitions = 4;
+  constexpr std::uint64_t kBatch = 4000;
+  KafkaBroker& broker = KafkaBroker::shared();
+  const std::string topic = KafkaBroker::unique_name("static");
+  broker.create_topic(topic, kPartitions);
+  const fs::path dir = make_temp_dir("kafka-static");
+  broker.produce(topic, kPartitions, kBatch, trades_from(0));
+  IlpTcpServer first_server, second_server;
+  auto args_for = [&](const IlpTcpServer& server, bool exit_at_end) {
+    TopicRun run = long_running_member(broker.bootstrap(), topic, topic,
+                                       "tcp::addr=" + server.address() + ";", dir / "dlq.jsonl");
+    run.from_beginning = true;
+    run.exit_at_end = exit_at_end;
+    std::vector<std::string> args = kilp_topic_args(run);
+    args.insert(args.end(), {"-X", "group.instance.id=" + topic + "-member"});
+    return args;
+  };
+
+  KilpProcess first(args_for(first_server, false), (dir / "first.err").string());
+  const TradeCounts before = wait_for_trades(first_server, topic, kBatch, 30s);
+  EXPECT_EQ(before.missing(), 0u) << first.log();
+  const auto deadline = std::chrono::steady_clock::now() + 10s;
+  while (committed_offsets(broker.bootstrap(), topic, topic, kPartitions) !=
+             end_offsets(broker.bootstrap(), topic, kPartitions) &&
+         std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(100ms);
+  }
+  first.signal(SIGKILL);
+  EXPECT_EQ(first.wait(10s), 128 + SIGKILL);
+  broker.produce(topic, kPartitions, kBatch, trades_from(kBatch));
+
+  const auto restarted = std::chrono::steady_clock::now();
+  KilpProcess second(args_for(second_server, true), (dir / "second.err").string());
+  EXPECT_EQ(second.wait(60s), 0) << second.log();
+  const double took =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - restarted).count();
+  std::printf("[ offsets ] static member restarted after kill -9: at the end in %.1f s\n", took);
+  EXPECT_LT(took, 20.0) << "waited for the killed member's session: " << second.log();
+  const TradeCounts after = count_trades(second_server, topic, 2 * kBatch);
+  EXPECT_EQ(after.missing(), kBatch) << "the first batch was read again";
+  EXPECT_EQ(after.rows, kBatch) << second.log();
+  EXPECT_EQ(after.repeated(), 0u);
 }
 
 }  // namespace
