@@ -43,14 +43,21 @@ TradeCounts run_to_end(const std::string& topic, const std::string& group, bool 
   return count_trades(server, topic, expected);
 }
 
+// A new topic of the shared broker holding trades 0 to batch - 1; its name.
+std::string topic_with_first_batch(const std::string& stem, int partitions, std::uint64_t batch) {
+  KafkaBroker& broker = KafkaBroker::shared();
+  const std::string topic = KafkaBroker::unique_name(stem);
+  broker.create_topic(topic, partitions);
+  broker.produce(topic, partitions, batch, trades_from(0));
+  return topic;
+}
+
 TEST(KafkaOffsets, RestartResumesFromCommittedOffsetsAndFromBeginningOnlyWithoutThem) {
   constexpr int kPartitions = 4;
   constexpr std::uint64_t kBatch = 4000;
   KafkaBroker& broker = KafkaBroker::shared();
-  const std::string topic = KafkaBroker::unique_name("offsets");
-  broker.create_topic(topic, kPartitions);
+  const std::string topic = topic_with_first_batch("offsets", kPartitions, kBatch);
   const fs::path dir = make_temp_dir("kafka-offsets");
-  broker.produce(topic, kPartitions, kBatch, trades_from(0));
 
   // A new group with --from-beginning reads everything.
   TradeCounts first = run_to_end(topic, topic, true, 2 * kBatch, dir, "first");
@@ -177,10 +184,8 @@ TEST(KafkaOffsets, AStaticMemberKilledAndRestartedResumesWithoutWaitingForItsSes
   constexpr int kPartitions = 4;
   constexpr std::uint64_t kBatch = 4000;
   KafkaBroker& broker = KafkaBroker::shared();
-  const std::string topic = KafkaBroker::unique_name("static");
-  broker.create_topic(topic, kPartitions);
+  const std::string topic = topic_with_first_batch("static", kPartitions, kBatch);
   const fs::path dir = make_temp_dir("kafka-static");
-  broker.produce(topic, kPartitions, kBatch, trades_from(0));
   IlpTcpServer first_server, second_server;
   auto args_for = [&](const IlpTcpServer& server, bool exit_at_end) {
     TopicRun run = long_running_member(broker.bootstrap(), topic, topic,
