@@ -24,8 +24,6 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-const std::string kKilp = KILP_BINARY_DIR "/tools/kilp";
-
 // One topic of the matrix: its messages (keyed when `keys` is not empty), its
 // mapping (TOML keys of `--config`), and the table as QuestDB must hold it.
 struct TopicCase {
@@ -240,7 +238,7 @@ void check_matrix(const std::string& sink, const std::string& suffix, int protoc
                                          "1",
                                          "-X",
                                          "fetch.wait.max.ms=100"};
-  Subprocess kilp(kKilp, args, (dir / "kilp.err").string());
+  Subprocess kilp(kKilpBinary, args, (dir / "kilp.err").string());
   ASSERT_EQ(kilp.wait(120s), 0) << read_file((dir / "kilp.err").string());
   const std::string log = read_file((dir / "kilp.err").string());
   EXPECT_NE(log.find(fmt::format("(ILP protocol {})", protocol)), std::string::npos) << log;
